@@ -1,0 +1,155 @@
+// Package network turns a connectome and model parameters into one brain's
+// wiring (MODEL.md §2 and §5): neurons per region, local and long-range
+// synapses in CSR form by presynaptic neuron, and conduction delays.
+package network
+
+import (
+	"fmt"
+	"math"
+)
+
+// Params is the complete model specification of one brain: wiring (§2),
+// dynamics (§3) and delays (§5). Defaults returns the values of the
+// reference experiments 22/23; field comments give the MODEL.md names.
+type Params struct {
+	NeuronsPerRegion int     // npr
+	ExcFraction      float64 // n_exc = int(npr·ExcFraction)
+	PInt             float64 // p_int, local connection probability
+	PBet             float64 // p_bet, long-range base probability
+	GlobalCoupling   float64 // global_coupling (0.15 in Exp 22/23; 0.05 is the class default)
+	ExtRateFactor    float64 // ext_rate_factor
+	JExc             float64 // j_exc, mV
+	GInh             float64 // g_inh
+	TauMMs           float64 // tau_m
+	VThMV            float64 // v_th
+	VResetMV         float64 // v_reset
+	TRefMs           float64 // t_ref
+	TauSynMs         float64 // tau_syn
+	TauNMDAMs        float64 // tau_nmda
+	NMDARatio        float64 // nmda_ratio (0.4 in Exp 22/23; 0.3 is the class default)
+	// NMDARegions are the region indices whose neurons carry an NMDA
+	// current (the prefrontal group in the reference experiments).
+	NMDARegions []int
+	// ALIF turns on the adaptive threshold θ = v_th + β·a with soft reset.
+	ALIF     bool
+	TauAMs   float64 // τ_a
+	BetaALIF float64 // β
+	// VelocityMMPerMs > 0 turns on conduction delays for long-range
+	// synapses: d = round(L/(v·dt)). 0 means no delays.
+	VelocityMMPerMs float64
+	DtMs            float64
+	// WiringSeed drives synapse sampling; the noise seed lives with the
+	// brain's state (sim.NewBrain) so runs can vary noise on fixed wiring.
+	WiringSeed uint64
+}
+
+// Defaults returns the parameters of the reference experiments 22/23
+// (MODEL.md §2): npr 200, coupling 0.15, nmda_ratio 0.4, no delays. The NMDA
+// regions are left empty: callers set them (usually to the prefrontal group).
+func Defaults() Params {
+	return Params{
+		NeuronsPerRegion: 200,
+		ExcFraction:      0.8,
+		PInt:             0.1,
+		PBet:             0.02,
+		GlobalCoupling:   0.15,
+		ExtRateFactor:    3.5,
+		JExc:             2.0,
+		GInh:             5,
+		TauMMs:           20,
+		VThMV:            20,
+		VResetMV:         0,
+		TRefMs:           2,
+		TauSynMs:         5,
+		TauNMDAMs:        150,
+		NMDARatio:        0.4,
+		TauAMs:           200,
+		BetaALIF:         1.6,
+		DtMs:             0.1,
+		WiringSeed:       42,
+	}
+}
+
+// NExc is the number of excitatory neurons per region (the first ones).
+func (p *Params) NExc() int { return int(float64(p.NeuronsPerRegion) * p.ExcFraction) }
+
+// CE is the number of excitatory inputs a neuron expects locally,
+// max(1, int(npr·0.8·p_int)).
+func (p *Params) CE() int {
+	return max(1, int(float64(p.NeuronsPerRegion)*0.8*p.PInt))
+}
+
+// JEff is the excitatory synaptic weight j_exc·16/C_E in mV.
+func (p *Params) JEff() float64 { return p.JExc * 16 / float64(p.CE()) }
+
+// JInh is the inhibitory weight magnitude j_eff·g_inh.
+func (p *Params) JInh() float64 { return p.JEff() * p.GInh }
+
+// Lambda is the mean number of background Poisson events per neuron per
+// step, C_E·ν_thr·ext_rate_factor·dt with ν_thr = v_th/(j_eff·C_E·tau_m).
+func (p *Params) Lambda() float64 {
+	ce := float64(p.CE())
+	nuThr := p.VThMV / (p.JEff() * ce * p.TauMMs)
+	return ce * nuThr * p.ExtRateFactor * p.DtMs
+}
+
+// Validate refuses parameters that cannot work, naming the parameter, the
+// allowed range and the value given. regions is the connectome's size.
+func (p *Params) Validate(regions int) error {
+	bad := func(name, want string, got any) error {
+		return fmt.Errorf("%s must be %s, got %v", name, want, got)
+	}
+	finitePos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) && !math.IsNaN(x) }
+	prob := func(x float64) bool { return x >= 0 && x <= 1 }
+	switch {
+	case p.NeuronsPerRegion < 1:
+		return bad("neurons_per_region", "≥ 1", p.NeuronsPerRegion)
+	case p.NeuronsPerRegion > 1<<20:
+		return bad("neurons_per_region", "≤ 1048576", p.NeuronsPerRegion)
+	case !prob(p.ExcFraction):
+		return bad("exc_fraction", "in [0, 1]", p.ExcFraction)
+	case !prob(p.PInt):
+		return bad("p_int", "in [0, 1]", p.PInt)
+	case !prob(p.PBet):
+		return bad("p_bet", "in [0, 1]", p.PBet)
+	case !(p.GlobalCoupling >= 0) || math.IsInf(p.GlobalCoupling, 0):
+		return bad("global_coupling", "≥ 0 and finite", p.GlobalCoupling)
+	case !(p.ExtRateFactor >= 0) || math.IsInf(p.ExtRateFactor, 0):
+		return bad("ext_rate_factor", "≥ 0 and finite", p.ExtRateFactor)
+	case !finitePos(p.JExc):
+		return bad("j_exc_mv", "> 0", p.JExc)
+	case !(p.GInh >= 0) || math.IsInf(p.GInh, 0):
+		return bad("g_inh", "≥ 0", p.GInh)
+	case !finitePos(p.TauMMs):
+		return bad("tau_m_ms", "> 0", p.TauMMs)
+	case !finitePos(p.VThMV):
+		return bad("v_th_mv", "> 0", p.VThMV)
+	case !(p.VResetMV < p.VThMV):
+		return bad("v_reset_mv", fmt.Sprintf("< v_th_mv (%v)", p.VThMV), p.VResetMV)
+	case !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0):
+		return bad("t_ref_ms", "≥ 0", p.TRefMs)
+	case !finitePos(p.TauSynMs):
+		return bad("tau_syn_ms", "> 0", p.TauSynMs)
+	case !finitePos(p.TauNMDAMs):
+		return bad("tau_nmda_ms", "> 0", p.TauNMDAMs)
+	case !(p.NMDARatio >= 0) || math.IsInf(p.NMDARatio, 0):
+		return bad("nmda_ratio", "≥ 0", p.NMDARatio)
+	case p.ALIF && !finitePos(p.TauAMs):
+		return bad("tau_a_ms", "> 0", p.TauAMs)
+	case p.ALIF && (!(p.BetaALIF >= 0) || math.IsInf(p.BetaALIF, 0)):
+		return bad("beta", "≥ 0", p.BetaALIF)
+	case !(p.VelocityMMPerMs >= 0) || math.IsInf(p.VelocityMMPerMs, 0):
+		return bad("velocity_mm_per_ms", "≥ 0 (0 = no delays)", p.VelocityMMPerMs)
+	case !finitePos(p.DtMs) || p.DtMs > 10:
+		return bad("dt_ms", "in (0, 10]", p.DtMs)
+	}
+	if l := p.Lambda(); l > 50 {
+		return fmt.Errorf("background rate λ = %.3g events per neuron per step is too large (max 50): lower ext_rate_factor or dt_ms", l)
+	}
+	for _, r := range p.NMDARegions {
+		if r < 0 || r >= regions {
+			return fmt.Errorf("nmda region index %d out of range [0, %d)", r, regions)
+		}
+	}
+	return nil
+}

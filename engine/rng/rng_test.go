@@ -1,0 +1,83 @@
+package rng
+
+import (
+	"math"
+	"testing"
+)
+
+func TestStreamsDifferAndRepeat(t *testing.T) {
+	a, b, c := New(1, 2, 3), New(1, 2, 3), New(1, 3, 2)
+	for i := 0; i < 10; i++ {
+		x, y, z := a.Uint64(), b.Uint64(), c.Uint64()
+		if x != y {
+			t.Fatal("same seed and path gave different draws")
+		}
+		if x == z {
+			t.Fatal("different paths gave the same draw")
+		}
+	}
+}
+
+func TestUniformMoments(t *testing.T) {
+	r := New(7)
+	const n = 200000
+	var s, s2 float64
+	for i := 0; i < n; i++ {
+		u := r.Float64()
+		if u < 0 || u >= 1 {
+			t.Fatalf("Float64 out of [0,1): %v", u)
+		}
+		s += u
+		s2 += u * u
+	}
+	m, v := s/n, s2/n-(s/n)*(s/n)
+	if math.Abs(m-0.5) > 0.005 || math.Abs(v-1.0/12) > 0.002 {
+		t.Fatalf("uniform moments off: mean %v var %v", m, v)
+	}
+}
+
+func TestIntnRange(t *testing.T) {
+	r := New(3)
+	counts := make([]int, 7)
+	for i := 0; i < 70000; i++ {
+		counts[r.Intn(7)]++
+	}
+	for k, c := range counts {
+		if c < 9000 || c > 11000 {
+			t.Fatalf("Intn(7) bucket %d has %d of 70000", k, c)
+		}
+	}
+}
+
+func TestPoissonMatchesPMF(t *testing.T) {
+	for _, lam := range []float64{0.175, 1, 4.5} {
+		p := NewPoisson(lam)
+		r := New(11)
+		const n = 400000
+		hist := map[int]int{}
+		sum := 0.0
+		for i := 0; i < n; i++ {
+			k := p.Count(uint32(r.Uint64() >> 32))
+			hist[k]++
+			sum += float64(k)
+		}
+		if mean := sum / n; math.Abs(mean-lam) > 4*math.Sqrt(lam/n) {
+			t.Errorf("λ=%v: mean %v", lam, mean)
+		}
+		pk := math.Exp(-lam)
+		for k := 0; k < 4; k++ {
+			want := pk * n
+			if math.Abs(float64(hist[k])-want) > 5*math.Sqrt(want)+1 {
+				t.Errorf("λ=%v: P(%d) count %d, want ≈ %.0f", lam, k, hist[k], want)
+			}
+			pk *= lam / float64(k+1)
+		}
+	}
+}
+
+func TestPoissonZeroRate(t *testing.T) {
+	p := NewPoisson(0)
+	if p.Count(math.MaxUint32) != 0 {
+		t.Fatal("λ=0 must never give a count")
+	}
+}

@@ -1,0 +1,129 @@
+package sim_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/oracle"
+	"github.com/encephagen/encephagen/engine/rng"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// synthetic returns a 10-region connectome with TVB-like labels (two of
+// them make inhibitory basal-ganglia pathways), weights in {0,1,2,3} and
+// tract lengths, so every rule of network construction is exercised.
+func synthetic(seed uint64) *connectome.Connectome {
+	labels := []string{"RM-V1_R", "RM-V2_R", "RM-PFCm_R", "RM-Amyg_R", "BG-Pa_R", "TM-F_R", "BG-Cd_R", "RM-A1_R", "RM-HC_R", "RM-M1_R"}
+	n := len(labels)
+	st := rng.New(seed)
+	c := &connectome.Connectome{Name: "synthetic10", Labels: labels,
+		Weights: make([]float64, n*n), TractLengths: make([]float64, n*n)}
+	for s := 0; s < n; s++ {
+		for d := 0; d < n; d++ {
+			if s != d && st.Float64() < 0.5 {
+				c.Weights[s*n+d] = float64(1 + st.Intn(3))
+			}
+			c.TractLengths[s*n+d] = 5 + 60*st.Float64()
+		}
+	}
+	c.Weights[4*n+5], c.Weights[6*n+4] = 3, 2 // BG-Pa→TM, BG-Cd→BG-Pa
+	return c
+}
+
+type variant struct {
+	name   string
+	delays bool
+	nmda   bool
+	alif   bool
+}
+
+var variants = []variant{
+	{"plain", false, false, false},
+	{"nmda", false, true, false},
+	{"delays", true, false, false},
+	{"delays+nmda", true, true, false},
+	{"alif", false, false, true},
+	{"delays+nmda+alif", true, true, true},
+}
+
+func params(v variant, npr int) network.Params {
+	p := network.Defaults()
+	p.NeuronsPerRegion = npr
+	if v.delays {
+		p.VelocityMMPerMs = 3.5
+	}
+	if v.nmda {
+		p.NMDARegions = []int{2, 3, 8}
+	}
+	p.ALIF = v.alif
+	return p
+}
+
+// compare runs the fast brain and the oracle side by side for steps steps
+// with a stimulus during part of the run and fails at the first step where
+// the spikes differ.
+func compare(t *testing.T, c *connectome.Connectome, p network.Params, steps int, stimRegions []int) {
+	t.Helper()
+	net, err := network.Build(c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := sim.NewBrain(net, 7)
+	slow := oracle.New(net, 7)
+	pat, _ := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
+	ext, err := sim.Stimulus{{Regions: stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := make([]int, net.N)
+	for i := range all {
+		all[i] = i
+	}
+	total := 0
+	for step := 0; step < steps; step++ {
+		var in []float32
+		if step%1000 >= 300 && step%1000 < 600 {
+			in = ext
+		}
+		rec := &sim.Recorder{Raster: all}
+		if err := fast.Run(context.Background(), 1, in, rec); err != nil {
+			t.Fatal(err)
+		}
+		z := slow.Advance(in)
+		var want []int
+		for i, s := range z {
+			if s {
+				want = append(want, i)
+			}
+		}
+		got := make([]int, len(rec.Spikes))
+		for i, s := range rec.Spikes {
+			got[i] = s.Neuron
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: spikes differ\nfast:   %v\noracle: %v", step, got, want)
+		}
+		total += len(got)
+	}
+	for i := range fast.V {
+		if fast.V[i] != slow.V[i] || fast.ISyn[i] != slow.ISyn[i] || fast.INMDA[i] != slow.INMDA[i] || fast.Refrac[i] != slow.Refrac[i] {
+			t.Fatalf("state of neuron %d differs after %d steps", i, steps)
+		}
+	}
+	if total < steps/10 {
+		t.Fatalf("only %d spikes in %d steps: the comparison says little", total, steps)
+	}
+	t.Logf("%d steps, %d neurons, %d synapses, %d spikes identical", steps, net.N, net.Synapses(), total)
+}
+
+func TestMatchesOracleSynthetic(t *testing.T) {
+	c := synthetic(3)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			compare(t, c, params(v, 40), 2000, []int{0, 1})
+		})
+	}
+}
