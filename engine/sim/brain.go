@@ -50,8 +50,8 @@ type Brain struct {
 
 	// constants in the precision of the state
 	jeff, dtOverTau, vth, vreset, tref, dt float32
-	decaySyn, decayNMDA, nmdaRatio       float32
-	beta, rho                            float32
+	decaySyn, decayNMDA, nmdaRatio         float32
+	beta, rho                              float32
 }
 
 // NewBrain sets up the state of a brain on a built network: v ~ U(0, v_th),
