@@ -6,32 +6,11 @@ import (
 	"testing"
 
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/enginetest"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/oracle"
-	"github.com/encephagen/encephagen/engine/rng"
 	"github.com/encephagen/encephagen/engine/sim"
 )
-
-// synthetic returns a 10-region connectome with TVB-like labels (two of
-// them make inhibitory basal-ganglia pathways), weights in {0,1,2,3} and
-// tract lengths, so every rule of network construction is exercised.
-func synthetic(seed uint64) *connectome.Connectome {
-	labels := []string{"RM-V1_R", "RM-V2_R", "RM-PFCm_R", "RM-Amyg_R", "BG-Pa_R", "TM-F_R", "BG-Cd_R", "RM-A1_R", "RM-HC_R", "RM-M1_R"}
-	n := len(labels)
-	st := rng.New(seed)
-	c := &connectome.Connectome{Name: "synthetic10", Labels: labels,
-		Weights: make([]float64, n*n), TractLengths: make([]float64, n*n)}
-	for s := 0; s < n; s++ {
-		for d := 0; d < n; d++ {
-			if s != d && st.Float64() < 0.5 {
-				c.Weights[s*n+d] = float64(1 + st.Intn(3))
-			}
-			c.TractLengths[s*n+d] = 5 + 60*st.Float64()
-		}
-	}
-	c.Weights[4*n+5], c.Weights[6*n+4] = 3, 2 // BG-Pa→TM, BG-Cd→BG-Pa
-	return c
-}
 
 type variant struct {
 	name   string
@@ -120,10 +99,35 @@ func compare(t *testing.T, c *connectome.Connectome, p network.Params, steps int
 }
 
 func TestMatchesOracleSynthetic(t *testing.T) {
-	c := synthetic(3)
+	c := enginetest.Synthetic(3)
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			compare(t, c, params(v, 40), 2000, []int{0, 1})
+		})
+	}
+}
+
+func TestMatchesOracleOnPaupau(t *testing.T) {
+	c := enginetest.Load(t, "paupau.zip")
+	for _, v := range []variant{{"plain", false, false, false}, {"delays+nmda+alif", true, true, true}} {
+		t.Run(v.name, func(t *testing.T) {
+			p := params(v, 50)
+			if v.nmda {
+				p.NMDARegions = []int{1}
+			}
+			compare(t, c, p, 2000, []int{0})
+		})
+	}
+}
+
+func TestMatchesOracleOnTVB96(t *testing.T) {
+	c := enginetest.TVB96(t)
+	for _, v := range []variant{{"nmda", false, true, false}, {"delays+nmda", true, true, false}} {
+		t.Run(v.name, func(t *testing.T) {
+			p := params(v, 200)
+			p.NMDARegions, _ = c.Group("prefrontal")
+			visual, _ := c.Group("visual")
+			compare(t, c, p, 600, visual[:4])
 		})
 	}
 }
