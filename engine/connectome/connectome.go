@@ -1,6 +1,8 @@
 // Package connectome holds region-level connectivity: labels, a directed
 // weight matrix, optional tract lengths and centres, the region groups of
-// MODEL.md §1, and the null models (rewiring, Erdős–Rényi).
+// MODEL.md §1, and the null models (rewiring, Erdős–Rényi). Load reads TVB
+// zips or folders and .npy matrices; a Store finds files by name in the data
+// path and the per-user cache, and fetches the pinned catalogue.
 //
 // Orientation. Inside the engine a Connectome is always indexed
 // [src*N+dst]: Weight(src, dst) is the strength of the pathway from region

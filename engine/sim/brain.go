@@ -45,6 +45,7 @@ type Brain struct {
 	bg      []rng.Stream // per region
 	poisson rng.Poisson
 	spikes  []int32
+	pending int // ring slot whose input point 9 has yet to take, or -1
 	preV    []float32
 	theta   []float32
 
@@ -66,6 +67,7 @@ func NewBrain(net *network.Network, noiseSeed uint64) *Brain {
 		bg:      make([]rng.Stream, net.Regions),
 		poisson: rng.NewPoisson(p.Lambda()),
 		spikes:  make([]int32, 0, net.N),
+		pending: -1,
 
 		jeff:      float32(p.JEff()),
 		dtOverTau: float32(p.DtMs / p.TauMMs),
@@ -122,6 +124,7 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 	const chunk = 1000
 	for done := 0; done < steps; {
 		if err := ctx.Err(); err != nil {
+			b.flush()
 			return err
 		}
 		n := min(chunk, steps-done)
@@ -130,30 +133,57 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 		}
 		done += n
 	}
+	b.flush()
 	return nil
 }
 
-// advance performs one step in the order of MODEL.md §3.
+// advance performs one step in the order of MODEL.md §3. Point 9 of a
+// step (currents decay and take the step's input) is carried out at the
+// start of the next step's neuron loop, which saves a pass over memory;
+// flush applies it when a run ends, so between runs the state is exactly
+// that of the specification.
 func (b *Brain) advance(ext []float32, rec *Recorder) {
 	net := b.Net
-	npr := net.NPR
-	if b.Plastic != nil {
-		if len(b.preV) != net.N {
-			b.preV = make([]float32, net.N)
+	N, npr := net.N, net.NPR
+	plastic := b.Plastic != nil
+	alif := b.A != nil
+	if plastic {
+		if len(b.preV) != N {
+			b.preV = make([]float32, N)
 		}
-		if b.A != nil && len(b.theta) != net.N {
-			b.theta = make([]float32, net.N)
+		if alif && len(b.theta) != N {
+			b.theta = make([]float32, N)
 		}
 	}
 	b.spikes = b.spikes[:0]
+	spikes := b.spikes
 	table := b.poisson.T
 	last := len(table) - 1
+	V, ISyn, INMDA, Refrac, A := b.V[:N], b.ISyn[:N], b.INMDA[:N], b.Refrac[:N], b.A
+	nmda := net.NMDA[:N]
+	var pending []float32 // the previous step's input, not yet taken
+	if b.pending >= 0 {
+		pending = b.ring[b.pending*N : b.pending*N+N]
+	}
+	jeff, dtOverTau, vth, vreset, tref, dt := b.jeff, b.dtOverTau, b.vth, b.vreset, b.tref, b.dt
+	decaySyn, decayNMDA, nmdaRatio, beta, rho := b.decaySyn, b.decayNMDA, b.nmdaRatio, b.beta, b.rho
 	for r := 0; r < net.Regions; r++ {
 		st := &b.bg[r]
 		base := r * npr
 		var bits uint64
 		for k := 0; k < npr; k++ {
-			// Two neurons per 64-bit draw: the high half first.
+			i := base + k
+			isyn, inmda := ISyn[i], INMDA[i]
+			if pending != nil { // 9. of the previous step
+				I := pending[i]
+				pending[i] = 0
+				isyn = isyn*decaySyn + I
+				if nmda[i] {
+					inmda = inmda*decayNMDA + nmdaRatio*I
+					INMDA[i] = inmda
+				}
+			}
+			// 1. background: two neurons per 64-bit draw, high half first.
 			var u uint32
 			if k&1 == 0 {
 				bits = st.Uint64()
@@ -165,88 +195,97 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 			for n < last && u >= table[n] {
 				n++
 			}
-			i := base + k
-			isyn := b.ISyn[i] + float32(n)*b.jeff // 1. background
+			isyn = isyn + float32(n)*jeff
 			if ext != nil {
 				isyn += ext[i] // 2. external input
 			}
-			b.ISyn[i] = isyn
-			v, ref := b.V[i], b.Refrac[i]
+			ISyn[i] = isyn
+			v, ref := V[i], Refrac[i]
 			active := ref <= 0 // 3. integrate where not refractory
 			if active {
-				v = v + b.dtOverTau*((isyn-v)+b.INMDA[i])
+				v = v + dtOverTau*((isyn-v)+inmda)
 			}
-			theta := b.vth // 4. threshold
-			if b.A != nil {
-				theta = b.vth + b.beta*b.A[i]
+			theta := vth // 4. threshold
+			if alif {
+				theta = vth + beta*A[i]
 			}
 			z := active && v >= theta
-			if b.Plastic != nil { // 5. learning sees the pre-reset v
+			if plastic { // 5. learning sees the pre-reset v
 				b.preV[i] = v
-				if b.A != nil {
+				if alif {
 					b.theta[i] = theta
 				}
 			}
 			if z { // 6. reset, 7. refractory
-				b.spikes = append(b.spikes, int32(i))
-				if b.A != nil {
+				spikes = append(spikes, int32(i))
+				if alif {
 					v -= theta
 				} else {
-					v = b.vreset
+					v = vreset
 				}
-				ref = b.tref
+				ref = tref
 			}
-			if b.A != nil {
-				a := b.rho * b.A[i]
+			if alif {
+				a := rho * A[i]
 				if z {
 					a += 1
 				}
-				b.A[i] = a
+				A[i] = a
 			}
-			b.V[i] = v
-			b.Refrac[i] = max(ref-b.dt, 0)
+			V[i] = v
+			Refrac[i] = max(ref-dt, 0)
 		}
 	}
-	if b.Plastic != nil {
-		b.Plastic.Observe(b.step, b.preV, b.theta, b.spikes)
+	b.spikes = spikes
+	if plastic {
+		b.Plastic.Observe(b.step, b.preV, b.theta, spikes)
 	}
 	// 8. spikes into the ring of future input, slot (t + d) mod slots.
 	slot := int(b.step % int64(b.slots))
-	N := net.N
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
-		for _, pre := range b.spikes {
+		for _, pre := range spikes {
 			s, e := net.Start[pre], net.Start[pre+1]
-			posts, ws := net.Post[s:e], net.W[s:e]
-			for j, post := range posts {
+			ws := net.W[s:e]
+			for j, post := range net.Post[s:e] {
 				in[post] += ws[j]
 			}
 		}
 	} else {
-		for _, pre := range b.spikes {
+		ring, slots := b.ring, b.slots
+		for _, pre := range spikes {
 			s, e := net.Start[pre], net.Start[pre+1]
-			posts, ws, ds := net.Post[s:e], net.W[s:e], net.Delay[s:e]
-			for j, post := range posts {
+			ws, ds := net.W[s:e], net.Delay[s:e]
+			for j, post := range net.Post[s:e] {
 				at := slot + int(ds[j])
-				if at >= b.slots {
-					at -= b.slots
+				if at >= slots {
+					at -= slots
 				}
-				b.ring[at*N+int(post)] += ws[j]
+				ring[at*N+int(post)] += ws[j]
 			}
 		}
 	}
-	// 9. synaptic currents take this step's input; the slot is cleared for
-	// reuse slots steps from now.
-	in := b.ring[slot*N : slot*N+N]
+	b.pending = slot
+	if rec != nil {
+		rec.observe(spikes)
+	}
+	b.step++
+}
+
+// flush carries out point 9 of the last step, which advance leaves for
+// the next step's neuron loop.
+func (b *Brain) flush() {
+	if b.pending < 0 {
+		return
+	}
+	N := b.Net.N
+	in := b.ring[b.pending*N : b.pending*N+N]
 	for i, I := range in {
 		b.ISyn[i] = b.ISyn[i]*b.decaySyn + I
-		if net.NMDA[i] {
+		if b.Net.NMDA[i] {
 			b.INMDA[i] = b.INMDA[i]*b.decayNMDA + b.nmdaRatio*I
 		}
 		in[i] = 0
 	}
-	if rec != nil {
-		rec.observe(b.spikes)
-	}
-	b.step++
+	b.pending = -1
 }

@@ -1,0 +1,51 @@
+# encephagen — build, test and run.
+#
+# ENCEPHAGEN_DATA lists the folders holding connectome files. In a checkout
+# with ../shared beside it the shared copies are used; elsewhere the files
+# are fetched into the per-user cache and verified (encephagen connectome fetch).
+
+SHELL        := /bin/bash
+GO           ?= go
+BIN          := bin/encephagen
+SHARED_DATA  := $(abspath ../shared/connectomes)
+ifneq ($(wildcard $(SHARED_DATA)/SHA256SUMS),)
+ENCEPHAGEN_DATA ?= $(SHARED_DATA)
+endif
+export ENCEPHAGEN_DATA
+VERSION      := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS      := -X main.version=$(VERSION)
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all build run test fmt-check vet gotest bench data clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/encephagen
+
+# The main job. Fetches TVB96 first when no data folder has it.
+run: build data
+	$(BIN) simulate --connectome tvb96 --ms 1000
+
+# Make sure the connectome the main job needs is present (fetched and
+# verified when it is not).
+data: build
+	@$(BIN) connectome path tvb96 >/dev/null 2>&1 || $(BIN) connectome fetch tvb96
+
+test: fmt-check vet gotest
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+gotest: build data
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+bench: build data
+	$(BIN) bench
+
+clean:
+	rm -rf bin
