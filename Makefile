@@ -8,15 +8,19 @@ SHELL        := /bin/bash
 GO           ?= go
 BIN          := bin/encephagen
 SHARED_DATA  := $(abspath ../shared/connectomes)
+ENCEPHAGEN_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/encephagen/connectomes
 ifneq ($(wildcard $(SHARED_DATA)/SHA256SUMS),)
 ENCEPHAGEN_DATA ?= $(SHARED_DATA)
+else
+ENCEPHAGEN_DATA ?= $(ENCEPHAGEN_CACHE)
 endif
-export ENCEPHAGEN_DATA
+export ENCEPHAGEN_DATA ENCEPHAGEN_CACHE
+ALL_CONNECTOMES := paupau tvb66 tvb68 tvb76 tvb80 tvb96 tvb192 tvb998
 VERSION      := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      := -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build run test fmt-check vet gotest bench data clean
+.PHONY: all build run test fmt-check vet gotest bench data test-data clean
 
 all: build
 
@@ -27,21 +31,26 @@ build:
 run: build data
 	$(BIN) simulate --connectome tvb96 --ms 1000
 
-# Make sure the connectome the main job needs is present (fetched and
-# verified when it is not).
+# Make sure the connectomes a job needs are present: each one missing from
+# the data path is fetched into the cache and verified.
 data: build
 	@$(BIN) connectome path tvb96 >/dev/null 2>&1 || $(BIN) connectome fetch tvb96
+
+test-data: build
+	@for c in $(ALL_CONNECTOMES); do \
+	  $(BIN) connectome path $$c >/dev/null 2>&1 || $(BIN) connectome fetch $$c || exit 1; \
+	done
 
 test: fmt-check vet gotest
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
 
-gotest: build data
+gotest: build test-data
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
 
 bench: build data
