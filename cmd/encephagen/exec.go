@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/encephagen/encephagen/script"
+)
+
+func init() { register(newExecCmd) }
+
+// cudaAvailable is set by a build that includes the CUDA backend (none
+// does yet).
+var cudaAvailable = false
+
+type execOptions struct {
+	sets    []string
+	out     string
+	workers int
+	backend string
+	resume  bool
+}
+
+func newExecCmd() *cobra.Command {
+	o := &execOptions{}
+	cmd := &cobra.Command{
+		Use:   "exec SCRIPT",
+		Short: "Run an experiment script",
+		Long: `Run an experiment script (Starlark) in a run directory.
+
+The run directory (--out, default results/<script name>/<UTC timestamp>) receives
+run.json (provenance and status), output.txt (everything the script printed),
+units/ (finished units of work, see 'encephagen doc unit') and the files the script
+writes. With --resume, an interrupted run continues in its directory (the newest
+one of the script when --out is not given): finished units are not computed again.
+
+Script parameters are declared in the script with params(...) and overridden with
+--set name=value; unknown names and values of the wrong type are refused before
+anything runs.
+
+--backend: cpu (default), auto (the best available: cpu in this build, with a note
+on stderr), or cuda (refused with exit code 2 in a build without the CUDA backend).
+
+Exit codes: 0 ok, 1 script or runtime error, 2 usage error, 130 interrupted
+(Ctrl-C or SIGTERM: the run stops within a fraction of a second and keeps what it
+finished).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExec(cmd, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.sets, "set", nil, "override a script parameter, `name=value` (repeatable)")
+	f.StringVar(&o.out, "out", "", "run `directory` (default results/<script>/<timestamp>)")
+	f.IntVar(&o.workers, "workers", 0, "goroutines for batches and pmap (default: all cores)")
+	f.StringVar(&o.backend, "backend", "cpu", "simulation backend: cpu, cuda or auto")
+	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run in its directory, reusing finished units")
+	return cmd
+}
+
+// chooseBackend resolves --backend for this build.
+func chooseBackend(name string, note func(string)) (string, error) {
+	switch name {
+	case "cpu":
+		return "cpu", nil
+	case "auto":
+		if cudaAvailable {
+			return "cuda", nil
+		}
+		note("backend auto: no CUDA backend in this build; using cpu")
+		return "cpu", nil
+	case "cuda":
+		if cudaAvailable {
+			return "cuda", nil
+		}
+		return "", usagef("--backend cuda: this build has no CUDA backend (it is built with -tags cuda); use --backend cpu or auto")
+	}
+	return "", usagef("--backend must be cpu, cuda or auto, got %q", name)
+}
+
+func runExec(cmd *cobra.Command, o *execOptions, path string) error {
+	stderr := cmd.ErrOrStderr()
+	note := func(s string) { fmt.Fprintf(stderr, "encephagen: %s\n", s) }
+	backend, err := chooseBackend(o.backend, note)
+	if err != nil {
+		return err
+	}
+	if o.workers < 0 {
+		return usagef("--workers must be ≥ 0 (0 = all %d cores), got %d", runtime.GOMAXPROCS(0), o.workers)
+	}
+	ver, commit := buildInfo()
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	dir, err := script.Exec(ctx, script.Options{
+		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume,
+		Workers: o.workers, Backend: backend,
+		Stdout: cmd.OutOrStdout(), Stderr: stderr,
+		Version: ver, Commit: commit,
+		Started: func(dir string) { note("run directory " + dir) },
+	})
+	var ue *script.UsageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return usageError{err}
+	case ctx.Err() != nil:
+		note(fmt.Sprintf("interrupted; what finished is kept in %s (continue with: encephagen exec %s --resume --out %s)", dir, path, dir))
+		return ctx.Err()
+	}
+	if dir != "" {
+		note("run directory " + dir + " (status: error)")
+	}
+	return err
+}

@@ -1,0 +1,304 @@
+package eprop
+
+import (
+	"math"
+
+	"github.com/encephagen/encephagen/engine/network"
+)
+
+// alif is the exact event-driven learner for ALIF brains (see the package
+// doc, "ALIF: blocks and a backward sweep"). Per synapse it keeps the true
+// values of ε and e (and the supervised accumulation g) at the start of
+// the current block; per neuron z̄ at the block start, the product Φ_j of
+// the block's step maps (forward, for the synapses' own state) and the
+// block's ψ history; and the block's spike list. At the end of a block,
+// one pass over the synapses applies Φ, and a backward sweep over the
+// block applies each spike's jump in z̄ through the product of the maps
+// that follow it. No prefix sums are differenced, so nothing cancels,
+// whatever ρ − β·ψ is.
+type alif struct {
+	net *network.Network
+	B   int // block length
+	n   int // steps in the current block
+
+	eps, e, g []float32 // per synapse
+	zeta      []float64 // per neuron: z̄ at the block start
+	hist      []float32 // B × N: ψ of every step of the block
+
+	spikes   []int32 // the block's spikes, by step
+	spikeOff []int32 // spikes of step m (0-based) are spikes[spikeOff[m]:spikeOff[m+1]]
+	errs     []errEntry
+	errOff   []int32
+
+	// Φ (forward product of the block's maps) and, during the sweep, Λ
+	// (the backward product); rows ε, e (P) and g, columns ζ, ε, e.
+	fEZ, fEE, fPZ, fPE []float64
+	fGZ, fGE, fGP      []float64
+	L                  []float64 // scratch learning signal
+	sup                *supervision
+
+	alpha, kappa, rho, beta, gamma, vth float64
+	alph, kap                           []float64 // α^k, κ^k for k ≤ B
+}
+
+func newALIF(net *network.Network, B int, alpha, kappa, rho, beta, gamma float64) *alif {
+	N := net.N
+	e := &alif{
+		net: net, B: B,
+		eps: make([]float32, net.Synapses()), e: make([]float32, net.Synapses()),
+		zeta: make([]float64, N), hist: make([]float32, B*N),
+		spikeOff: make([]int32, 1, B+1), errOff: make([]int32, 1, B+1),
+		fEZ: make([]float64, N), fEE: make([]float64, N), fPZ: make([]float64, N), fPE: make([]float64, N),
+		alpha: alpha, kappa: kappa, rho: rho, beta: beta, gamma: gamma, vth: net.Params.VThMV,
+		alph: make([]float64, B+1), kap: make([]float64, B+1),
+	}
+	la, lk := math.Log(alpha), math.Log(kappa)
+	for k := 0; k <= B; k++ {
+		e.alph[k] = math.Exp(float64(k) * la)
+		e.kap[k] = math.Exp(float64(k) * lk)
+	}
+	e.identity()
+	return e
+}
+
+func (e *alif) supervise(s *supervision) {
+	e.sup = s
+	if e.g == nil {
+		N := e.net.N
+		e.g = make([]float32, len(e.e))
+		e.fGZ, e.fGE, e.fGP = make([]float64, N), make([]float64, N), make([]float64, N)
+		e.L = make([]float64, N)
+	}
+}
+
+func (e *alif) identity() {
+	clear(e.fEZ)
+	for j := range e.fEE {
+		e.fEE[j] = 1
+	}
+	clear(e.fPZ)
+	clear(e.fPE)
+	clear(e.fGZ)
+	clear(e.fGE)
+	clear(e.fGP)
+}
+
+func (e *alif) reset() {
+	clear(e.eps)
+	clear(e.e)
+	clear(e.g)
+	clear(e.zeta)
+	e.n = 0
+	e.spikes, e.spikeOff = e.spikes[:0], e.spikeOff[:1]
+	e.errs, e.errOff = e.errs[:0], e.errOff[:1]
+	e.identity()
+}
+
+func (e *alif) clearG() { clear(e.g) }
+
+// observe records ψ and the spikes of one step and advances Φ by the
+// step's map: ζ ← α·ζ; ε ← q·ε + ψ·ζ; e ← κ·e + (1−κ)(ψ·ζ − β·ε);
+// g ← g + L·e, q = ρ − β·ψ (the listing of MODEL.md §4 with ζ = z̄ after
+// this step's decay; the spike's own jump is applied in the sweep).
+func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs []errEntry) {
+	N := e.net.N
+	n := e.n
+	row := e.hist[n*N : (n+1)*N]
+	an1 := e.alph[n+1]
+	kn1 := e.kap[n+1]
+	kappa, rho, beta := e.kappa, e.rho, e.beta
+	c1 := (1 - kappa) * (1 - beta)
+	cb := (1 - kappa) * beta
+	inv := 1 / e.vth
+	fEZ, fEE, fPZ, fPE := e.fEZ[:N], e.fEE[:N], e.fPZ[:N], e.fPE[:N]
+	preV, theta = preV[:N], theta[:N]
+	for j, v := range preV {
+		d := float64(v) - float64(theta[j])
+		if d < 0 {
+			d = -d
+		}
+		x := e.gamma * (1 - d*inv)
+		if x < 0 {
+			x = 0
+		}
+		psi32 := float32(x)
+		row[j] = psi32
+		psi := float64(psi32)
+		q := rho - beta*psi
+		pa, cq := psi*an1, cb*q
+		ez, ee := fEZ[j], fEE[j]
+		fEZ[j] = q*ez + pa
+		fEE[j] = q * ee
+		fPZ[j] = kappa*fPZ[j] + c1*pa - cq*ez
+		fPE[j] = kappa*fPE[j] - cq*ee
+	}
+	e.spikes = append(e.spikes, spikes...)
+	e.spikeOff = append(e.spikeOff, int32(len(e.spikes)))
+	if L != nil {
+		for j, l := range L {
+			if l != 0 {
+				e.fGZ[j] += l * fPZ[j]
+				e.fGE[j] += l * fPE[j]
+				e.fGP[j] += l * kn1
+			}
+		}
+	}
+	e.errs = append(e.errs, errs...)
+	e.errOff = append(e.errOff, int32(len(e.errs)))
+	e.n = n + 1
+	if e.n == e.B {
+		e.flush()
+	}
+}
+
+// flush settles the block: afterwards eps, e (and g) hold the values of
+// the last observed step and z̄ is brought to it; cost O(synapses) for the
+// pass plus O(N·steps + spikes·fan-out) for the sweep.
+func (e *alif) flush() {
+	n := e.n
+	if n == 0 {
+		return
+	}
+	net := e.net
+	N := net.N
+	kn := e.kap[n]
+	sup := e.g != nil
+	// 1. Every synapse's block-start state through Φ of its target.
+	for i := 0; i < N; i++ {
+		s0, s1 := net.Start[i], net.Start[i+1]
+		posts := net.Post[s0:s1]
+		eps, el := e.eps[s0:s1], e.e[s0:s1]
+		z0 := e.zeta[i]
+		if sup {
+			gs := e.g[s0:s1]
+			for m, j := range posts {
+				e0, p0 := float64(eps[m]), float64(el[m])
+				eps[m] = float32(e.fEZ[j]*z0 + e.fEE[j]*e0)
+				el[m] = float32(e.fPZ[j]*z0 + e.fPE[j]*e0 + kn*p0)
+				gs[m] = float32(float64(gs[m]) + e.fGZ[j]*z0 + e.fGE[j]*e0 + e.fGP[j]*p0)
+			}
+			continue
+		}
+		for m, j := range posts {
+			e0, p0 := float64(eps[m]), float64(el[m])
+			eps[m] = float32(e.fEZ[j]*z0 + e.fEE[j]*e0)
+			el[m] = float32(e.fPZ[j]*z0 + e.fPE[j]*e0 + kn*p0)
+		}
+	}
+	// 2. Backward sweep: Λ(m) maps the state after step m to the state
+	// after step n; it starts at the identity and takes one step map at a
+	// time. A spike of i at step m adds (1−α) to z̄_i, and with it ψ_j to
+	// ε and (1−κ)(1−β)ψ_j to e of the same step: the jump vector J.
+	LEZ, LEE, LPZ, LPE := e.fEZ[:N], e.fEE[:N], e.fPZ[:N], e.fPE[:N]
+	clear(LEZ)
+	for j := range LEE {
+		LEE[j] = 1
+	}
+	clear(LPZ)
+	clear(LPE)
+	var LGZ, LGE, LGP []float64
+	if sup {
+		LGZ, LGE, LGP = e.fGZ[:N], e.fGE[:N], e.fGP[:N]
+		clear(LGZ)
+		clear(LGE)
+		clear(LGP)
+	}
+	alpha, kappa, rho, beta := e.alpha, e.kappa, e.rho, e.beta
+	c1 := (1 - kappa) * (1 - beta)
+	cb := (1 - kappa) * beta
+	oma := 1 - alpha
+	for m := n; m >= 1; m-- {
+		row := e.hist[(m-1)*N : m*N]
+		K := e.kap[n-m]
+		Kc1, Kcb := K*c1, K*cb
+		var L []float64
+		if sup {
+			if errs := e.errs[e.errOff[m-1]:e.errOff[m]]; len(errs) > 0 {
+				L = e.L
+				e.sup.signal(L, errs)
+			}
+		}
+		for _, i := range e.spikes[e.spikeOff[m-1]:e.spikeOff[m]] {
+			s0, s1 := net.Start[i], net.Start[i+1]
+			posts := net.Post[s0:s1]
+			eps, el := e.eps[s0:s1], e.e[s0:s1]
+			for q, j := range posts {
+				psi := float64(row[j])
+				eps[q] = float32(float64(eps[q]) + oma*(LEZ[j]+LEE[j]*psi))
+				el[q] = float32(float64(el[q]) + oma*(LPZ[j]+(LPE[j]+Kc1)*psi))
+			}
+			if sup {
+				gs := e.g[s0:s1]
+				for q, j := range posts {
+					psi := float64(row[j])
+					lg := LGP[j]
+					if L != nil {
+						lg += L[j]
+					}
+					gs[q] = float32(float64(gs[q]) + oma*(LGZ[j]+(LGE[j]+lg*c1)*psi))
+				}
+			}
+		}
+		if m == 1 {
+			break
+		}
+		for j := range row {
+			psi := float64(row[j])
+			q := rho - beta*psi
+			lee, lpe := LEE[j], LPE[j]
+			LEZ[j] = alpha * (LEZ[j] + lee*psi)
+			LEE[j] = lee * q
+			LPZ[j] = alpha * (LPZ[j] + (lpe+Kc1)*psi)
+			LPE[j] = q * (lpe - Kcb)
+		}
+		if sup {
+			for j := range row {
+				psi := float64(row[j])
+				q := rho - beta*psi
+				lg := LGP[j]
+				if L != nil {
+					lg += L[j]
+				}
+				LGZ[j] = alpha * (LGZ[j] + (LGE[j]+lg*c1)*psi)
+				LGE[j] = q * (LGE[j] - lg*cb)
+				LGP[j] = lg * kappa
+			}
+		}
+	}
+	// 3. z̄ to the last step.
+	an := e.alph[n]
+	for i := range e.zeta {
+		e.zeta[i] *= an
+	}
+	for m := 1; m <= n; m++ {
+		jump := oma * e.alph[n-m]
+		for _, i := range e.spikes[e.spikeOff[m-1]:e.spikeOff[m]] {
+			e.zeta[i] += jump
+		}
+	}
+	e.identity()
+	e.n = 0
+	e.spikes, e.spikeOff = e.spikes[:0], e.spikeOff[:1]
+	e.errs, e.errOff = e.errs[:0], e.errOff[:1]
+}
+
+func (e *alif) eligibility() []float32 { return e.e }
+func (e *alif) accumulated() []float32 { return e.g }
+
+// zbar returns z̄_i after the last flush.
+func (e *alif) zbar(i int) float64 { return e.zeta[i] }
+
+func (e *alif) bytes() int64 {
+	N := int64(e.net.N)
+	b := int64(len(e.eps)+len(e.e)+len(e.g))*4 + int64(len(e.hist))*4
+	b += N * 8 * int64(5+3*boolInt(e.g != nil)+boolInt(e.L != nil))
+	b += int64(cap(e.spikes)+cap(e.spikeOff)+cap(e.errOff))*4 + int64(cap(e.errs))*16
+	return b
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

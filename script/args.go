@@ -1,0 +1,221 @@
+package script
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"go.starlark.net/starlark"
+)
+
+// unpack is starlark.UnpackArgs with a reliable suggestion for a misspelt
+// keyword ("brain: unexpected keyword argument tau_m (did you mean
+// tau_m_ms?)") and the list of valid keywords when nothing is close.
+func unpack(fn string, args starlark.Tuple, kwargs []starlark.Tuple, pairs ...any) error {
+	if len(kwargs) > 0 {
+		names := make([]string, 0, len(pairs)/2)
+		for i := 0; i < len(pairs); i += 2 {
+			names = append(names, strings.TrimRight(pairs[i].(string), "?"))
+		}
+		for _, kv := range kwargs {
+			if k := string(kv[0].(starlark.String)); !slices.Contains(names, k) {
+				return unknownKeyword(fn, k, names)
+			}
+		}
+	}
+	if err := starlark.UnpackArgs(fn, args, kwargs, pairs...); err != nil {
+		// UnpackArgs quotes keyword names ("for parameter \"ms\"") but not
+		// positional ones; say it one way.
+		msg := err.Error()
+		if i := strings.Index(msg, `for parameter "`); i >= 0 {
+			rest := msg[i+len(`for parameter "`):]
+			if j := strings.IndexByte(rest, '"'); j >= 0 {
+				msg = msg[:i] + "for parameter " + rest[:j] + rest[j+1:]
+			}
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func unknownKeyword(fn, k string, names []string) error {
+	if s := nearest(k, names); s != "" {
+		return fmt.Errorf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
+	}
+	return fmt.Errorf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
+}
+
+// nearest returns the candidate closest to s by edit distance, if it is
+// close enough to be a typo, or "".
+func nearest(s string, candidates []string) string {
+	best, bestD := "", max(2, len(s)/3)+1
+	for _, c := range candidates {
+		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		// A prefix or suffix match ("tau_m" for "tau_m_ms") counts as close.
+		if strings.HasPrefix(c, s) || strings.HasPrefix(s, c) {
+			d = min(d, 2)
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// number is an argument that accepts an int or a float.
+type number float64
+
+func (n *number) Unpack(v starlark.Value) error {
+	switch x := v.(type) {
+	case starlark.Int:
+		f, _ := starlark.AsFloat(x)
+		*n = number(f)
+	case starlark.Float:
+		*n = number(x)
+	default:
+		return fmt.Errorf("got %s, want a number", v.Type())
+	}
+	return nil
+}
+
+// optNumber is a number argument that may be absent or None.
+type optNumber struct {
+	set bool
+	v   float64
+}
+
+func (n *optNumber) Unpack(v starlark.Value) error {
+	if v == starlark.None {
+		*n = optNumber{}
+		return nil
+	}
+	var x number
+	if err := x.Unpack(v); err != nil {
+		return fmt.Errorf("got %s, want a number or None", v.Type())
+	}
+	*n = optNumber{true, float64(x)}
+	return nil
+}
+
+// seed is a non-negative integer argument (a random seed).
+type seed uint64
+
+func (s *seed) Unpack(v starlark.Value) error {
+	i, ok := v.(starlark.Int)
+	if !ok {
+		return fmt.Errorf("got %s, want a non-negative integer", v.Type())
+	}
+	u, ok := i.Uint64()
+	if !ok {
+		return fmt.Errorf("got %s, want a non-negative integer below 2^64", i)
+	}
+	*s = seed(u)
+	return nil
+}
+
+// rangeError reports an argument outside its allowed range:
+// "run: ms must be > 0, got -5".
+func rangeError(fn, name, want string, got any) error {
+	if f, ok := got.(float64); ok {
+		got = formatFloat(f)
+	}
+	return fmt.Errorf("%s: %s must be %s, got %v", fn, name, want, got)
+}
+
+func formatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "+inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return starlark.Float(f).String()
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// toInts converts a sequence of Starlark ints (list, tuple, range, int
+// Array) to Go ints.
+func toInts(fn, name string, v starlark.Value) ([]int, error) {
+	if a, ok := v.(*Array); ok {
+		if !a.ints || a.cols > 0 {
+			return nil, fmt.Errorf("%s: %s: got a float array, want integers", fn, name)
+		}
+		out := make([]int, len(a.data))
+		for i, x := range a.data {
+			out[i] = int(x)
+		}
+		return out, nil
+	}
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s: got %s, want a sequence of integers", fn, name, v.Type())
+	}
+	iter := it.Iterate()
+	defer iter.Done()
+	var out []int
+	var x starlark.Value
+	for iter.Next(&x) {
+		var i int
+		if err := starlark.AsInt(x, &i); err != nil {
+			return nil, fmt.Errorf("%s: %s[%d]: got %s, want an integer", fn, name, len(out), x.Type())
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// toStrings converts a string or a sequence of strings.
+func toStrings(fn, name string, v starlark.Value) ([]string, error) {
+	if s, ok := starlark.AsString(v); ok {
+		return []string{s}, nil
+	}
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s: got %s, want a string or a list of strings", fn, name, v.Type())
+	}
+	iter := it.Iterate()
+	defer iter.Done()
+	var out []string
+	var x starlark.Value
+	for iter.Next(&x) {
+		s, ok := starlark.AsString(x)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s[%d]: got %s, want a string", fn, name, len(out), x.Type())
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func intTuple(v []int) starlark.Tuple {
+	t := make(starlark.Tuple, len(v))
+	for i, x := range v {
+		t[i] = starlark.MakeInt(x)
+	}
+	return t
+}

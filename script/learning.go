@@ -1,0 +1,479 @@
+package script
+
+import (
+	"fmt"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+
+	"github.com/encephagen/encephagen/engine/eprop"
+)
+
+// Learning: reward-modulated e-prop (MODEL.md §4) as module "eprop". Each
+// brain gets its own learner on first use; a brain that learns gets its
+// own copy of the weights first (brains built alike share their network
+// until then).
+
+// learnerOf returns the brain's learner, making it (with p) when it has
+// none.
+func (b *Brain) learnerOf(p eprop.Params) (*eprop.Learner, error) {
+	if b.learner != nil {
+		return b.learner, nil
+	}
+	if b.shared {
+		eprop.PrivateWeights(b.b)
+		b.shared = false
+	}
+	l, err := eprop.New(b.b, p)
+	if err != nil {
+		return nil, err
+	}
+	b.learner, b.eparams = l, p
+	return l, nil
+}
+
+func engineErr(fn string, err error) error {
+	return fmt.Errorf("%s: %s", fn, strings.TrimPrefix(err.Error(), "eprop: "))
+}
+
+// lockBrains takes the run locks of brains (learner methods must not run
+// while a brain runs) and checks they may change.
+func lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
+	for i, br := range brains {
+		if br.frozen {
+			return nil, fmt.Errorf("%s: brain %d is frozen (a global of a loaded module, or captured by a pmap function)", fn, i)
+		}
+	}
+	for i, br := range brains {
+		if !br.mu.TryLock() {
+			for _, o := range brains[:i] {
+				o.mu.Unlock()
+			}
+			return nil, fmt.Errorf("%s: brain %d is being run by another thread", fn, i)
+		}
+	}
+	return func() {
+		for _, br := range brains {
+			br.mu.Unlock()
+		}
+	}, nil
+}
+
+// learners returns the learners of brains that have one, or an error
+// naming the first that has none.
+func learners(fn string, brains []*Brain) ([]*eprop.Learner, error) {
+	out := make([]*eprop.Learner, len(brains))
+	for i, br := range brains {
+		if br.learner == nil {
+			what := "the brain has"
+			if len(brains) > 1 {
+				what = fmt.Sprintf("brain %d has", i)
+			}
+			return nil, fmt.Errorf("%s: %s no learner; call eprop.enable first", fn, what)
+		}
+		out[i] = br.learner
+	}
+	return out, nil
+}
+
+func (s *Session) learnBatch(thread *starlark.Thread, ls []*eprop.Learner) *eprop.Batch {
+	w := s.workers
+	if thread.Local(workerKey) != nil {
+		w = 1
+	}
+	return &eprop.Batch{Learners: ls, Workers: w}
+}
+
+func updateValue(u eprop.Update) starlark.Value {
+	return starlarkstruct.FromStringDict(starlark.String("update"), starlark.StringDict{
+		"reward": starlark.Float(u.Reward), "baseline": starlark.Float(u.Baseline), "factor": starlark.Float(u.Factor),
+		"max_abs_dw": starlark.Float(u.MaxAbsDW), "mean_abs_dw": starlark.Float(u.MeanAbsDW),
+		"changed": starlark.MakeInt(u.Changed), "clamped": starlark.MakeInt(u.Clamped),
+	})
+}
+
+func statsValue(st eprop.Stats) starlark.Value {
+	return starlarkstruct.FromStringDict(starlark.String("learning"), starlark.StringDict{
+		"enabled": starlark.Bool(st.Enabled), "steps": starlark.MakeInt64(st.Steps),
+		"max_abs_e": starlark.Float(st.MaxAbsE), "mean_abs_e": starlark.Float(st.MeanAbsE),
+		"has_snapshot": starlark.Bool(st.HasSnap), "snapshot_max_e": starlark.Float(st.SnapMaxE),
+		"snapshot_mean_e": starlark.Float(st.SnapMeanE), "baseline": starlark.Float(st.Baseline),
+		"last": updateValue(st.Last),
+	})
+}
+
+// perBrain returns one value for a brain, a tuple for several.
+func perBrain(single bool, vals []starlark.Value) starlark.Value {
+	if single {
+		return vals[0]
+	}
+	return starlark.Tuple(vals)
+}
+
+func learnTargets(thread *starlark.Thread, fn string, v starlark.Value) (*Session, []*Brain, bool, error) {
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	brains, single, err := targets(fn, v)
+	return s, brains, single, err
+}
+
+func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target starlark.Value
+	fresh := true
+	d := eprop.Defaults()
+	lr, tauE, gamma, wmin, wmax, decay := number(d.LearningRate), number(d.TauEMs), number(d.Gamma), number(d.WMinMV), number(d.WMaxMV), number(d.RewardDecay)
+	if err := unpack(fn, args, kw, "target", &target, "fresh?", &fresh, "learning_rate?", &lr, "tau_e_ms?", &tauE,
+		"gamma?", &gamma, "w_min_mv?", &wmin, "w_max_mv?", &wmax, "reward_decay?", &decay); err != nil {
+		return nil, err
+	}
+	p := d
+	p.LearningRate, p.TauEMs, p.Gamma = float64(lr), float64(tauE), float64(gamma)
+	p.WMinMV, p.WMaxMV, p.RewardDecay = float64(wmin), float64(wmax), float64(decay)
+	if err := p.Validate(); err != nil {
+		return nil, engineErr(fn, err)
+	}
+	s, brains, _, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls := make([]*eprop.Learner, len(brains))
+	for i, br := range brains {
+		if br.learner != nil && br.eparams != p {
+			if !fresh {
+				return nil, fmt.Errorf("%s: brain %d learns with other parameters; resuming (fresh=False) keeps them, so give none or start fresh", fn, i)
+			}
+			br.learner.Disable()
+			br.learner = nil
+		}
+		if ls[i], err = br.learnerOf(p); err != nil {
+			return nil, engineErr(fn, err)
+		}
+	}
+	bt := s.learnBatch(thread, ls)
+	if fresh {
+		err = bt.Enable()
+	} else {
+		err = bt.Resume()
+	}
+	if err != nil {
+		return nil, engineErr(fn, err)
+	}
+	return starlark.None, nil
+}
+
+// simple runs a per-learner operation returning nothing.
+func learnOp(op func(thread *starlark.Thread, s *Session, ls []*eprop.Learner) error) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		fn := b.Name()
+		var target starlark.Value
+		if err := unpack(fn, args, kw, "target", &target); err != nil {
+			return nil, err
+		}
+		s, brains, _, err := learnTargets(thread, fn, target)
+		if err != nil {
+			return nil, err
+		}
+		unlock, err := lockBrains(fn, brains)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		ls, err := learners(fn, brains)
+		if err != nil {
+			return nil, err
+		}
+		if err := op(thread, s, ls); err != nil {
+			return nil, engineErr(fn, err)
+		}
+		return starlark.None, nil
+	}
+}
+
+func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target, rv starlark.Value
+	trace := ""
+	if err := unpack(fn, args, kw, "target", &target, "r", &rv, "trace", &trace); err != nil {
+		return nil, err
+	}
+	var from eprop.Trace
+	switch trace {
+	case "snapshot":
+		from = eprop.FromSnapshot
+	case "current":
+		from = eprop.FromCurrent
+	default:
+		return nil, fmt.Errorf("%s: trace must be \"snapshot\" (the copy taken by eprop.snapshot, as the research report describes) or \"current\" (the eligibility now, as the reference code's final version does), got %q", fn, trace)
+	}
+	s, brains, single, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	var rs []float64
+	var one number
+	if err := one.Unpack(rv); err == nil {
+		rs = make([]float64, len(brains))
+		for i := range rs {
+			rs[i] = float64(one)
+		}
+	} else if rs, err = toFloats(fn, "r", rv); err != nil {
+		return nil, fmt.Errorf("%s: for parameter r: got %s, want a number or one number per brain", fn, rv.Type())
+	} else if len(rs) != len(brains) {
+		return nil, fmt.Errorf("%s: r has %d rewards for %d brains", fn, len(rs), len(brains))
+	}
+	for i, r := range rs {
+		if !finite(r) {
+			return nil, rangeError(fn, fmt.Sprintf("r[%d]", i), "finite", r)
+		}
+	}
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
+	if err != nil {
+		return nil, engineErr(fn, err)
+	}
+	vals := make([]starlark.Value, len(ups))
+	for i, u := range ups {
+		vals[i] = updateValue(u)
+	}
+	return perBrain(single, vals), nil
+}
+
+func eStats(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target starlark.Value
+	if err := unpack(fn, args, kw, "target", &target); err != nil {
+		return nil, err
+	}
+	s, brains, single, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	for _, br := range brains {
+		if !br.mu.TryLock() {
+			return nil, fmt.Errorf("%s: a brain is being run by another thread", fn)
+		}
+		br.mu.Unlock()
+	}
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	st := s.learnBatch(thread, ls).Stats()
+	vals := make([]starlark.Value, len(st))
+	for i, x := range st {
+		vals[i] = statsValue(x)
+	}
+	return perBrain(single, vals), nil
+}
+
+func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var br *Brain
+	snapshot := false
+	if err := unpack(fn, args, kw, "brain", &br, "snapshot?", &snapshot); err != nil {
+		return nil, err
+	}
+	unlock, err := lockBrains(fn, []*Brain{br})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls, err := learners(fn, []*Brain{br})
+	if err != nil {
+		return nil, err
+	}
+	var src []float32
+	if snapshot {
+		if src = ls[0].SnapshotTrace(); src == nil {
+			return nil, fmt.Errorf("%s: no snapshot is pending", fn)
+		}
+	} else {
+		src = ls[0].Eligibility(nil)
+	}
+	out := make([]float64, len(src))
+	for i, x := range src {
+		out[i] = float64(x)
+	}
+	return NewArray(out), nil
+}
+
+func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target, outV starlark.Value
+	fseed := seed(0)
+	std := number(0.01)
+	if err := unpack(fn, args, kw, "target", &target, "outputs", &outV, "feedback_seed?", &fseed, "feedback_std?", &std); err != nil {
+		return nil, err
+	}
+	outs, err := toInts(fn, "outputs", outV)
+	if err != nil {
+		return nil, err
+	}
+	if !(std > 0) || !finite(float64(std)) {
+		return nil, rangeError(fn, "feedback_std", "> 0", float64(std))
+	}
+	_, brains, _, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int]bool{}
+	for k, o := range outs {
+		if o < 0 || o >= brains[0].b.Net.N {
+			return nil, fmt.Errorf("%s: outputs[%d] must be a neuron index in [0, %d), got %d", fn, k, brains[0].b.Net.N, o)
+		}
+		if seen[o] {
+			return nil, fmt.Errorf("%s: outputs[%d] = %d appears twice", fn, k, o)
+		}
+		seen[o] = true
+	}
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if err := l.Supervise(eprop.Supervision{Outputs: outs, FeedbackSeed: uint64(fseed), FeedbackStd: float64(std)}); err != nil {
+			return nil, engineErr(fn, err)
+		}
+	}
+	return starlark.None, nil
+}
+
+func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target, tv starlark.Value
+	if err := unpack(fn, args, kw, "target", &target, "spikes", &tv); err != nil {
+		return nil, err
+	}
+	rows, err := toMatrix(fn, "spikes", tv)
+	if err != nil {
+		return nil, err
+	}
+	spikes := make([][]bool, len(rows))
+	for s, row := range rows {
+		spikes[s] = make([]bool, len(row))
+		for k, x := range row {
+			if x != 0 && x != 1 {
+				return nil, fmt.Errorf("%s: spikes[%d][%d] must be 0 or 1, got %s", fn, s, k, formatFloat(x))
+			}
+			spikes[s][k] = x == 1
+		}
+	}
+	_, brains, _, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if err := l.Present(spikes); err != nil {
+			return nil, engineErr(fn, err)
+		}
+	}
+	return starlark.None, nil
+}
+
+func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var target starlark.Value
+	if err := unpack(fn, args, kw, "target", &target); err != nil {
+		return nil, err
+	}
+	_, brains, single, err := learnTargets(thread, fn, target)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]starlark.Value, len(ls))
+	for i, l := range ls {
+		u, err := l.ApplySupervised()
+		if err != nil {
+			return nil, engineErr(fn, err)
+		}
+		vals[i] = updateValue(u)
+	}
+	return perBrain(single, vals), nil
+}
+
+func init() {
+	d := eprop.Defaults()
+	declValue("eprop", "learning", "eprop",
+		"Reward-modulated e-prop (MODEL.md §4) on brains and batches: eprop.enable, eprop.disable, eprop.snapshot, "+
+			"eprop.reward, eprop.stats, eprop.eligibility, and the supervised variant (eprop.supervise, eprop.present, "+
+			"eprop.apply_supervised). Every synapse is plastic; a brain that learns gets its own copy of its weights.", nil)
+	decl("eprop.enable", "learning",
+		fmt.Sprintf("eprop.enable(target, fresh=True, learning_rate=%s, tau_e_ms=%s, gamma=%s, w_min_mv=%s, w_max_mv=%s, reward_decay=%s)",
+			formatFloat(d.LearningRate), formatFloat(d.TauEMs), formatFloat(d.Gamma), formatFloat(d.WMinMV), formatFloat(d.WMaxMV), formatFloat(d.RewardDecay)),
+		`Turns learning on for a brain or every brain of a batch. fresh=True starts fresh traces, baseline and
+snapshot (the reference's "fresh learner"); fresh=False resumes with the traces kept by eprop.disable (a test
+between trials). The parameters (defaults of Exp 22/23) are fixed per brain: enabling fresh with others
+makes a new learner.`, eEnable)
+	decl("eprop.disable", "learning", "eprop.disable(target)",
+		"Turns learning off: traces stop updating and are kept for eprop.enable(fresh=False) and inspection.",
+		learnOp(func(th *starlark.Thread, s *Session, ls []*eprop.Learner) error {
+			s.learnBatch(th, ls).Disable()
+			return nil
+		}))
+	decl("eprop.snapshot", "learning", "eprop.snapshot(target)",
+		"Copies every synapse's eligibility now (at the end of the conditioned stimulus); the next eprop.reward(..., trace=\"snapshot\") uses the copy.",
+		learnOp(func(th *starlark.Thread, s *Session, ls []*eprop.Learner) error {
+			return s.learnBatch(th, ls).Snapshot()
+		}))
+	decl("eprop.reward", "learning", "eprop.reward(target, r, trace)",
+		`Applies reward r (a number, or one per brain of a batch): the baseline first, b = decay·b + (1−decay)·r,
+then W = clamp(W + lr·(r − b)·E, w_min, w_max) for every synapse. trace names E, and must be given:
+"snapshot" (the copy from eprop.snapshot, as the research report describes; it is consumed) or "current"
+(the eligibility now, as the reference code's final version does). Returns the update, struct(reward,
+baseline, factor, max_abs_dw, mean_abs_dw, changed, clamped), or a tuple of them for a batch.`, eReward)
+	decl("eprop.stats", "learning", "eprop.stats(target)",
+		"The learner's state: struct(enabled, steps, max_abs_e, mean_abs_e, has_snapshot, snapshot_max_e, snapshot_mean_e, baseline, last) with last the last update; a tuple for a batch.",
+		eStats)
+	decl("eprop.eligibility", "learning", "eprop.eligibility(brain, snapshot=False)",
+		"Every synapse's eligibility now (or the pending snapshot's), as an array in the brain's synapse order.",
+		eEligibility)
+	decl("eprop.supervise", "learning", "eprop.supervise(target, outputs, feedback_seed=0, feedback_std=0.01)",
+		"Sets up the supervised variant: a fixed random feedback matrix B ~ N(0, feedback_std²) from feedback_seed sends each output neuron's error (outputs: neuron indices) to every neuron as its learning signal.",
+		eSupervise)
+	decl("eprop.present", "learning", "eprop.present(target, spikes)",
+		"Starts a supervised presentation: spikes (steps × outputs of 0/1, a 2-D array or list of lists) is the target spike train of the outputs from the next step on; eprop.apply_supervised ends it.",
+		ePresent)
+	decl("eprop.apply_supervised", "learning", "eprop.apply_supervised(target)",
+		"Ends the presentation and applies W = clamp(W − lr·G, w_min, w_max), G the accumulated learning signal × eligibility. Returns the update (a tuple for a batch).",
+		eApply)
+}

@@ -1,0 +1,343 @@
+package script
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// jsonEncode writes v as JSON: dicts with string keys (in insertion
+// order), lists, tuples, arrays, structs (fields sorted), numbers,
+// strings, bools and None. Floats always carry a '.' or an exponent, so
+// that they decode as floats again. NaN and infinities have no JSON form
+// and are refused with the path of the value.
+func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string, depth int) error {
+	nl := func(d int) {
+		if indent != "" {
+			buf.WriteByte('\n')
+			buf.WriteString(strings.Repeat(indent, d))
+		}
+	}
+	writeFloat := func(f float64, p string) error {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s is %s, which JSON cannot represent; replace it (e.g. with None) before writing", p, formatFloat(f))
+		}
+		s := strconv.FormatFloat(f, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".e") {
+			s += ".0"
+		}
+		buf.WriteString(s)
+		return nil
+	}
+	sep := ": "
+	if indent == "" {
+		sep = ":"
+	}
+	list := func(n int, at func(i int) (starlark.Value, string)) error {
+		buf.WriteByte('[')
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			nl(depth + 1)
+			x, p := at(i)
+			if err := jsonEncode(buf, x, p, indent, depth+1); err != nil {
+				return err
+			}
+		}
+		if n > 0 {
+			nl(depth)
+		}
+		buf.WriteByte(']')
+		return nil
+	}
+	object := func(keys []string, get func(k string) starlark.Value) error {
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			nl(depth + 1)
+			kb, _ := json.Marshal(k)
+			buf.Write(kb)
+			buf.WriteString(sep)
+			if err := jsonEncode(buf, get(k), path+"."+k, indent, depth+1); err != nil {
+				return err
+			}
+		}
+		if len(keys) > 0 {
+			nl(depth)
+		}
+		buf.WriteByte('}')
+		return nil
+	}
+	switch x := v.(type) {
+	case starlark.NoneType:
+		buf.WriteString("null")
+	case starlark.Bool:
+		buf.WriteString(strconv.FormatBool(bool(x)))
+	case starlark.Int:
+		buf.WriteString(x.String())
+	case starlark.Float:
+		return writeFloat(float64(x), path)
+	case starlark.String:
+		b, _ := json.Marshal(string(x))
+		buf.Write(b)
+	case *Array:
+		if x.is2D() {
+			return list(x.rows, func(i int) (starlark.Value, string) { return x.Index(i), fmt.Sprintf("%s[%d]", path, i) })
+		}
+		buf.WriteByte('[')
+		for i, f := range x.data {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			if x.ints {
+				buf.WriteString(strconv.FormatInt(int64(f), 10))
+			} else if err := writeFloat(f, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case *starlark.List:
+		return list(x.Len(), func(i int) (starlark.Value, string) { return x.Index(i), fmt.Sprintf("%s[%d]", path, i) })
+	case starlark.Tuple:
+		return list(len(x), func(i int) (starlark.Value, string) { return x[i], fmt.Sprintf("%s[%d]", path, i) })
+	case *starlark.Dict:
+		var keys []string
+		vals := map[string]starlark.Value{}
+		for _, kv := range x.Items() {
+			k, ok := kv[0].(starlark.String)
+			if !ok {
+				return fmt.Errorf("%s has a %s key (%s); JSON object keys are strings", path, kv[0].Type(), kv[0])
+			}
+			keys = append(keys, string(k))
+			vals[string(k)] = kv[1]
+		}
+		return object(keys, func(k string) starlark.Value { return vals[k] })
+	case *starlarkstruct.Struct:
+		keys := x.AttrNames()
+		sort.Strings(keys)
+		return object(keys, func(k string) starlark.Value { v, _ := x.Attr(k); return v })
+	case *Pattern:
+		a, _ := x.Attr("active")
+		return jsonEncode(buf, a, path, indent, depth)
+	default:
+		return fmt.Errorf("%s is a %s, which cannot be written as JSON (use numbers, strings, bools, None, lists, dicts, structs and arrays)", path, v.Type())
+	}
+	return nil
+}
+
+func encodeJSON(fn string, v starlark.Value, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := jsonEncode(&buf, v, "value", indent, 0); err != nil {
+		return nil, fmt.Errorf("%s: %v", fn, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// fromGo converts a JSON scalar token to Starlark: numbers with '.' or an
+// exponent become floats, the others ints.
+func fromGo(x any) (starlark.Value, error) {
+	switch v := x.(type) {
+	case nil:
+		return starlark.None, nil
+	case bool:
+		return starlark.Bool(v), nil
+	case string:
+		return starlark.String(v), nil
+	case json.Number:
+		s := string(v)
+		if strings.ContainsAny(s, ".eE") {
+			f, err := strconv.ParseFloat(s, 64)
+			return starlark.Float(f), err
+		}
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return starlark.MakeInt64(i), nil
+		}
+		i, ok := new(big.Int).SetString(s, 10)
+		if !ok {
+			return nil, fmt.Errorf("bad number %s", s)
+		}
+		return starlark.MakeBigInt(i), nil
+	}
+	return nil, fmt.Errorf("unexpected JSON value %T", x)
+}
+
+// decodeOrdered decodes JSON keeping the key order of objects (so a
+// resumed unit's dicts iterate as the fresh one's did).
+func decodeOrdered(b []byte) (starlark.Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder) (starlark.Value, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			d := starlark.NewDict(0)
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				d.SetKey(starlark.String(kt.(string)), v)
+			}
+			_, err := dec.Token()
+			return d, err
+		case '[':
+			var out []starlark.Value
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			_, err := dec.Token()
+			return starlark.NewList(out), err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	default:
+		return fromGo(t)
+	}
+}
+
+func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
+	s, err := session(thread, fn)
+	if err != nil {
+		return err
+	}
+	clean, err := checkName(fn, name)
+	if err != nil {
+		return err
+	}
+	if err := s.dir.WriteFile(clean, data); err != nil {
+		return fmt.Errorf("%s: %s: %v", fn, name, err)
+	}
+	return nil
+}
+
+func init() {
+	decl("write_json", "outputs", "write_json(name, value, indent=True)",
+		`Writes value as JSON to the file name in the run directory (a relative path such as "results.json" or
+"brains/3.json"; absolute paths, ".." and the run's own files are refused). Dicts keep their order, structs
+become objects, arrays lists; NaN and infinities are refused with the path of the offending value.
+The file appears atomically.`,
+		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var name string
+			var v starlark.Value
+			indent := true
+			if err := unpack(b.Name(), args, kw, "name", &name, "value", &v, "indent?", &indent); err != nil {
+				return nil, err
+			}
+			ind := ""
+			if indent {
+				ind = "  "
+			}
+			data, err := encodeJSON(b.Name(), v, ind)
+			if err != nil {
+				return nil, err
+			}
+			return starlark.None, writeBuiltin(thread, b.Name(), name, append(data, '\n'))
+		})
+	decl("write_csv", "outputs", "write_csv(name, rows, header=None)",
+		"Writes rows (a list of lists of numbers, strings, bools or None, or a 2-D array) as CSV to the file name in the run directory, after an optional header row.",
+		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			fn := b.Name()
+			var name string
+			var rows starlark.Value
+			var header starlark.Value = starlark.None
+			if err := unpack(fn, args, kw, "name", &name, "rows", &rows, "header?", &header); err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			w := csv.NewWriter(&buf)
+			if header != starlark.None {
+				h, err := toStrings(fn, "header", header)
+				if err != nil {
+					return nil, err
+				}
+				w.Write(h)
+			}
+			it, ok := rows.(starlark.Iterable)
+			if !ok {
+				return nil, fmt.Errorf("%s: for parameter rows: got %s, want a list of rows", fn, rows.Type())
+			}
+			iter := it.Iterate()
+			defer iter.Done()
+			var row starlark.Value
+			for i := 0; iter.Next(&row); i++ {
+				cells, ok := row.(starlark.Iterable)
+				if !ok {
+					return nil, fmt.Errorf("%s: rows[%d]: got %s, want a list", fn, i, row.Type())
+				}
+				var rec []string
+				ci := cells.Iterate()
+				var c starlark.Value
+				for j := 0; ci.Next(&c); j++ {
+					switch x := c.(type) {
+					case starlark.String:
+						rec = append(rec, string(x))
+					case starlark.NoneType:
+						rec = append(rec, "")
+					case starlark.Int, starlark.Bool:
+						rec = append(rec, x.String())
+					case starlark.Float:
+						rec = append(rec, strconv.FormatFloat(float64(x), 'g', -1, 64))
+					default:
+						ci.Done()
+						return nil, fmt.Errorf("%s: rows[%d][%d]: got %s, want a number, string, bool or None", fn, i, j, c.Type())
+					}
+				}
+				ci.Done()
+				w.Write(rec)
+			}
+			w.Flush()
+			return starlark.None, writeBuiltin(thread, fn, name, buf.Bytes())
+		})
+	decl("write_text", "outputs", "write_text(name, text)",
+		"Writes a string to the file name in the run directory (a printed report, a table).",
+		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var name, text string
+			if err := unpack(b.Name(), args, kw, "name", &name, "text", &text); err != nil {
+				return nil, err
+			}
+			return starlark.None, writeBuiltin(thread, b.Name(), name, []byte(text))
+		})
+	decl("provenance", "outputs", "provenance()",
+		"The run's provenance as a dict (program version and commit, script path and sha256, loaded modules, parameters, workers, backend, host, start time), to embed in a results file. run.json in the run directory holds the same and how the run ended.",
+		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := noArgs(b.Name(), args, kw); err != nil {
+				return nil, err
+			}
+			s, err := session(thread, b.Name())
+			if err != nil {
+				return nil, err
+			}
+			return s.provenance(), nil
+		})
+}

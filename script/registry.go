@@ -1,0 +1,292 @@
+package script
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.starlark.net/lib/json"
+	"go.starlark.net/lib/math"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// Categories of builtins, in the order `encephagen doc` lists them.
+var categories = []string{
+	"connectomes", "brains", "stimuli", "running", "measurement",
+	"arrays", "statistics", "learning", "outputs", "script", "modules",
+}
+
+// Builtin is one predeclared function, module member or module. It is the
+// single source of both the interpreter's predeclared names and the
+// reference that `encephagen doc` prints.
+type Builtin struct {
+	Name     string // "brain", or "stats.cohens_d" for a member of module stats
+	Category string
+	Sig      string // the call signature, e.g. "run(target, *, ms=None, ...)"
+	Doc      string // the first sentence is the summary
+
+	fn    func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
+	value starlark.Value // a predeclared non-function (a library module)
+}
+
+// Summary is the first sentence of the documentation.
+func (b *Builtin) Summary() string { return summary(b.Doc) }
+
+// Keywords lists the parameter names the signature declares; ok is false
+// when the builtin also takes arbitrary keywords (**kwargs) or is not a
+// function.
+func (b *Builtin) Keywords() (names []string, ok bool) { return sigParams(b.Sig) }
+
+// TypeDoc documents a value type and its attributes.
+type TypeDoc struct {
+	Name    string // the Starlark type name, e.g. "brain"
+	Doc     string
+	Members []MemberDoc
+}
+
+// MemberDoc documents one attribute of a value type.
+type MemberDoc struct {
+	Name   string
+	Sig    string // "group(name)" for a method; "" for a plain attribute
+	Doc    string
+	Method bool
+}
+
+var (
+	registryMu sync.Mutex
+	builtins   []*Builtin
+	types      []*TypeDoc
+)
+
+// decl registers a builtin function. Names with a dot are members of a
+// module (the part before the dot).
+func decl(name, category, sig, doc string, fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) {
+	declare(&Builtin{Name: name, Category: category, Sig: sig, Doc: doc, fn: fn})
+}
+
+// declValue registers a predeclared value that is not a Go function.
+func declValue(name, category, sig, doc string, v starlark.Value) {
+	declare(&Builtin{Name: name, Category: category, Sig: sig, Doc: doc, value: v})
+}
+
+func declare(b *Builtin) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if !slices.Contains(categories, b.Category) {
+		panic("script: unknown category " + b.Category + " for " + b.Name)
+	}
+	for _, o := range builtins {
+		if o.Name == b.Name {
+			panic("script: builtin declared twice: " + b.Name)
+		}
+	}
+	builtins = append(builtins, b)
+}
+
+func declType(t *TypeDoc) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	types = append(types, t)
+}
+
+// Builtins returns every registered builtin, by category then name.
+func Builtins() []*Builtin {
+	registryMu.Lock()
+	out := slices.Clone(builtins)
+	registryMu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool {
+		ci, cj := slices.Index(categories, out[i].Category), slices.Index(categories, out[j].Category)
+		if ci != cj {
+			return ci < cj
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Categories returns the builtin categories in display order.
+func Categories() []string { return slices.Clone(categories) }
+
+// Types returns the documented value types, by name.
+func Types() []*TypeDoc {
+	registryMu.Lock()
+	out := slices.Clone(types)
+	registryMu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LookupBuiltin finds a builtin by its full name ("brain", "stats.mean").
+func LookupBuiltin(name string) *Builtin {
+	for _, b := range Builtins() {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// LookupType finds a value type by name.
+func LookupType(name string) *TypeDoc {
+	for _, t := range Types() {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// DocNames lists every name `encephagen doc NAME` accepts: builtins, types
+// and type members (type.member).
+func DocNames() []string {
+	var names []string
+	for _, b := range Builtins() {
+		names = append(names, b.Name)
+	}
+	for _, t := range Types() {
+		names = append(names, t.Name)
+		for _, m := range t.Members {
+			names = append(names, t.Name+"."+m.Name)
+		}
+	}
+	return names
+}
+
+var (
+	predeclOnce sync.Once
+	predecl     starlark.StringDict
+)
+
+// Predeclared returns the names every script sees: the builtins, with the
+// dotted ones gathered into modules (stats, …). The dictionary is frozen
+// and shared; do not modify it.
+func Predeclared() starlark.StringDict {
+	predeclOnce.Do(func() {
+		predecl = starlark.StringDict{}
+		modules := map[string]starlark.StringDict{}
+		for _, b := range Builtins() {
+			var v starlark.Value = b.value
+			mod, member, dotted := strings.Cut(b.Name, ".")
+			if b.fn != nil {
+				v = starlark.NewBuiltin(b.Name, b.fn)
+			}
+			if v == nil {
+				continue // a documentation-only entry (a module header)
+			}
+			if dotted {
+				if modules[mod] == nil {
+					modules[mod] = starlark.StringDict{}
+				}
+				modules[mod][member] = v
+				continue
+			}
+			predecl[b.Name] = v
+		}
+		for name, members := range modules {
+			predecl[name] = &starlarkstruct.Module{Name: name, Members: members}
+		}
+		predecl.Freeze()
+	})
+	return predecl
+}
+
+// isPredeclared reports whether name is a predeclared name of scripts.
+func isPredeclared(name string) bool { return Predeclared().Has(name) }
+
+func summary(doc string) string {
+	doc = strings.TrimSpace(doc)
+	if i := strings.Index(doc, "\n\n"); i >= 0 {
+		doc = doc[:i]
+	}
+	doc = strings.Join(strings.Fields(doc), " ")
+	for i := 0; i+1 < len(doc); i++ {
+		if doc[i] == '.' && doc[i+1] == ' ' {
+			return doc[:i+1]
+		}
+	}
+	return doc
+}
+
+// sigParams extracts the parameter names of a signature such as
+// "f(a, b=1, *, c=None)". ok is false for a signature with **kwargs or
+// without parentheses.
+func sigParams(sig string) (names []string, ok bool) {
+	open, end := strings.IndexByte(sig, '('), strings.LastIndexByte(sig, ')')
+	if open < 0 || end < open {
+		return nil, false
+	}
+	depth := 0
+	var parts []string
+	start := open + 1
+	var quote byte
+	for i := open + 1; i < end; i++ {
+		if quote != 0 {
+			if sig[i] == '\\' {
+				i++
+			} else if sig[i] == quote {
+				quote = 0
+			}
+			continue
+		}
+		switch sig[i] {
+		case '"', '\'':
+			quote = sig[i]
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, sig[start:i])
+				start = i + 1
+			}
+		}
+	}
+	parts = append(parts, sig[start:end])
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if name, _, found := strings.Cut(p, "="); found {
+			p = strings.TrimSpace(name)
+		}
+		switch {
+		case p == "" || p == "*" || p == "/":
+		case strings.HasPrefix(p, "**"):
+			return names, false
+		case strings.HasPrefix(p, "*"):
+		default:
+			names = append(names, p)
+		}
+	}
+	return names, true
+}
+
+// The go.starlark.net library modules scripts may use. Their members are
+// documented upstream; the entry lists them so that the reference is
+// complete.
+func init() {
+	declValue("math", "modules", "math",
+		"The go.starlark.net math module (https://pkg.go.dev/go.starlark.net/lib/math). "+
+			"Members: "+memberList(math.Module)+".", math.Module)
+	declValue("json", "modules", "json",
+		"The go.starlark.net json module (https://pkg.go.dev/go.starlark.net/lib/json): "+
+			"encode(x), decode(s, default=unset), indent(s, prefix=\"\", indent=\"\\t\"). "+
+			"Members: "+memberList(json.Module)+".", json.Module)
+	decl("struct", "script", "struct(**fields)",
+		"Returns an immutable struct whose attributes are the given keyword arguments: "+
+			"struct(cv=0.3, slope=0.01).cv is 0.3. Structs are written to JSON as objects.",
+		starlarkstruct.Make)
+}
+
+func memberList(m *starlarkstruct.Module) string {
+	names := m.Members.Keys()
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// errorf formats an error prefixed with the builtin's name.
+func errorf(fn, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", fn, fmt.Sprintf(format, args...))
+}

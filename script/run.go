@@ -1,0 +1,480 @@
+package script
+
+import (
+	"fmt"
+	"math"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// workerKey marks a thread running a pmap item: its batches run on one
+// goroutine, as the items already occupy the cores.
+const workerKey = "encephagen.worker"
+
+// Recording is what run() measured (MODEL.md §6): spike counts per neuron
+// and region, optional time bins and raster. Passing it as record= to
+// further run() calls accumulates into it.
+type Recording struct {
+	rec    *sim.Recorder
+	net    *network.Network
+	conn   *Connectome
+	frozen bool
+}
+
+func (r *Recording) String() string {
+	return fmt.Sprintf("recording(%s ms, %d spikes)", formatFloat(r.ms()), r.rec.Total())
+}
+func (r *Recording) Type() string          { return "recording" }
+func (r *Recording) Freeze()               { r.frozen = true }
+func (r *Recording) Truth() starlark.Bool  { return true }
+func (r *Recording) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: recording") }
+func (r *Recording) Attr(name string) (starlark.Value, error) {
+	return recordingType.attr(r, name)
+}
+func (r *Recording) AttrNames() []string { return recordingType.attrNames() }
+
+func (r *Recording) ms() float64 { return float64(r.rec.Steps) * r.net.Params.DtMs }
+
+// Recorder returns the engine recorder.
+func (r *Recording) Recorder() *sim.Recorder { return r.rec }
+
+func (r *Recording) selectRegions(fn string, v starlark.Value) ([]int, error) {
+	if v == nil || v == starlark.None {
+		out := make([]int, r.net.Regions)
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	// A tuple or list keeps its order (and repeats); a name is a group.
+	if seq, ok := v.(starlark.Sequence); ok {
+		if _, isStr := v.(starlark.String); !isStr {
+			idx, err := toInts(fn, "regions", seq)
+			if err == nil {
+				for k, i := range idx {
+					if i < 0 || i >= r.net.Regions {
+						return nil, fmt.Errorf("%s: regions[%d] must be in [0, %d), got %d", fn, k, r.net.Regions, i)
+					}
+				}
+				return idx, nil
+			}
+		}
+	}
+	return r.conn.regions(fn, "regions", v)
+}
+
+func regionsArg(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var v starlark.Value = starlark.None
+	if err := unpack(fn, args, kw, "regions?", &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+var recordingType = newType("recording",
+	"Spikes measured by run() (MODEL.md §6). Rates are in Hz: count / (neurons · steps · dt). "+
+		"regions= arguments take indices (kept in the given order), a group name, a label, or \"all\"; None means every region in order.",
+	member[*Recording]{name: "steps", doc: "Steps recorded.",
+		get: func(r *Recording) (starlark.Value, error) { return starlark.MakeInt(r.rec.Steps), nil }},
+	member[*Recording]{name: "ms", doc: "Time recorded, ms.",
+		get: func(r *Recording) (starlark.Value, error) { return starlark.Float(r.ms()), nil }},
+	member[*Recording]{name: "total", doc: "The number of spikes recorded.",
+		get: func(r *Recording) (starlark.Value, error) { return starlark.MakeUint64(r.rec.Total()), nil }},
+	member[*Recording]{name: "counts", doc: "Spikes per neuron, an int array of length neurons.",
+		get: func(r *Recording) (starlark.Value, error) {
+			out := make([]float64, len(r.rec.Counts))
+			for i, c := range r.rec.Counts {
+				out[i] = float64(c)
+			}
+			return newIntArray(out), nil
+		}},
+	member[*Recording]{name: "region_counts", sig: "region_counts(regions=None)", doc: "Spikes per region, an int array.",
+		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			v, err := regionsArg(fn, args, kw)
+			if err != nil {
+				return nil, err
+			}
+			idx, err := r.selectRegions(fn, v)
+			if err != nil {
+				return nil, err
+			}
+			counts := r.rec.RegionCounts()
+			out := make([]float64, len(idx))
+			for k, i := range idx {
+				if counts != nil {
+					out[k] = float64(counts[i])
+				}
+			}
+			return newIntArray(out), nil
+		}},
+	member[*Recording]{name: "region_rates", sig: "region_rates(regions=None)", doc: "The rate of each region in Hz, an array.",
+		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			v, err := regionsArg(fn, args, kw)
+			if err != nil {
+				return nil, err
+			}
+			idx, err := r.selectRegions(fn, v)
+			if err != nil {
+				return nil, err
+			}
+			rates := r.rec.RegionRates(r.net.Params.DtMs)
+			out := make([]float64, len(idx))
+			for k, i := range idx {
+				if rates != nil {
+					out[k] = rates[i]
+				}
+			}
+			return NewArray(out), nil
+		}},
+	member[*Recording]{name: "group_rate", sig: "group_rate(regions)",
+		doc: "The mean rate in Hz over a set of regions (a group name such as \"prefrontal\", or indices): their spikes / (regions · neurons_per_region · time). An empty set or an empty recording is an error.",
+		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var v starlark.Value
+			if err := unpack(fn, args, kw, "regions", &v); err != nil {
+				return nil, err
+			}
+			idx, err := r.selectRegions(fn, v)
+			if err != nil {
+				return nil, err
+			}
+			if r.rec.Steps == 0 {
+				return nil, fmt.Errorf("%s: nothing recorded yet", fn)
+			}
+			g, err := r.rec.GroupRate(idx, r.net.Params.DtMs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", fn, err)
+			}
+			return starlark.Float(g), nil
+		}},
+	member[*Recording]{name: "bin_ms", doc: "The width of the time bins in ms, or None when run() had no bin_ms.",
+		get: func(r *Recording) (starlark.Value, error) {
+			if r.rec.BinSteps == 0 {
+				return starlark.None, nil
+			}
+			return starlark.Float(float64(r.rec.BinSteps) * r.net.Params.DtMs), nil
+		}},
+	member[*Recording]{name: "bins", doc: "Spikes per region in each time bin, an int array of shape (bins, regions); needs bin_ms.",
+		get: func(r *Recording) (starlark.Value, error) {
+			if r.rec.BinSteps == 0 {
+				return nil, fmt.Errorf("recording.bins: no time bins were recorded; pass bin_ms= to run()")
+			}
+			var d []float64
+			for _, bin := range r.rec.Bins {
+				for _, c := range bin {
+					d = append(d, float64(c))
+				}
+			}
+			m := newMatrix(d, len(r.rec.Bins), r.net.Regions)
+			m.ints = true
+			return m, nil
+		}},
+	member[*Recording]{name: "bin_rates", doc: "The rate in Hz of each region in each time bin, an array of shape (bins, regions); the last bin may be partial and is scaled by its length.",
+		get: func(r *Recording) (starlark.Value, error) {
+			if r.rec.BinSteps == 0 {
+				return nil, fmt.Errorf("recording.bin_rates: no time bins were recorded; pass bin_ms= to run()")
+			}
+			var d []float64
+			br := r.rec.BinRates(r.net.Params.DtMs)
+			for _, bin := range br {
+				d = append(d, bin...)
+			}
+			return newMatrix(d, len(br), r.net.Regions), nil
+		}},
+	member[*Recording]{name: "raster", doc: "The spikes of the raster neurons: struct(step=int array, neuron=int array), steps counted from the start of the recording.",
+		get: func(r *Recording) (starlark.Value, error) {
+			st, nr := make([]float64, len(r.rec.Spikes)), make([]float64, len(r.rec.Spikes))
+			for i, s := range r.rec.Spikes {
+				st[i], nr[i] = float64(s.Step), float64(s.Neuron)
+			}
+			return starlarkstruct.FromStringDict(starlark.String("raster"), starlark.StringDict{
+				"step": newIntArray(st), "neuron": newIntArray(nr),
+			}), nil
+		}},
+)
+
+// targets collects the brains of a run() target.
+func targets(fn string, v starlark.Value) (brains []*Brain, single bool, err error) {
+	switch t := v.(type) {
+	case *Brain:
+		return []*Brain{t}, true, nil
+	case *Batch:
+		return t.brains, false, nil
+	case starlark.Iterable:
+		iter := t.Iterate()
+		defer iter.Done()
+		var x starlark.Value
+		for i := 0; iter.Next(&x); i++ {
+			b, ok := x.(*Brain)
+			if !ok {
+				return nil, false, fmt.Errorf("%s: target[%d]: got %s, want brain", fn, i, x.Type())
+			}
+			for _, o := range brains {
+				if o == b {
+					return nil, false, fmt.Errorf("%s: target[%d] appears twice", fn, i)
+				}
+			}
+			brains = append(brains, b)
+		}
+		if len(brains) == 0 {
+			return nil, false, fmt.Errorf("%s: target is empty", fn)
+		}
+		return brains, false, nil
+	}
+	return nil, false, fmt.Errorf("%s: for parameter target: got %s, want brain, batch or a list of brains", fn, v.Type())
+}
+
+func stimuliArg(fn string, v starlark.Value) ([]*Stimulus, error) {
+	switch s := v.(type) {
+	case starlark.NoneType:
+		return nil, nil
+	case *Stimulus:
+		return []*Stimulus{s}, nil
+	case starlark.Iterable:
+		var out []*Stimulus
+		iter := s.Iterate()
+		defer iter.Done()
+		var x starlark.Value
+		for i := 0; iter.Next(&x); i++ {
+			st, ok := x.(*Stimulus)
+			if !ok {
+				return nil, fmt.Errorf("%s: stimulus[%d]: got %s, want stimulus", fn, i, x.Type())
+			}
+			out = append(out, st)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: for parameter stimulus: got %s, want stimulus, a list of stimuli, or None", fn, v.Type())
+}
+
+func stepsFor(fn string, ms, dt float64) (int, error) {
+	if !(ms >= 0) || math.IsInf(ms, 0) {
+		return 0, rangeError(fn, "ms", "≥ 0 and finite", ms)
+	}
+	x := ms / dt
+	n := math.Round(x)
+	if math.Abs(x-n) > 1e-6*math.Max(1, x) {
+		return 0, fmt.Errorf("%s: ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(dt), formatFloat(ms))
+	}
+	if n > math.MaxInt32 {
+		return 0, rangeError(fn, "ms", fmt.Sprintf("at most %s (2^31 steps)", formatFloat(math.MaxInt32*dt)), ms)
+	}
+	return int(n), nil
+}
+
+func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) > 1 {
+		return nil, fmt.Errorf("%s: got %d positional arguments, want 1 (the brain or batch); give the duration as ms=", fn, len(args))
+	}
+	var target starlark.Value
+	var ms optNumber
+	var stepsV starlark.Value = starlark.None
+	var stimV, recV, rasterV starlark.Value = starlark.None, starlark.None, starlark.None
+	var binMs optNumber
+	if err := unpack(fn, args, kwargs, "target", &target, "ms?", &ms, "steps?", &stepsV, "stimulus?", &stimV,
+		"record?", &recV, "bin_ms?", &binMs, "raster?", &rasterV); err != nil {
+		return nil, err
+	}
+	brains, single, err := targets(fn, target)
+	if err != nil {
+		return nil, err
+	}
+	for i, br := range brains {
+		if br.frozen {
+			what := "brain"
+			if !single {
+				what = fmt.Sprintf("brain %d", i)
+			}
+			return nil, fmt.Errorf("%s: %s is frozen (a global of a loaded module, or captured by a pmap function); build brains inside the function that runs them", fn, what)
+		}
+	}
+	// Duration.
+	steps := -1
+	switch {
+	case ms.set && stepsV != starlark.None:
+		return nil, fmt.Errorf("%s: give ms or steps, not both", fn)
+	case ms.set:
+		for i, br := range brains {
+			n, err := stepsFor(fn, ms.v, br.b.Net.Params.DtMs)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 && n != steps {
+				return nil, fmt.Errorf("%s: the brains have different dt_ms, so ms=%s is a different number of steps for each; give steps=", fn, formatFloat(ms.v))
+			}
+			steps = n
+		}
+	case stepsV != starlark.None:
+		if err := starlark.AsInt(stepsV, &steps); err != nil || steps < 0 {
+			return nil, rangeError(fn, "steps", "an integer ≥ 0", stepsV)
+		}
+	default:
+		return nil, fmt.Errorf("%s: missing duration: give ms= (e.g. ms=50) or steps=", fn)
+	}
+	stims, err := stimuliArg(fn, stimV)
+	if err != nil {
+		return nil, err
+	}
+	// Recorders.
+	recs := make([]*Recording, len(brains))
+	fresh := true
+	switch r := recV.(type) {
+	case starlark.NoneType:
+	case starlark.Bool:
+		if r {
+			break
+		}
+		if binMs.set || rasterV != starlark.None {
+			return nil, fmt.Errorf("%s: bin_ms and raster need a recording; drop record=False", fn)
+		}
+		recs = nil
+	case *Recording:
+		if !single {
+			return nil, fmt.Errorf("%s: record: a batch needs one recording per brain (a list), got one recording", fn)
+		}
+		recs[0], fresh = r, false
+	case starlark.Indexable:
+		if single || r.Len() != len(brains) {
+			return nil, fmt.Errorf("%s: record: got %d recordings for %d brains", fn, r.Len(), len(brains))
+		}
+		for i := range recs {
+			rr, ok := r.Index(i).(*Recording)
+			if !ok {
+				return nil, fmt.Errorf("%s: record[%d]: got %s, want recording", fn, i, r.Index(i).Type())
+			}
+			recs[i] = rr
+		}
+		fresh = false
+	default:
+		return nil, fmt.Errorf("%s: for parameter record: got %s, want None (a new recording), False (none) or recording(s) to add to", fn, recV.Type())
+	}
+	if !fresh {
+		if binMs.set || rasterV != starlark.None {
+			return nil, fmt.Errorf("%s: bin_ms and raster apply to new recordings only; the recording passed as record= keeps its own", fn)
+		}
+		for i, r := range recs {
+			if r.frozen {
+				return nil, fmt.Errorf("%s: record[%d] is frozen", fn, i)
+			}
+			if r.net.N != brains[i].b.Net.N || r.net.NPR != brains[i].b.Net.NPR {
+				return nil, fmt.Errorf("%s: record[%d] was made for a brain of another shape", fn, i)
+			}
+		}
+	}
+	if fresh && recs != nil {
+		binSteps := 0
+		if binMs.set {
+			if !(binMs.v > 0) {
+				return nil, rangeError(fn, "bin_ms", "> 0", binMs.v)
+			}
+			n, err := stepsFor(fn, binMs.v, brains[0].b.Net.Params.DtMs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bin_ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(brains[0].b.Net.Params.DtMs), formatFloat(binMs.v))
+			}
+			binSteps = n
+		}
+		var raster []int
+		if rasterV != starlark.None {
+			if raster, err = toInts(fn, "raster", rasterV); err != nil {
+				return nil, err
+			}
+			for k, i := range raster {
+				if i < 0 || i >= brains[0].b.Net.N {
+					return nil, fmt.Errorf("%s: raster[%d] must be a neuron index in [0, %d), got %d", fn, k, brains[0].b.Net.N, i)
+				}
+			}
+		}
+		for i, br := range brains {
+			recs[i] = &Recording{rec: &sim.Recorder{BinSteps: binSteps, Raster: raster}, net: br.b.Net, conn: br.conn}
+		}
+	}
+	// Inputs: one dense vector per distinct network.
+	ext := make([][]float32, len(brains))
+	if len(stims) > 0 {
+		dense := map[*network.Network][]float32{}
+		for i, br := range brains {
+			d, ok := dense[br.b.Net]
+			if !ok {
+				if d, err = denseInput(fn, stims, br.conn, br.b.Net); err != nil {
+					return nil, err
+				}
+				dense[br.b.Net] = d
+			}
+			ext[i] = d
+		}
+	}
+	for i, br := range brains {
+		if !br.mu.TryLock() {
+			for _, o := range brains[:i] {
+				o.mu.Unlock()
+			}
+			return nil, fmt.Errorf("%s: brain %d is being run by another thread", fn, i)
+		}
+	}
+	defer func() {
+		for _, br := range brains {
+			br.mu.Unlock()
+		}
+	}()
+	var engineRecs []*sim.Recorder
+	if recs != nil {
+		engineRecs = make([]*sim.Recorder, len(recs))
+		for i, r := range recs {
+			engineRecs[i] = r.rec
+		}
+	}
+	ctx := threadCtx(thread, s)
+	if single {
+		var rec *sim.Recorder
+		if engineRecs != nil {
+			rec = engineRecs[0]
+		}
+		err = brains[0].b.Run(ctx, steps, ext[0], rec)
+	} else {
+		workers := s.workers
+		if thread.Local(workerKey) != nil {
+			workers = 1
+		}
+		bt := sim.Batch{Workers: workers}
+		for _, br := range brains {
+			bt.Brains = append(bt.Brains, br.b)
+		}
+		err = bt.Run(ctx, steps, ext, engineRecs)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: interrupted: %w", fn, ctx.Err())
+		}
+		return nil, fmt.Errorf("%s: %v", fn, err)
+	}
+	switch {
+	case recs == nil:
+		return starlark.None, nil
+	case single:
+		return recs[0], nil
+	}
+	out := make(starlark.Tuple, len(recs))
+	for i, r := range recs {
+		out[i] = r
+	}
+	return out, nil
+}
+
+func init() {
+	decl("run", "running", "run(target, *, ms=None, steps=None, stimulus=None, record=None, bin_ms=None, raster=None)",
+		`Advances a brain, a batch, or a list of brains by ms milliseconds (or steps steps) in one call, in Go,
+with the stimulus on throughout (a stimulus, a list of stimuli applied together, or None), and returns
+what it recorded: a recording for a brain, a tuple of recordings (one per brain, in order) otherwise.
+record=None starts new recordings (bin_ms= adds time-binned region counts, raster= keeps the individual
+spikes of the listed neurons); record=R (or a list for a batch) adds to existing recordings;
+record=False records nothing and returns None. Brains of a batch run in lockstep over --workers cores,
+with results independent of the worker count. Ctrl-C stops a run within 1,000 steps.`, runBuiltin)
+}

@@ -1,0 +1,226 @@
+package script
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The run directory of one execution:
+//
+//	run.json     provenance and status (written at the start, updated at the end)
+//	output.txt   everything the script printed
+//	units/       one JSON file per finished unit (see unit()); --resume reuses them
+//	...          whatever the script writes with write_json, write_csv, write_text
+//
+// Every file is written to a temporary name and renamed into place, so a
+// killed run never leaves a partial file under its real name.
+const (
+	runFile    = "run.json"
+	outputFile = "output.txt"
+	unitsDir   = "units"
+)
+
+// reserved names scripts may not write.
+var reserved = []string{runFile, outputFile, unitsDir}
+
+// RunDir is a run directory; every access goes through an os.Root, so
+// nothing outside it can be touched, even through symbolic links.
+type RunDir struct {
+	Path string
+	root *os.Root
+	mu   sync.Mutex
+}
+
+// DefaultRunDir is results/<script name>/<UTC timestamp>, relative to the
+// working directory.
+func DefaultRunDir(script string, now time.Time) string {
+	stem := strings.TrimSuffix(filepath.Base(script), filepath.Ext(script))
+	return filepath.Join("results", stem, now.UTC().Format("20060102-150405"))
+}
+
+// LatestRunDir is the newest run directory of a script under results/,
+// for --resume without --out.
+func LatestRunDir(script string) (string, error) {
+	stem := strings.TrimSuffix(filepath.Base(script), filepath.Ext(script))
+	parent := filepath.Join("results", stem)
+	des, err := os.ReadDir(parent)
+	if err != nil {
+		return "", fmt.Errorf("--resume: no earlier run of %s in %s: %v", script, parent, err)
+	}
+	var names []string
+	for _, d := range des {
+		if d.IsDir() {
+			if _, err := os.Stat(filepath.Join(parent, d.Name(), runFile)); err == nil {
+				names = append(names, d.Name())
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("--resume: no earlier run of %s in %s", script, parent)
+	}
+	sort.Strings(names)
+	return filepath.Join(parent, names[len(names)-1]), nil
+}
+
+// createRunDir makes a new, empty run directory (its parents as needed).
+// A directory that exists and is not empty is refused: it belongs to
+// another run.
+func createRunDir(dir string) (*RunDir, error) {
+	if des, err := os.ReadDir(dir); err == nil && len(des) > 0 {
+		return nil, usagef("run directory %s exists and is not empty; use --resume to continue that run, or another --out", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run directory: %v", err)
+	}
+	return openRunDir(dir)
+}
+
+func openRunDir(dir string) (*RunDir, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("run directory: %v", err)
+	}
+	return &RunDir{Path: dir, root: root}, nil
+}
+
+// Close releases the directory.
+func (d *RunDir) Close() error { return d.root.Close() }
+
+// checkName validates a file name given by a script: relative, inside the
+// run directory, not one of the files the run itself keeps.
+func checkName(fn, name string) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%s: name must be a relative path inside the run directory (%s), got %q", fn, why, name)
+	}
+	switch {
+	case name == "":
+		return "", bad("empty")
+	case strings.ContainsRune(name, '\\') || strings.ContainsRune(name, 0):
+		return "", bad("no backslashes or NUL")
+	case path.IsAbs(name) || filepath.IsAbs(name) || filepath.VolumeName(name) != "":
+		return "", bad("not absolute")
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", bad("no .. components")
+		}
+	}
+	clean := path.Clean(name)
+	if clean == "." || strings.HasSuffix(name, "/") {
+		return "", bad("a file name")
+	}
+	first, _, _ := strings.Cut(clean, "/")
+	for _, r := range reserved {
+		if first == r {
+			return "", fmt.Errorf("%s: %q is kept by the run itself (%s); choose another name", fn, name, strings.Join(reserved, ", "))
+		}
+	}
+	return clean, nil
+}
+
+// WriteFile writes name (a clean relative path) atomically.
+func (d *RunDir) WriteFile(name string, data []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dir := path.Dir(name); dir != "." {
+		if err := d.root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".part")
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = d.root.Rename(tmp, name)
+	}
+	if err != nil {
+		d.root.Remove(tmp)
+	}
+	return err
+}
+
+// ReadFile reads name from the run directory.
+func (d *RunDir) ReadFile(name string) ([]byte, error) { return d.root.ReadFile(name) }
+
+// exists reports whether name exists.
+func (d *RunDir) exists(name string) bool {
+	_, err := d.root.Stat(name)
+	return err == nil
+}
+
+// appendOutput opens output.txt for appending.
+func (d *RunDir) appendOutput() (*os.File, error) {
+	return d.root.OpenFile(outputFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
+// RunInfo is run.json: the provenance of a run and how it ended.
+type RunInfo struct {
+	Program   string            `json:"program"`
+	Version   string            `json:"version"`
+	Commit    string            `json:"commit"`
+	GoVersion string            `json:"go_version"`
+	Script    string            `json:"script"`
+	ScriptSHA string            `json:"script_sha256"`
+	Modules   map[string]string `json:"modules,omitempty"` // loaded module → sha256
+	Params    map[string]any    `json:"params"`
+	Sets      []string          `json:"sets,omitempty"`
+	Workers   int               `json:"workers"`
+	Backend   string            `json:"backend"`
+	Host      string            `json:"host"`
+	OS        string            `json:"os"`
+	CPUs      int               `json:"cpus"`
+	Started   string            `json:"started"`
+	Resumed   []string          `json:"resumed,omitempty"` // times of --resume
+	Finished  string            `json:"finished,omitempty"`
+	WallS     float64           `json:"wall_s,omitempty"`
+	Status    string            `json:"status"` // running, ok, error, interrupted
+	Error     string            `json:"error,omitempty"`
+	Units     *UnitCounts       `json:"units,omitempty"`
+}
+
+// UnitCounts says how many units a run computed and how many it reused.
+type UnitCounts struct {
+	Computed int `json:"computed"`
+	Reused   int `json:"reused"`
+}
+
+func (d *RunDir) writeInfo(info *RunInfo) error {
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return d.WriteFile(runFile, append(b, '\n'))
+}
+
+func (d *RunDir) readInfo() (*RunInfo, error) {
+	b, err := d.ReadFile(runFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no %s: it is not a run directory", d.Path, runFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var info RunInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("%s: %v", filepath.Join(d.Path, runFile), err)
+	}
+	return &info, nil
+}

@@ -1,0 +1,489 @@
+package script
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/encephagen/encephagen/engine/connectome"
+)
+
+// fileOptions is the Starlark dialect of scripts: top-level if/for/while,
+// while loops, global reassignment and sets are allowed (experiment
+// scripts are programs, not configuration); recursion is not.
+var fileOptions = &syntax.FileOptions{
+	Set:             true,
+	While:           true,
+	TopLevelControl: true,
+	GlobalReassign:  true,
+}
+
+// Options configure one execution of a script.
+type Options struct {
+	Script  string   // path of the main script
+	Sets    []string // "name=value" parameter overrides
+	RunDir  string   // run directory; "" means DefaultRunDir (or the latest one with Resume)
+	Resume  bool     // continue the run in RunDir, reusing its finished units
+	Workers int      // goroutines for batches and pmap; 0 means GOMAXPROCS
+	Backend string   // recorded in provenance ("cpu")
+
+	Stdout io.Writer // the script's print output (also kept in output.txt); nil: os.Stdout
+	Stderr io.Writer // notes from the runner; nil: os.Stderr
+
+	Version, Commit string // for provenance
+
+	// Store finds connectomes; nil means connectome.DefaultStore().
+	Store *connectome.Store
+	// ExtraModules are loadable by exact name (tests add "assert.star").
+	ExtraModules map[string]starlark.StringDict
+	// Started, when set, is told the run directory before the script runs.
+	Started func(dir string)
+	// ThreadHook, when set, is called on every thread the session makes
+	// (tests use it for starlarktest.SetReporter).
+	ThreadHook func(*starlark.Thread)
+}
+
+const sessionKey = "encephagen.session"
+
+// Session is the state of one execution, kept on its threads (never in
+// globals, so that several sessions can run in one process).
+type Session struct {
+	ctx      context.Context
+	opts     Options
+	dir      *RunDir
+	mainName string // the main script's file name as shown in positions
+	sandbox  *sandbox
+	loader   *loader
+	params   paramState
+	nets     netCache
+	workers  int
+	info     *RunInfo
+	started  time.Time
+
+	outMu sync.Mutex
+	out   io.Writer // stdout
+	log   *os.File  // output.txt
+
+	thrMu   sync.Mutex
+	threads map[*starlark.Thread]bool
+
+	unitMu   sync.Mutex
+	units    map[string]bool
+	computed int
+	reused   int
+}
+
+func session(thread *starlark.Thread, fn string) (*Session, error) {
+	s, ok := thread.Local(sessionKey).(*Session)
+	if !ok || s == nil {
+		return nil, fmt.Errorf("%s: not running inside an encephagen session", fn)
+	}
+	return s, nil
+}
+
+// newThread makes a thread of the session; it is cancelled when the
+// session's context is.
+func (s *Session) newThread(name string) *starlark.Thread {
+	th := &starlark.Thread{Name: name, Print: s.print, Load: s.load}
+	th.SetLocal(sessionKey, s)
+	if s.opts.ThreadHook != nil {
+		s.opts.ThreadHook(th)
+	}
+	s.thrMu.Lock()
+	s.threads[th] = true
+	s.thrMu.Unlock()
+	if s.ctx.Err() != nil {
+		th.Cancel("interrupted")
+	}
+	return th
+}
+
+func (s *Session) dropThread(th *starlark.Thread) {
+	s.thrMu.Lock()
+	delete(s.threads, th)
+	s.thrMu.Unlock()
+}
+
+func (s *Session) cancelThreads() {
+	s.thrMu.Lock()
+	defer s.thrMu.Unlock()
+	for th := range s.threads {
+		th.Cancel("interrupted")
+	}
+}
+
+const printBufKey = "encephagen.printbuf"
+
+// print writes a line to stdout and output.txt; inside a pmap worker it
+// is buffered and emitted in item order.
+func (s *Session) print(thread *starlark.Thread, msg string) {
+	if buf, ok := thread.Local(printBufKey).(*strings.Builder); ok {
+		buf.WriteString(msg)
+		buf.WriteByte('\n')
+		return
+	}
+	s.emit(msg + "\n")
+}
+
+func (s *Session) emit(text string) {
+	if text == "" {
+		return
+	}
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	io.WriteString(s.out, text)
+	if s.log != nil {
+		s.log.WriteString(text)
+	}
+}
+
+func (s *Session) note(format string, args ...any) {
+	w := s.opts.Stderr
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintf(w, "encephagen: "+format+"\n", args...)
+}
+
+// Exec runs a script as `encephagen exec` does: it reads the script and
+// its parameter declaration, applies the --set overrides, creates (or with
+// Resume reopens) the run directory, runs the script there and records
+// how it ended in run.json. It returns the run directory's path with any
+// error: a *UsageError for a bad invocation, an *Error (with the Starlark
+// backtrace) for a failed script, and an error wrapping context.Canceled
+// when ctx was cancelled.
+func Exec(ctx context.Context, opts Options) (string, error) {
+	src, err := os.ReadFile(opts.Script)
+	if err != nil {
+		return "", usagef("script: %v", err)
+	}
+	f, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Script, src, isPredeclared)
+	if err != nil {
+		return "", wrapError(err)
+	}
+	decls, err := StaticParams(f)
+	if err != nil {
+		return "", &Error{Msg: err.Error()}
+	}
+	values, err := resolveSets(opts.Script, decls, opts.Sets)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(src)
+	scriptSHA := hex.EncodeToString(sum[:])
+
+	var dir *RunDir
+	var info *RunInfo
+	now := time.Now()
+	if opts.Resume {
+		path := opts.RunDir
+		if path == "" {
+			if path, err = LatestRunDir(opts.Script); err != nil {
+				return "", &UsageError{err}
+			}
+		}
+		if dir, err = openRunDir(path); err != nil {
+			return "", &UsageError{err}
+		}
+		if info, err = dir.readInfo(); err != nil {
+			dir.Close()
+			return "", &UsageError{err}
+		}
+		if err := resumable(info, scriptSHA, decls, values, opts); err != nil {
+			dir.Close()
+			return "", err
+		}
+		info.Resumed = append(info.Resumed, now.UTC().Format(time.RFC3339))
+	} else {
+		path := opts.RunDir
+		if path == "" {
+			path = DefaultRunDir(opts.Script, now)
+			for i := 2; ; i++ {
+				if _, err := os.Stat(path); err != nil {
+					break
+				}
+				path = DefaultRunDir(opts.Script, now) + fmt.Sprintf("-%d", i)
+			}
+		}
+		if dir, err = createRunDir(path); err != nil {
+			return "", err
+		}
+		info = newRunInfo(opts, scriptSHA, decls, values, now)
+	}
+	defer dir.Close()
+
+	s, err := newSession(ctx, opts, dir, values, decls)
+	if err != nil {
+		return dir.Path, err
+	}
+	s.info = info
+	info.Status, info.Error, info.Finished, info.WallS = "running", "", "", 0
+	if err := dir.writeInfo(info); err != nil {
+		return dir.Path, fmt.Errorf("run directory: %v", err)
+	}
+	if s.log, err = dir.appendOutput(); err != nil {
+		return dir.Path, fmt.Errorf("run directory: %v", err)
+	}
+	defer s.log.Close()
+	if opts.Started != nil {
+		opts.Started(dir.Path)
+	}
+
+	runErr := s.run(prog)
+
+	s.finish(runErr)
+	if err := dir.writeInfo(info); err != nil && runErr == nil {
+		runErr = fmt.Errorf("run directory: %v", err)
+	}
+	return dir.Path, runErr
+}
+
+func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *RunInfo {
+	host, _ := os.Hostname()
+	info := &RunInfo{
+		Program: "encephagen", Version: opts.Version, Commit: opts.Commit,
+		GoVersion: runtime.Version(), Script: opts.Script, ScriptSHA: scriptSHA,
+		Params: map[string]any{}, Sets: opts.Sets, Workers: workerCount(opts.Workers),
+		Backend: opts.Backend, Host: host, OS: runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs: runtime.NumCPU(), Started: now.UTC().Format(time.RFC3339),
+	}
+	for _, d := range decls {
+		info.Params[d.Name] = paramGoValue(values[d.Name])
+	}
+	return info
+}
+
+// resumable checks that a run can be continued with this script and
+// these parameters: anything else would mix results of different
+// experiments.
+func resumable(info *RunInfo, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, opts Options) error {
+	if info.ScriptSHA != scriptSHA {
+		return usagef("--resume: %s has changed since the run in %s started (sha256 %.12s…, now %.12s…); start a new run", opts.Script, opts.RunDir, info.ScriptSHA, scriptSHA)
+	}
+	// Without --set, a resumed run keeps the parameters it started with.
+	if len(opts.Sets) == 0 {
+		for _, d := range decls {
+			if old, ok := info.Params[d.Name]; ok {
+				v, err := d.parse(fmt.Sprint(old))
+				if err != nil {
+					return usagef("--resume: stored parameter %s = %v: %v", d.Name, old, err)
+				}
+				values[d.Name] = v
+			}
+		}
+		return nil
+	}
+	for _, d := range decls {
+		now := paramGoValue(values[d.Name])
+		if old, ok := info.Params[d.Name]; !ok || fmt.Sprint(old) != fmt.Sprint(now) {
+			return usagef("--resume: parameter %s is %v now but was %v in that run; resume with the same parameters (or none), or start a new run", d.Name, now, old)
+		}
+	}
+	return nil
+}
+
+func workerCount(n int) int {
+	if n <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return n
+}
+
+func newSession(ctx context.Context, opts Options, dir *RunDir, values map[string]starlark.Value, decls []ParamDecl) (*Session, error) {
+	sb, err := newSandbox(opts.Script, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	out := opts.Stdout
+	if out == nil {
+		out = os.Stdout
+	}
+	s := &Session{
+		ctx: ctx, opts: opts, dir: dir, mainName: opts.Script, sandbox: sb,
+		params:  paramState{decls: decls, values: values},
+		workers: workerCount(opts.Workers), out: out, started: time.Now(),
+		threads: map[*starlark.Thread]bool{}, units: map[string]bool{},
+	}
+	s.loader = newLoader(s)
+	return s, nil
+}
+
+// run executes the main program on a new thread, cancelling it when the
+// context is cancelled.
+func (s *Session) run(prog *starlark.Program) error {
+	th := s.newThread("main")
+	th.SetLocal(chainKey, []string{s.mainName})
+	defer s.dropThread(th)
+	stop := context.AfterFunc(s.ctx, s.cancelThreads)
+	defer stop()
+	_, err := prog.Init(th, Predeclared())
+	if err == nil {
+		return nil
+	}
+	if s.ctx.Err() != nil {
+		return fmt.Errorf("%w: %v", s.ctx.Err(), wrapError(err))
+	}
+	return wrapError(err)
+}
+
+func (s *Session) finish(runErr error) {
+	info := s.info
+	end := time.Now()
+	info.Finished = end.UTC().Format(time.RFC3339)
+	info.WallS = end.Sub(s.started).Seconds()
+	info.Modules = s.loader.hashes()
+	s.unitMu.Lock()
+	if s.computed+s.reused > 0 {
+		info.Units = &UnitCounts{Computed: s.computed, Reused: s.reused}
+	}
+	s.unitMu.Unlock()
+	switch {
+	case runErr == nil:
+		info.Status = "ok"
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
+		info.Status = "interrupted"
+	default:
+		info.Status, info.Error = "error", runErr.Error()
+	}
+}
+
+// provenance is the run.json content as a Starlark dict (parameters
+// keep their Starlark types).
+func (s *Session) provenance() *starlark.Dict {
+	d := starlark.NewDict(16)
+	if s.info == nil {
+		return d
+	}
+	i := s.info
+	set := func(k string, v starlark.Value) { d.SetKey(starlark.String(k), v) }
+	str := func(k, v string) { set(k, starlark.String(v)) }
+	str("program", i.Program)
+	str("version", i.Version)
+	str("commit", i.Commit)
+	str("go_version", i.GoVersion)
+	str("script", i.Script)
+	str("script_sha256", i.ScriptSHA)
+	mods := starlark.NewDict(4)
+	for _, k := range sortedKeys(s.loader.hashes()) {
+		mods.SetKey(starlark.String(k), starlark.String(s.loader.hashes()[k]))
+	}
+	set("modules", mods)
+	params := starlark.NewDict(len(s.params.decls))
+	for _, pd := range s.params.decls {
+		params.SetKey(starlark.String(pd.Name), s.params.values[pd.Name])
+	}
+	set("params", params)
+	var sets []starlark.Value
+	for _, x := range i.Sets {
+		sets = append(sets, starlark.String(x))
+	}
+	set("sets", starlark.NewList(sets))
+	set("workers", starlark.MakeInt(i.Workers))
+	str("backend", i.Backend)
+	str("host", i.Host)
+	str("os", i.OS)
+	set("cpus", starlark.MakeInt(i.CPUs))
+	str("started", i.Started)
+	var resumed []starlark.Value
+	for _, x := range i.Resumed {
+		resumed = append(resumed, starlark.String(x))
+	}
+	set("resumed", starlark.NewList(resumed))
+	return d
+}
+
+// sandbox is where scripts may read: the main script's folder (and below)
+// and the connectome data path.
+type sandbox struct {
+	scriptRoot string   // absolute, symlinks resolved
+	dataRoots  []string // absolute, symlinks resolved
+	store      *connectome.Store
+}
+
+func newSandbox(script string, store *connectome.Store) (*sandbox, error) {
+	if store == nil {
+		store = connectome.DefaultStore()
+	}
+	root, err := realPath(filepath.Dir(script))
+	if err != nil {
+		return nil, usagef("script folder: %v", err)
+	}
+	sb := &sandbox{scriptRoot: root, store: store}
+	dirs := append([]string(nil), store.Path...)
+	if store.Cache != "" {
+		dirs = append(dirs, store.Cache)
+	}
+	for _, d := range dirs {
+		if r, err := realPath(d); err == nil {
+			sb.dataRoots = append(sb.dataRoots, r)
+		}
+	}
+	return sb, nil
+}
+
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// allowRead checks that p (an existing file) lies in the script folder or
+// the data path, after resolving symbolic links.
+func (sb *sandbox) allowRead(fn, p string) (string, error) {
+	real, err := realPath(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %v", fn, err)
+	}
+	if within(sb.scriptRoot, real) {
+		return real, nil
+	}
+	for _, r := range sb.dataRoots {
+		if within(r, real) {
+			return real, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",
+		fn, p, sb.scriptRoot, sb.dataRootsString())
+}
+
+func (sb *sandbox) dataRootsString() string {
+	if len(sb.dataRoots) == 0 {
+		return "(none: ENCEPHAGEN_DATA is not set)"
+	}
+	return strings.Join(sb.dataRoots, ", ")
+}
+
+// fileSHA returns the hex SHA-256 of b.
+func fileSHA(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

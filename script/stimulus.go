@@ -1,0 +1,298 @@
+package script
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
+
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// Pattern is a fixed set of k active neurons out of n (the neurons of one
+// region), drawn from a seed.
+type Pattern struct {
+	bits  []bool
+	k     int
+	seed  uint64
+	index int
+}
+
+var (
+	_ starlark.Indexable  = (*Pattern)(nil)
+	_ starlark.Comparable = (*Pattern)(nil)
+	_ starlark.Iterable   = (*Pattern)(nil)
+)
+
+func (p *Pattern) String() string {
+	return fmt.Sprintf("pattern(seed=%d, index=%d, k=%d, n=%d)", p.seed, p.index, p.k, len(p.bits))
+}
+func (p *Pattern) Type() string         { return "pattern" }
+func (p *Pattern) Freeze()              {}
+func (p *Pattern) Truth() starlark.Bool { return true }
+func (p *Pattern) Hash() (uint32, error) {
+	h := fnv.New32a()
+	for _, b := range p.bits {
+		if b {
+			h.Write([]byte{1})
+		} else {
+			h.Write([]byte{0})
+		}
+	}
+	return h.Sum32(), nil
+}
+func (p *Pattern) Len() int { return len(p.bits) }
+func (p *Pattern) Iterate() starlark.Iterator {
+	vals := make([]starlark.Value, len(p.bits))
+	for i, b := range p.bits {
+		vals[i] = starlark.Bool(b)
+	}
+	return starlark.Tuple(vals).Iterate()
+}
+func (p *Pattern) Index(i int) starlark.Value { return starlark.Bool(p.bits[i]) }
+func (p *Pattern) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	q := y.(*Pattern)
+	eq := len(p.bits) == len(q.bits)
+	for i := 0; eq && i < len(p.bits); i++ {
+		eq = p.bits[i] == q.bits[i]
+	}
+	switch op {
+	case syntax.EQL:
+		return eq, nil
+	case syntax.NEQ:
+		return !eq, nil
+	}
+	return false, fmt.Errorf("pattern: %s not supported", op)
+}
+func (p *Pattern) Attr(name string) (starlark.Value, error) { return patternType.attr(p, name) }
+func (p *Pattern) AttrNames() []string                      { return patternType.attrNames() }
+
+var patternType = newType("pattern",
+	"A set of k active neurons out of n (the neurons of a region), from patterns(). "+
+		"len(p) is n and p[i] says whether neuron i of each stimulated region is active. Immutable and hashable.",
+	member[*Pattern]{name: "k", doc: "The number of active neurons.",
+		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.k), nil }},
+	member[*Pattern]{name: "n", doc: "The number of neurons it covers (the brain's neurons_per_region).",
+		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(len(p.bits)), nil }},
+	member[*Pattern]{name: "seed", doc: "The seed it was drawn with.",
+		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeUint64(p.seed), nil }},
+	member[*Pattern]{name: "index", doc: "Its position in the sequence drawn from the seed.",
+		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.index), nil }},
+	member[*Pattern]{name: "active", doc: "The indices of the active neurons, ascending, as a tuple.",
+		get: func(p *Pattern) (starlark.Value, error) {
+			var t starlark.Tuple
+			for i, b := range p.bits {
+				if b {
+					t = append(t, starlark.MakeInt(i))
+				}
+			}
+			return t, nil
+		}},
+)
+
+func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var count int
+	k, n := 60, 200
+	sd := seed(42)
+	if err := unpack(fn, args, kwargs, "count", &count, "k?", &k, "n?", &n, "seed?", &sd); err != nil {
+		return nil, err
+	}
+	switch {
+	case count < 0 || count > 1<<20:
+		return nil, rangeError(fn, "count", "in [0, 1048576]", count)
+	case n < 1 || n > 1<<20:
+		return nil, rangeError(fn, "n", "in [1, 1048576] (neurons per region)", n)
+	case k < 0 || k > n:
+		return nil, rangeError(fn, "k", fmt.Sprintf("in [0, n=%d]", n), k)
+	}
+	ps, err := sim.Patterns(uint64(sd), count, k, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", fn, err)
+	}
+	out := make(starlark.Tuple, len(ps))
+	for i, p := range ps {
+		out[i] = &Pattern{bits: p, k: k, seed: uint64(sd), index: i}
+	}
+	return out, nil
+}
+
+// Stimulus is a set of inputs applied together: each adds mv to i_syn,
+// every step while it is on, of the neurons (all, or a pattern's) of its
+// regions (MODEL.md §3 point 2). Regions are resolved against the brain's
+// connectome when the stimulus is applied, so one stimulus serves brains
+// on different connectomes. Immutable; s1 + s2 applies both.
+type Stimulus struct {
+	inputs []stimInput
+}
+
+type stimInput struct {
+	regions starlark.Value // a region spec, frozen
+	pattern *Pattern       // nil: every neuron
+	mv      float64
+}
+
+var _ starlark.HasBinary = (*Stimulus)(nil)
+
+func (s *Stimulus) String() string {
+	var parts []string
+	for _, in := range s.inputs {
+		p := ""
+		if in.pattern != nil {
+			p = ", pattern=" + in.pattern.String()
+		}
+		parts = append(parts, fmt.Sprintf("stimulus(%s, mv=%s%s)", in.regions, formatFloat(in.mv), p))
+	}
+	return strings.Join(parts, " + ")
+}
+func (s *Stimulus) Type() string          { return "stimulus" }
+func (s *Stimulus) Freeze()               {}
+func (s *Stimulus) Truth() starlark.Bool  { return len(s.inputs) > 0 }
+func (s *Stimulus) Hash() (uint32, error) { return starlark.String(s.String()).Hash() }
+func (s *Stimulus) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
+	t, ok := y.(*Stimulus)
+	if op != syntax.PLUS || !ok {
+		return nil, nil
+	}
+	if side == starlark.Right {
+		s, t = t, s
+	}
+	return &Stimulus{inputs: append(append([]stimInput(nil), s.inputs...), t.inputs...)}, nil
+}
+func (s *Stimulus) Attr(name string) (starlark.Value, error) { return stimulusType.attr(s, name) }
+func (s *Stimulus) AttrNames() []string                      { return stimulusType.attrNames() }
+
+var stimulusType = newType("stimulus",
+	"External input for run(): from stimulus(); s1 + s2 applies both (a neuron targeted twice gets the sum).",
+	member[*Stimulus]{name: "inputs", doc: "The inputs as a tuple of struct(regions, mv, pattern).",
+		get: func(s *Stimulus) (starlark.Value, error) {
+			t := make(starlark.Tuple, len(s.inputs))
+			for i, in := range s.inputs {
+				var p starlark.Value = starlark.None
+				if in.pattern != nil {
+					p = in.pattern
+				}
+				t[i] = starlarkstruct.FromStringDict(starlark.String("input"), starlark.StringDict{
+					"regions": in.regions, "mv": starlark.Float(in.mv), "pattern": p,
+				})
+			}
+			return t, nil
+		}},
+	member[*Stimulus]{name: "scaled", sig: "scaled(factor)", doc: "The same stimulus with every amplitude multiplied by factor.",
+		call: func(_ *starlark.Thread, fn string, s *Stimulus, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var f number
+			if err := unpack(fn, args, kw, "factor", &f); err != nil {
+				return nil, err
+			}
+			if !finite(float64(f)) {
+				return nil, rangeError(fn, "factor", "finite", float64(f))
+			}
+			out := &Stimulus{inputs: append([]stimInput(nil), s.inputs...)}
+			for i := range out.inputs {
+				out.inputs[i].mv *= float64(f)
+			}
+			return out, nil
+		}},
+)
+
+func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	var regions starlark.Value
+	var mv number
+	var pat starlark.Value = starlark.None
+	if err := unpack(fn, args, kwargs, "regions", &regions, "mv", &mv, "pattern?", &pat); err != nil {
+		return nil, err
+	}
+	if !finite(float64(mv)) {
+		return nil, rangeError(fn, "mv", "finite", float64(mv))
+	}
+	if err := checkRegionSpec(fn, "regions", regions); err != nil {
+		return nil, err
+	}
+	if l, ok := regions.(*starlark.List); ok {
+		// Keep a copy: the caller's list stays theirs to change.
+		t := make(starlark.Tuple, l.Len())
+		for i := range t {
+			t[i] = l.Index(i)
+		}
+		regions = t
+	}
+	in := stimInput{regions: regions, mv: float64(mv)}
+	if pat != starlark.None {
+		p, ok := pat.(*Pattern)
+		if !ok {
+			return nil, fmt.Errorf("%s: for parameter pattern: got %s, want pattern (from patterns()) or None", fn, pat.Type())
+		}
+		in.pattern = p
+	}
+	return &Stimulus{inputs: []stimInput{in}}, nil
+}
+
+// checkRegionSpec checks the shape of a region specification before a
+// connectome is known: a string, an int, or a sequence of those.
+func checkRegionSpec(fn, name string, v starlark.Value) error {
+	switch x := v.(type) {
+	case starlark.String, starlark.Int:
+		return nil
+	case *Array:
+		_, err := toInts(fn, name, x)
+		return err
+	case starlark.Iterable:
+		iter := x.Iterate()
+		defer iter.Done()
+		var e starlark.Value
+		for k := 0; iter.Next(&e); k++ {
+			switch e.(type) {
+			case starlark.String, starlark.Int:
+			default:
+				return fmt.Errorf("%s: %s[%d]: got %s, want a region index, label or group name", fn, name, k, e.Type())
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: for parameter %s: got %s, want a group name, region label, index, or a list of them", fn, name, v.Type())
+}
+
+// dense converts stimuli (applied together) to per-neuron input for a
+// brain; nil when there is no input.
+func denseInput(fn string, stims []*Stimulus, conn *Connectome, net *network.Network) ([]float32, error) {
+	var s sim.Stimulus
+	for _, st := range stims {
+		for _, in := range st.inputs {
+			regions, err := conn.regions(fn, "stimulus regions", in.regions)
+			if err != nil {
+				return nil, err
+			}
+			x := sim.Input{Regions: regions, AmplitudeMV: in.mv}
+			if in.pattern != nil {
+				if len(in.pattern.bits) != net.NPR {
+					return nil, fmt.Errorf("%s: stimulus pattern covers %d neurons but the brain has %d per region (draw it with patterns(..., n=%d))", fn, len(in.pattern.bits), net.NPR, net.NPR)
+				}
+				x.Pattern = in.pattern.bits
+			}
+			s = append(s, x)
+		}
+	}
+	d, err := s.Dense(net)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", fn, err)
+	}
+	return d, nil
+}
+
+func init() {
+	decl("patterns", "stimuli", "patterns(count, k=60, n=200, seed=42)",
+		"Draws count patterns, each of k active neurons out of n, from one generator seeded with seed, "+
+			"in order: pattern 0 is the same whether 1 or 5 are drawn (the reference draws all its patterns "+
+			"this way from seed 42). n must equal the brain's neurons_per_region. Returns a tuple of patterns.",
+		patternsBuiltin)
+	decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None)",
+		`An external input: mv (mV per step, added to i_syn every step while on, MODEL.md §3) to every neuron,
+or to the neurons of pattern, of each region in regions. regions is a group name ("visual"), a region
+label, "all", an index, or a list of them (e.g. b.group("visual")[:4]); it is resolved against the brain
+when applied. Combine stimuli with + or pass a list to run().`, stimulusBuiltin)
+}

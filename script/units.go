@@ -1,0 +1,277 @@
+package script
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"go.starlark.net/starlark"
+)
+
+const ctxKey = "encephagen.ctx"
+
+// threadCtx is the context a builtin on this thread obeys: the session's,
+// or a pmap's (cancelled when a sibling item fails).
+func threadCtx(thread *starlark.Thread, s *Session) context.Context {
+	if c, ok := thread.Local(ctxKey).(context.Context); ok {
+		return c
+	}
+	return s.ctx
+}
+
+func checkUnitKey(fn, key string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%s: key must be letters, digits and . _ - = + , separated by /, %s; got %q", fn, why, key)
+	}
+	if key == "" || len(key) > 200 {
+		return bad("1 to 200 characters")
+	}
+	for _, part := range strings.Split(key, "/") {
+		if part == "" || part == "." || part == ".." || strings.HasPrefix(part, ".") {
+			return bad("with no empty, . or .. parts")
+		}
+	}
+	for _, r := range key {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("._-=+,/", r):
+		default:
+			return bad(fmt.Sprintf("not %q", r))
+		}
+	}
+	return nil
+}
+
+func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) < 2 {
+		return nil, fmt.Errorf("%s: want unit(key, fn, *args, **kwargs), got %d positional arguments", fn, len(args))
+	}
+	key, ok := starlark.AsString(args[0])
+	if !ok {
+		return nil, fmt.Errorf("%s: for parameter key: got %s, want string", fn, args[0].Type())
+	}
+	if err := checkUnitKey(fn, key); err != nil {
+		return nil, err
+	}
+	f, ok := args[1].(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("%s: for parameter fn: got %s, want a function", fn, args[1].Type())
+	}
+	s.unitMu.Lock()
+	dup := s.units[key]
+	s.units[key] = true
+	s.unitMu.Unlock()
+	if dup {
+		return nil, fmt.Errorf("%s: key %q is used twice in this run; every unit needs its own key", fn, key)
+	}
+	file := unitsDir + "/" + key + ".json"
+	if s.opts.Resume && s.dir.exists(file) {
+		data, err := s.dir.ReadFile(file)
+		if err == nil {
+			var v starlark.Value
+			if v, err = decodeOrdered(data); err == nil {
+				if d, ok := v.(*starlark.Dict); ok {
+					if val, found, _ := d.Get(starlark.String("value")); found {
+						s.unitMu.Lock()
+						s.reused++
+						s.unitMu.Unlock()
+						return val, nil
+					}
+				}
+				err = fmt.Errorf("no \"value\" field")
+			}
+		}
+		return nil, fmt.Errorf("%s: cannot reuse %s from the earlier run: %v; delete it to recompute the unit", fn, file, err)
+	}
+	v, err := starlark.Call(thread, f, args[2:], kwargs)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := encodeJSON(fn, v, "")
+	if err != nil {
+		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
+	}
+	keyJSON, _ := encodeJSON(fn, starlark.String(key), "")
+	record := []byte(`{"key": ` + string(keyJSON) + `, "value": ` + string(enc) + "}\n")
+	if err := s.dir.WriteFile(file, record); err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
+	}
+	s.unitMu.Lock()
+	s.computed++
+	s.unitMu.Unlock()
+	// Return what a resumed run would read, so both runs go on alike.
+	return decodeOrdered(enc)
+}
+
+func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, err
+	}
+	var f starlark.Callable
+	var itemsV starlark.Iterable
+	workers := 0
+	if err := unpack(fn, args, kwargs, "fn", &f, "items", &itemsV, "workers?", &workers); err != nil {
+		return nil, err
+	}
+	if workers < 0 {
+		return nil, rangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
+	}
+	var items []starlark.Value
+	iter := itemsV.Iterate()
+	var x starlark.Value
+	for iter.Next(&x) {
+		items = append(items, x)
+	}
+	iter.Done()
+	// Whatever the items share must not change under them.
+	f.Freeze()
+	if sf, ok := f.(*starlark.Function); ok {
+		sf.Globals().Freeze()
+	}
+	for _, it := range items {
+		it.Freeze()
+	}
+	results := make([]starlark.Value, len(items))
+	if thread.Local(workerKey) != nil {
+		// Nested pmap: the cores are already busy; run in order here.
+		for i, it := range items {
+			v, err := starlark.Call(thread, f, starlark.Tuple{it}, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: item %d: %w", fn, i, err)
+			}
+			results[i] = v
+		}
+		return starlark.NewList(results), nil
+	}
+	if workers == 0 {
+		workers = s.workers
+	}
+	workers = max(1, min(workers, len(items)))
+	ctx, cancel := context.WithCancel(threadCtx(thread, s))
+	defer cancel()
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		errItem  = -1
+		bufs     = make([]*strings.Builder, len(items))
+		done     = make([]bool, len(items))
+		flushed  = 0
+		threads  = map[*starlark.Thread]bool{}
+		next     = make(chan int)
+		wg       sync.WaitGroup
+	)
+	flush := func() { // mu held
+		for flushed < len(items) && done[flushed] {
+			s.emit(bufs[flushed].String())
+			bufs[flushed] = nil
+			flushed++
+		}
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				buf := &strings.Builder{}
+				th := s.newThread(fmt.Sprintf("pmap item %d", i))
+				th.SetLocal(workerKey, true)
+				th.SetLocal(printBufKey, buf)
+				th.SetLocal(ctxKey, ctx)
+				mu.Lock()
+				threads[th] = true
+				stopped := firstErr != nil
+				mu.Unlock()
+				var v starlark.Value
+				var err error
+				if stopped {
+					err = context.Canceled
+				} else {
+					v, err = starlark.Call(th, f, starlark.Tuple{items[i]}, nil)
+				}
+				s.dropThread(th)
+				mu.Lock()
+				delete(threads, th)
+				bufs[i], done[i] = buf, true
+				if err != nil && firstErr == nil && !stopped {
+					firstErr, errItem = err, i
+					cancel()
+					for t := range threads {
+						t.Cancel("another pmap item failed")
+					}
+				}
+				results[i] = v
+				flush()
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range items {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for i := flushed; i < len(items); i++ {
+		if bufs[i] != nil {
+			s.emit(bufs[i].String())
+		}
+	}
+	if firstErr != nil {
+		return nil, fmt.Errorf("%s: item %d: %w", fn, errItem, firstErr)
+	}
+	if err := threadCtx(thread, s).Err(); err != nil {
+		return nil, fmt.Errorf("%s: interrupted: %w", fn, err)
+	}
+	return starlark.NewList(results), nil
+}
+
+func init() {
+	decl("unit", "script", "unit(key, fn, *args, **kwargs)",
+		`Runs fn(*args, **kwargs) as a resumable unit of work and returns its result. The result (JSON-able:
+numbers, strings, lists, dicts, structs, arrays) is written to units/<key>.json in the run directory as soon
+as it is finished; with `+"`exec --resume`"+` a unit whose file exists is not run again and its stored result is
+returned instead. The result is always returned as read back from JSON (tuples become lists, structs
+dicts), so fresh and resumed runs continue identically. Keys are unique per run, e.g. "connectome/3".`,
+		unitBuiltin)
+	decl("pmap", "script", "pmap(fn, items, workers=0)",
+		`Calls fn(item) for every item concurrently (on --workers threads, or workers) and returns the results
+as a list in the order of items. fn, the items and the globals of fn's module are frozen first, so nothing
+shared can change under the threads: build brains inside fn. What fn prints is shown item by item in
+order. The first failure stops the other items and is reported with the item's index and backtrace.
+Inside fn, batches run on one core and nested pmap calls run in order. Results do not depend on the
+number of workers.`, pmapBuiltin)
+	decl("expect", "script", "expect(what, have, want, rtol=0.0, atol=0.0)",
+		`Fails the script unless |have − want| ≤ atol + rtol·|want|: a check written in the script
+("expect(\"background rate\", rec.group_rate(\"all\"), 8, rtol=0.5)").`,
+		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var what string
+			var have, want, rtol, atol number
+			if err := unpack(b.Name(), args, kw, "what", &what, "have", &have, "want", &want, "rtol?", &rtol, "atol?", &atol); err != nil {
+				return nil, err
+			}
+			if rtol < 0 || atol < 0 {
+				return nil, fmt.Errorf("%s: rtol and atol must be ≥ 0, got %s and %s", b.Name(), formatFloat(float64(rtol)), formatFloat(float64(atol)))
+			}
+			tol := float64(atol) + float64(rtol)*math.Abs(float64(want))
+			if !(math.Abs(float64(have)-float64(want)) <= tol) {
+				return nil, fmt.Errorf("%s: %s: have %s, want %s ± %s", b.Name(), what, formatFloat(float64(have)), formatFloat(float64(want)), formatFloat(tol))
+			}
+			return starlark.None, nil
+		})
+}
