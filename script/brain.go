@@ -366,7 +366,10 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
-	return &Brain{b: sim.NewBrain(net, uint64(noise)), conn: conn, shared: true}, nil
+	sb := sim.NewBrain(net, uint64(noise))
+	prog, dt := s.progress, p.DtMs
+	sb.Progress = func(n int) { prog.addSteps(n, dt) }
+	return &Brain{b: sb, conn: conn, shared: true}, nil
 }
 
 // Batch is a set of brains advanced together, in lockstep, by one run()

@@ -80,6 +80,8 @@ type Session struct {
 	thrMu   sync.Mutex
 	threads map[*starlark.Thread]bool
 
+	progress *progress
+
 	unitMu   sync.Mutex
 	units    map[string]bool
 	computed int
@@ -242,7 +244,9 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 		opts.Started(dir.Path)
 	}
 
+	s.progress.run()
 	runErr := s.run(prog)
+	s.progress.close()
 
 	s.finish(runErr)
 	if err := dir.writeInfo(info); err != nil && runErr == nil {
@@ -318,6 +322,11 @@ func newSession(ctx context.Context, opts Options, dir *RunDir, values map[strin
 		threads: map[*starlark.Thread]bool{}, units: map[string]bool{},
 	}
 	s.loader = newLoader(s)
+	errOut := opts.Stderr
+	if errOut == nil {
+		errOut = os.Stderr
+	}
+	s.progress = newProgress(errOut)
 	return s, nil
 }
 

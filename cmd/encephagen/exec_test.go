@@ -356,7 +356,7 @@ func TestResume(t *testing.T) {
 
 	// A failing unit stops the run with its index; the others are kept.
 	failed := filepath.Join(t.TempDir(), "failed")
-	cli(t, "", "exec", s, "--out", failed, "--set", "fail_at=1", "--workers", "1").want(t, 1, "pmap: item 1: fail: failing at seed 1 as asked", "in one")
+	cli(t, "", "exec", s, "--out", failed, "--set", "fail_at=1", "--workers", "1").want(t, 1, `unit "seed/1": fail: failing at seed 1 as asked`, "in one")
 	if _, err := os.Stat(filepath.Join(failed, "units", "seed", "0.json")); err != nil {
 		t.Error(err)
 	}

@@ -38,6 +38,10 @@ type Brain struct {
 
 	// Plastic, when set, is called every step (see Plasticity).
 	Plastic Plasticity
+	// Progress, when set, is told the number of steps done after every
+	// chunk of a run (at most 1,000 steps), for progress reports. It is
+	// called from the goroutine running the brain.
+	Progress func(steps int)
 
 	step    int64
 	ring    []float32 // (MaxDelay+1) slots × N future synaptic input
@@ -132,6 +136,9 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 			b.advance(ext, rec)
 		}
 		done += n
+		if b.Progress != nil {
+			b.Progress(n)
+		}
 	}
 	b.flush()
 	return nil

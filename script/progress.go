@@ -1,0 +1,115 @@
+package script
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// progress tracks a run for the people watching it: units done of the
+// total that run_units declared, the phase the script last named, brain
+// steps simulated, and from those the speed, the real-time factor and an
+// estimate of the time left. On a terminal it is one live line on stderr;
+// otherwise a plain line every plainEvery.
+type progress struct {
+	steps      atomic.Int64 // brain-steps simulated
+	simMicros  atomic.Int64 // simulated time summed over brains, µs
+	unitsTotal atomic.Int64
+	unitsDone  atomic.Int64 // computed in this execution
+	unitsSkip  atomic.Int64 // reused from an earlier one
+	phase      atomic.Value // string
+
+	start time.Time
+	out   io.Writer
+	live  bool
+	stop  chan struct{}
+	done  sync.WaitGroup
+}
+
+const (
+	liveEvery  = 500 * time.Millisecond
+	plainEvery = 30 * time.Second
+)
+
+func newProgress(out io.Writer) *progress {
+	p := &progress{out: out, start: time.Now(), stop: make(chan struct{})}
+	p.phase.Store("")
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.live = true
+	}
+	return p
+}
+
+// addSteps is the brains' Progress hook.
+func (p *progress) addSteps(n int, dtMs float64) {
+	p.steps.Add(int64(n))
+	p.simMicros.Add(int64(float64(n) * dtMs * 1000))
+}
+
+func (p *progress) setPhase(s string) { p.phase.Store(s) }
+
+// run prints until close.
+func (p *progress) run() {
+	every := plainEvery
+	if p.live {
+		every = liveEvery
+	}
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				if p.live {
+					fmt.Fprint(p.out, "\r\033[K")
+				}
+				return
+			case <-t.C:
+				line := p.line()
+				if p.live {
+					fmt.Fprintf(p.out, "\r\033[K%s", line)
+				} else {
+					fmt.Fprintln(p.out, line)
+				}
+			}
+		}
+	}()
+}
+
+func (p *progress) close() {
+	close(p.stop)
+	p.done.Wait()
+}
+
+// line is the progress report at this moment.
+func (p *progress) line() string {
+	wall := time.Since(p.start)
+	steps := p.steps.Load()
+	simS := float64(p.simMicros.Load()) / 1e6
+	s := ""
+	total, done, skip := p.unitsTotal.Load(), p.unitsDone.Load(), p.unitsSkip.Load()
+	if total > 0 {
+		s = fmt.Sprintf("units %d/%d", done+skip, total)
+		if skip > 0 {
+			s += fmt.Sprintf(" (%d reused)", skip)
+		}
+		s += " | "
+	}
+	if ph, _ := p.phase.Load().(string); ph != "" {
+		s += ph + " | "
+	}
+	s += fmt.Sprintf("%.1f s simulated | %.0f steps/s | real-time factor %.3f",
+		simS, float64(steps)/wall.Seconds(), simS/wall.Seconds())
+	if total > 0 && done > 0 && done+skip < total {
+		left := time.Duration(float64(wall) / float64(done) * float64(total-done-skip))
+		s += " | ETA " + left.Round(time.Second).String()
+	}
+	return s + " | " + wall.Round(time.Second).String()
+}

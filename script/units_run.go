@@ -1,0 +1,113 @@
+package script
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// run_units is how an experiment declares its independent pieces of work
+// (condition × run × sweep point): a list of units, each with a "key", and
+// the function that computes one. Every unit's result is stored as it
+// finishes (so --resume recomputes only what is missing) and the results
+// come back in the order of the units. Progress reports count units.
+func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	fn := b.Name()
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, err
+	}
+	var unitsV starlark.Iterable
+	var f starlark.Callable
+	workers := 0
+	if err := unpack(fn, args, kwargs, "units", &unitsV, "fn", &f, "workers?", &workers); err != nil {
+		return nil, err
+	}
+	if workers < 0 {
+		return nil, rangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
+	}
+	var items []starlark.Value
+	keys := map[string]int{}
+	iter := unitsV.Iterate()
+	var x starlark.Value
+	for iter.Next(&x) {
+		key, err := unitKey(fn, len(items), x)
+		if err != nil {
+			iter.Done()
+			return nil, err
+		}
+		if j, dup := keys[key]; dup {
+			iter.Done()
+			return nil, fmt.Errorf("%s: units %d and %d have the same key %q", fn, j, len(items), key)
+		}
+		keys[key] = len(items)
+		items = append(items, x)
+	}
+	iter.Done()
+	s.progress.unitsTotal.Add(int64(len(items)))
+
+	// One unit per pmap item: unit(key, fn, item).
+	unitFn := starlark.NewBuiltin("run_units.unit", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		key, _ := unitKey(fn, 0, a[0])
+		reused := s.unitExists(key)
+		v, err := unitBuiltin(th, starlark.NewBuiltin("unit", unitBuiltin), starlark.Tuple{starlark.String(key), f, a[0]}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("unit %q: %w", key, err)
+		}
+		if reused {
+			s.progress.unitsSkip.Add(1)
+		} else {
+			s.progress.unitsDone.Add(1)
+		}
+		return v, nil
+	})
+	return pmapBuiltin(thread, starlark.NewBuiltin(fn, pmapBuiltin), starlark.Tuple{unitFn, starlark.NewList(items)}, []starlark.Tuple{{starlark.String("workers"), starlark.MakeInt(workers)}})
+}
+
+// unitKey reads the "key" of a unit: a dict entry or a struct field.
+func unitKey(fn string, i int, u starlark.Value) (string, error) {
+	var kv starlark.Value
+	switch u := u.(type) {
+	case *starlark.Dict:
+		kv, _, _ = u.Get(starlark.String("key"))
+	case starlark.HasAttrs:
+		kv, _ = u.Attr("key")
+	}
+	key, ok := starlark.AsString(kv)
+	if kv == nil || !ok {
+		return "", fmt.Errorf("%s: unit %d needs a string \"key\" (a dict entry or a struct field), got %s", fn, i, u.Type())
+	}
+	if err := checkUnitKey(fn, key); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// unitExists says whether a resumed run already has the unit's result.
+func (s *Session) unitExists(key string) bool {
+	return s.opts.Resume && s.dir.exists(unitsDir+"/"+key+".json")
+}
+
+func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s, err := session(thread, b.Name())
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	if err := unpack(b.Name(), args, kwargs, "name", &name); err != nil {
+		return nil, err
+	}
+	s.progress.setPhase(name)
+	return starlark.None, nil
+}
+
+func init() {
+	decl("run_units", "script", "run_units(units, fn, workers=0)",
+		`Runs an experiment's independent units of work and returns their results in the order of units.
+Each unit is a dict or struct with a string "key" (letters, digits, . _ - = + , and / separators),
+unique within the run, and whatever else fn needs (condition, run index, seeds); fn(unit) computes it.
+Units run concurrently on --workers threads (or workers); each result is stored in the run directory
+as it finishes, so --resume recomputes only unfinished units, and the progress line counts units.`, runUnitsBuiltin)
+	decl("phase", "script", "phase(name)",
+		`Names what the run is doing now ("conditioning"), for the progress line.`, phaseBuiltin)
+}
