@@ -50,7 +50,7 @@ func TestErrorMessages(t *testing.T) {
 		{"missing connectome", `connectome("nosuch")`, `connectome: connectome "nosuch" not found; looked in:`},
 		{"missing path", `connectome("data/nosuch.zip")`, "connectome: no such file"},
 		{"missing module", `load("nosuch.star", "x")`, "cannot load nosuch.star: no such file"},
-		{"missing stdlib", `load("@stdlib//nosuch.star", "x")`, "no module @stdlib//nosuch.star in the standard library (it has: compare.star"},
+		{"missing stdlib", `load("@stdlib//nosuch.star", "x")`, "no module @stdlib//nosuch.star in the standard library (it has: diversity.star"},
 		{"bad rows", `connectome("paupau", rows = "columns")`, `connectome: rows must be "source"`},
 		// values
 		{"frozen brain", `pmap(lambda i: run(b, ms = 1), [1])`, "run: brain is frozen"},

@@ -366,7 +366,9 @@ func TestResume(t *testing.T) {
 // experiment needs an entry, so that a builtin change cannot silently
 // break a script.
 var smokeSets = map[string][]string{
-	"00_hello.star": {"neurons_per_region=10", "ms=5"},
+	"00_hello.star":     {"neurons_per_region=10", "ms=5"},
+	"22_eprop.star":     {"runs=2", "neurons_per_region=10", "trials=10"},
+	"23_diversity.star": {"runs=2", "rounds=2", "neurons_per_region=10"},
 }
 
 func TestExperimentsSmoke(t *testing.T) {
@@ -383,11 +385,58 @@ func TestExperimentsSmoke(t *testing.T) {
 				t.Fatalf("no smoke configuration for %s: add its tiny --set overrides to smokeSets", name)
 			}
 			abs, _ := filepath.Abs(e)
-			args := []string{"exec", abs, "--out", filepath.Join(t.TempDir(), "run")}
+			out := filepath.Join(t.TempDir(), "run")
+			args := []string{"exec", abs, "--out", out}
 			for _, s := range sets {
 				args = append(args, "--set", s)
 			}
 			cli(t, "", args...).want(t, 0)
+			if _, err := os.Stat(filepath.Join(out, "results.json")); err != nil {
+				t.Errorf("%s wrote no results.json: %v", name, err)
+			}
 		})
+	}
+}
+
+// TestExperimentResume kills Exp 22 (tiny) after its first unit with
+// SIGKILL, resumes it, and compares its results.json with an
+// uninterrupted run's, apart from the provenance (times, resumptions).
+func TestExperimentResume(t *testing.T) {
+	requireData(t)
+	abs, _ := filepath.Abs(filepath.Join("..", "..", "experiments", "22_eprop.star"))
+	args := []string{"--set", "runs=2", "--set", "neurons_per_region=10", "--set", "trials=10", "--workers", "1"}
+	out := filepath.Join(t.TempDir(), "killed")
+	cmd := exec.Command(binary, append([]string{"exec", abs, "--out", out}, args...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(out, "units", "connectome", "0.json")
+	for deadline := time.Now().Add(120 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(first); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no unit was written")
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(out, "results.json")); err == nil {
+		t.Fatal("the run finished before it was killed")
+	}
+	cli(t, "", "exec", abs, "--out", out, "--resume").want(t, 0)
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	cli(t, "", append([]string{"exec", abs, "--out", fresh}, args...)...).want(t, 0)
+	a, b := readJSON(t, filepath.Join(out, "results.json")), readJSON(t, filepath.Join(fresh, "results.json"))
+	delete(a, "provenance")
+	delete(b, "provenance")
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	if !bytes.Equal(x, y) {
+		t.Errorf("resumed results differ from an uninterrupted run's:\n%s\n%s", x, y)
+	}
+	if info := readJSON(t, filepath.Join(out, "run.json")); info["units"].(map[string]any)["reused"].(float64) < 1 {
+		t.Errorf("no unit was reused: %v", info["units"])
 	}
 }

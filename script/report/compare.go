@@ -97,7 +97,7 @@ func Compare(metrics []string, data map[string]Values, pairs []Pair, method stat
 // WriteTable prints the rows like the reference's summary table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "metric\tcondition A\tmean A\tcondition B\tmean B\tp\tp (FDR)\twinner\tCohen's d\t")
+	fmt.Fprintln(tw, "metric\tcondition A\tmean A\tcondition B\tmean B\tp\tp (FDR)\twinner\tCohen's d")
 	for _, r := range rows {
 		win := r.Winner
 		switch {
@@ -106,7 +106,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 		case r.Significant:
 			win += " *"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.4f\t%.4f\t%s\t%s\t\n", r.Metric, r.A, num(r.MeanA), r.B, num(r.MeanB), r.P, r.PAdj, win, num(r.D))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.4f\t%.4f\t%s\t%s\n", r.Metric, r.A, num(r.MeanA), r.B, num(r.MeanB), r.P, r.PAdj, win, num(r.D))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -25,7 +26,7 @@ func colour(i int) color.RGBA { return conditionColours[i%len(conditionColours)]
 // MetricsPNG draws one panel per metric: every brain's value as a point per
 // condition (spread sideways so equal values stay visible), the condition
 // mean as a bar, and the comparison's p-values in the panel title.
-func MetricsPNG(path string, metrics []string, data map[string]Values, conditions []string, rows []Row) error {
+func MetricsPNG(w io.Writer, metrics []string, data map[string]Values, conditions []string, rows []Row) error {
 	if len(metrics) == 0 {
 		return fmt.Errorf("metrics plot: no metrics")
 	}
@@ -77,7 +78,7 @@ func MetricsPNG(path string, metrics []string, data map[string]Values, condition
 		p.X.Min, p.X.Max = -0.6, float64(len(conditions))-0.4
 		plots[len(plots)-1][i%cols] = p
 	}
-	return saveTiles(path, plots, nrows, cols, 3.2*vg.Inch, 2.6*vg.Inch)
+	return saveTiles(w, plots, nrows, cols, 3.2*vg.Inch, 2.6*vg.Inch)
 }
 
 func pValues(metric string, rows []Row) string {
@@ -90,7 +91,7 @@ func pValues(metric string, rows []Row) string {
 	return s
 }
 
-func saveTiles(path string, plots [][]*plot.Plot, nrows, cols int, w, h vg.Length) error {
+func saveTiles(out io.Writer, plots [][]*plot.Plot, nrows, cols int, w, h vg.Length) error {
 	img := vgimg.New(w*vg.Length(cols), h*vg.Length(nrows))
 	dc := draw.New(img)
 	t := draw.Tiles{Rows: nrows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
@@ -103,12 +104,12 @@ func saveTiles(path string, plots [][]*plot.Plot, nrows, cols int, w, h vg.Lengt
 			}
 		}
 	}
-	return savePNG(path, img)
+	return writePNG(out, img)
 }
 
 // CurvesPNG draws, per condition, every brain's curve thin and the mean
 // curve thick: y[condition][brain][k] against x[k].
-func CurvesPNG(path, title, xLabel, yLabel string, x []float64, y map[string][][]float64, conditions []string) error {
+func CurvesPNG(w io.Writer, title, xLabel, yLabel string, x []float64, y map[string][][]float64, conditions []string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
@@ -150,7 +151,7 @@ func CurvesPNG(path, title, xLabel, yLabel string, x []float64, y map[string][][
 	p.Legend.Top = true
 	img := vgimg.New(5*vg.Inch, 3.5*vg.Inch)
 	p.Draw(draw.New(img))
-	return savePNG(path, img)
+	return writePNG(w, img)
 }
 
 // grid adapts a matrix to plotter.GridXYZ: rows along y, columns along x.
@@ -163,7 +164,7 @@ func (g grid) Y(r int) float64    { return float64(r) }
 
 // HeatMapPNG draws a matrix (for example brains × regions of rates in Hz)
 // with its value range in the title.
-func HeatMapPNG(path, title, xLabel, yLabel string, m [][]float64) error {
+func HeatMapPNG(w io.Writer, title, xLabel, yLabel string, m [][]float64) error {
 	if len(m) == 0 || len(m[0]) == 0 {
 		return fmt.Errorf("heat map %q: empty matrix", title)
 	}
@@ -189,5 +190,5 @@ func HeatMapPNG(path, title, xLabel, yLabel string, m [][]float64) error {
 	p.Add(h)
 	img := vgimg.New(7*vg.Inch, 3.5*vg.Inch)
 	p.Draw(draw.New(img))
-	return savePNG(path, img)
+	return writePNG(w, img)
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -87,21 +88,26 @@ func TestPlotsArePNG(t *testing.T) {
 		t.Fatal(err)
 	}
 	conds := []string{"connectome", "random"}
-	check := func(name string, err error) {
+	check := func(name string, draw func(w io.Writer) error) {
 		t.Helper()
-		if err != nil {
+		var b bytes.Buffer
+		if err := draw(&b); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) || len(b) < 2000 {
-			t.Fatalf("%s is not a PNG (%d bytes, %v)", name, len(b), err)
+		if !bytes.HasPrefix(b.Bytes(), []byte("\x89PNG")) || b.Len() < 2000 {
+			t.Fatalf("%s is not a PNG (%d bytes)", name, b.Len())
 		}
+		os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
 	}
-	check("metrics.png", MetricsPNG(filepath.Join(dir, "metrics.png"), []string{"cv", "disc"}, data, conds, rows))
+	check("metrics.png", func(w io.Writer) error { return MetricsPNG(w, []string{"cv", "disc"}, data, conds, rows) })
 	curves := map[string][][]float64{"connectome": {{0, 1, 2}, {0, 2, 3}}, "random": {{0, 0.5, 1}}}
-	check("curves.png", CurvesPNG(filepath.Join(dir, "curves.png"), "conditioning", "test", "response", []float64{0, 1, 2}, curves, conds))
-	check("heat.png", HeatMapPNG(filepath.Join(dir, "heat.png"), "rates", "region", "brain", [][]float64{{1, 2, 3}, {4, 5, 6}}))
-	if err := CurvesPNG(filepath.Join(dir, "bad.png"), "c", "x", "y", []float64{0, 1}, curves, conds); err == nil {
+	check("curves.png", func(w io.Writer) error {
+		return CurvesPNG(w, "conditioning", "test", "response", []float64{0, 1, 2}, curves, conds)
+	})
+	check("heat.png", func(w io.Writer) error {
+		return HeatMapPNG(w, "rates", "region", "brain", [][]float64{{1, 2, 3}, {4, 5, 6}})
+	})
+	if err := CurvesPNG(io.Discard, "c", "x", "y", []float64{0, 1}, curves, conds); err == nil {
 		t.Fatal("curve length mismatch accepted")
 	}
 	if os.Getenv("REPORT_PLOTS_KEEP") != "" {
