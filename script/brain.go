@@ -224,6 +224,14 @@ var brainType = newType("brain",
 		get: func(b *Brain) (starlark.Value, error) {
 			return starlark.Bool(b.learner != nil && b.learner.Enabled()), nil
 		}},
+	member[*Brain]{name: "memory_bytes", doc: "Memory held for this brain: its network (shared with identical brains until it learns), its dynamic state, and its e-prop state when it has a learner.",
+		get: func(b *Brain) (starlark.Value, error) {
+			n := b.b.Net.Bytes() + b.b.Bytes()
+			if b.learner != nil {
+				n += b.learner.Bytes()
+			}
+			return starlark.MakeInt64(n), nil
+		}},
 	member[*Brain]{name: "weight_stats", sig: "weight_stats()",
 		doc: "Statistics of the current synaptic weights (mV): struct(n, mean, std, min, max, local_mean, long_range_mean).",
 		call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
