@@ -17,7 +17,8 @@ endif
 export ENCEPHAGEN_DATA ENCEPHAGEN_CACHE
 ALL_CONNECTOMES := paupau tvb66 tvb68 tvb76 tvb80 tvb96 tvb192 tvb998
 VERSION      := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS      := -X main.version=$(VERSION)
+COMMIT       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS      := -X main.version=$(VERSION) -X main.buildCommit=$(COMMIT)
 TEST_TIMEOUT ?= 20m
 
 .PHONY: all build run test fmt-check vet gotest bench data test-data clean

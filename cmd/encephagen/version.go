@@ -8,14 +8,23 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time with -ldflags "-X main.version=...
+// -X main.buildCommit=..." (make build does); otherwise the commit comes from the
+// VCS stamp of go build when there is one.
+var (
+	version     = "dev"
+	buildCommit = ""
+)
 
 func init() { register(newVersionCmd) }
 
 // buildInfo returns the program version and the VCS commit when known.
 func buildInfo() (ver, commit string) {
-	ver, commit = version, "unknown"
+	if buildCommit != "" {
+		return version, buildCommit
+	}
+	ver = version
+	commit = "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
