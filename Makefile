@@ -21,7 +21,7 @@ COMMIT       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS      := -X main.version=$(VERSION) -X main.buildCommit=$(COMMIT)
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build run test fmt-check vet gotest bench data test-data clean
+.PHONY: all build run test fmt-check vet gotest bench data test-data clean ptx cuda vet-cuda gpu-emu gpu-bundle gpu-check
 
 all: build
 
@@ -62,3 +62,25 @@ bench: build data
 
 clean:
 	rm -rf bin
+
+# The CUDA backend (gpu/, build tag cuda). Building it needs cgo and a C
+# compiler, not the CUDA toolkit: the driver library is opened at run time.
+GPU_BUNDLE ?= bin/gpu-bundle
+
+ptx:        # regenerate gpu/kernels/*.ptx and PTX.sum (needs nvcc ≥ 11.8); commit them
+	gpu/ptx.sh
+
+cuda:       # the binary with the CUDA backend; falls back with a reason where no GPU is usable
+	CGO_ENABLED=1 $(GO) build -tags cuda -ldflags '$(LDFLAGS)' -o bin/encephagen-cuda ./cmd/encephagen
+
+vet-cuda:
+	CGO_ENABLED=1 $(GO) vet -tags cuda ./gpu
+
+gpu-emu:    # the cuda-tagged tests on a CPU emulator of the driver (needs g++)
+	gpu/emu.sh -short
+
+gpu-bundle: # test binary, binary, connectomes and BUILD-INFO to carry to a GPU machine
+	gpu/bundle.sh $(GPU_BUNDLE)
+
+gpu-check:  # on the GPU machine: every GPU test and benchmark, one report file
+	gpu/check.sh $(GPU_BUNDLE) gpu-check-report.txt

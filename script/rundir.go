@@ -1,6 +1,8 @@
 package script
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +23,13 @@ import (
 //	units/       one JSON file per finished unit (see unit()); --resume reuses them
 //	...          whatever the script writes with write_json, write_csv, write_text
 //
+// A sharded run (exec --shard, see shard.go) also has:
+//
+//	plan.json    the units of the run, written by the first shard, checked by the others and by merge
+//	shards/      each shard's run info (I-of-N.json) and printed output (I-of-N.txt)
+//
+// and gets its run.json and output.txt from `encephagen merge`.
+//
 // Every file is written to a temporary name and renamed into place, so a
 // killed run never leaves a partial file under its real name.
 const (
@@ -30,7 +39,7 @@ const (
 )
 
 // reserved names scripts may not write.
-var reserved = []string{runFile, outputFile, unitsDir}
+var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir}
 
 // RunDir is a run directory; every access goes through an os.Root, so
 // nothing outside it can be touched, even through symbolic links.
@@ -136,8 +145,12 @@ func (d *RunDir) WriteFile(name string, data []byte) error {
 			return err
 		}
 	}
-	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".part")
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A temporary name of its own: shards on several machines may write
+	// the same file into a shared run directory at the same time.
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := path.Join(path.Dir(name), "."+path.Base(name)+"."+hex.EncodeToString(rnd[:])+".part")
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
@@ -166,9 +179,19 @@ func (d *RunDir) exists(name string) bool {
 	return err == nil
 }
 
-// appendOutput opens output.txt for appending.
-func (d *RunDir) appendOutput() (*os.File, error) {
-	return d.root.OpenFile(outputFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// openOutput opens the file of printed output (output.txt) for
+// appending, or afresh with truncate.
+func (d *RunDir) openOutput(name string, truncate bool) (*os.File, error) {
+	if dir := path.Dir(name); dir != "." {
+		if err := d.root.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if truncate {
+		flag |= os.O_TRUNC
+	}
+	return d.root.OpenFile(name, flag, 0o644)
 }
 
 // RunInfo is run.json: the provenance of a run and how it ended.
@@ -194,6 +217,15 @@ type RunInfo struct {
 	Status    string            `json:"status"` // running, ok, error, interrupted
 	Error     string            `json:"error,omitempty"`
 	Units     *UnitCounts       `json:"units,omitempty"`
+
+	// A shard's info (shards/I-of-N.json): which shard, how it was
+	// chosen, the scheduler's variables, and the plan it ran.
+	Shard     string            `json:"shard,omitempty"` // "1/3"
+	ShardFrom string            `json:"shard_from,omitempty"`
+	Scheduler map[string]string `json:"scheduler,omitempty"`
+	PlanSHA   string            `json:"plan_sha256,omitempty"`
+	// A merged run's info (run.json): the shards merged.
+	Merge *MergeInfo `json:"merge,omitempty"`
 }
 
 // UnitCounts says how many units a run computed and how many it reused.
@@ -202,25 +234,27 @@ type UnitCounts struct {
 	Reused   int `json:"reused"`
 }
 
-func (d *RunDir) writeInfo(info *RunInfo) error {
+func (d *RunDir) writeInfoAs(name string, info *RunInfo) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return d.WriteFile(runFile, append(b, '\n'))
+	return d.WriteFile(name, append(b, '\n'))
 }
 
-func (d *RunDir) readInfo() (*RunInfo, error) {
-	b, err := d.ReadFile(runFile)
+func (d *RunDir) readInfo() (*RunInfo, error) { return d.readInfoAs(runFile) }
+
+func (d *RunDir) readInfoAs(name string) (*RunInfo, error) {
+	b, err := d.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no %s: it is not a run directory", d.Path, runFile)
+		return nil, fmt.Errorf("%s has no %s: it is not a run directory", d.Path, name)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var info RunInfo
 	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(d.Path, runFile), err)
+		return nil, fmt.Errorf("%s: %v", filepath.Join(d.Path, name), err)
 	}
 	return &info, nil
 }

@@ -39,6 +39,9 @@ type Options struct {
 	Resume  bool     // continue the run in RunDir, reusing its finished units
 	Workers int      // goroutines for batches and pmap; 0 means GOMAXPROCS
 	Backend string   // recorded in provenance ("cpu")
+	// Shard, when set, runs one shard of the units into RunDir, shared
+	// with the other shards (see Exec).
+	Shard *Shard
 
 	Stdout io.Writer // the script's print output (also kept in output.txt); nil: os.Stdout
 	Stderr io.Writer // notes from the runner; nil: os.Stderr
@@ -86,6 +89,15 @@ type Session struct {
 	units    map[string]bool
 	computed int
 	reused   int
+
+	// Sharding (plan.go, shard.go, merge.go).
+	mode        runMode
+	shard       Shard
+	plan        *Plan // the plan run_units made (plan), committed (shard) or must match (merge)
+	planShards  int
+	planErr     error // a mismatch with the run's plan, found by run_units
+	unitsCalled bool  // run_units has been called
+	stopped     bool  // run_units stopped a plan or shard session
 }
 
 func session(thread *starlark.Thread, fn string) (*Session, error) {
@@ -160,36 +172,56 @@ func (s *Session) note(format string, args ...any) {
 	fmt.Fprintf(w, "encephagen: "+format+"\n", args...)
 }
 
+// prepared is a script read, parsed and given its parameters, before
+// anything runs.
+type prepared struct {
+	prog   *starlark.Program
+	decls  []ParamDecl
+	values map[string]starlark.Value
+	sha    string
+	now    time.Time
+}
+
+func prepare(opts Options) (*prepared, error) {
+	src, err := os.ReadFile(opts.Script)
+	if err != nil {
+		return nil, usagef("script: %v", err)
+	}
+	f, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Script, src, isPredeclared)
+	if err != nil {
+		return nil, wrapError(err)
+	}
+	decls, err := StaticParams(f)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	values, err := resolveSets(opts.Script, decls, opts.Sets)
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
+}
+
 // Exec runs a script as `encephagen exec` does: it reads the script and
 // its parameter declaration, applies the --set overrides, creates (or with
 // Resume reopens) the run directory, runs the script there and records
 // how it ended in run.json. It returns the run directory's path with any
 // error: a *UsageError for a bad invocation, an *Error (with the Starlark
 // backtrace) for a failed script, and an error wrapping context.Canceled
-// when ctx was cancelled.
+// when ctx was cancelled. With opts.Shard it runs one shard (see
+// execShard).
 func Exec(ctx context.Context, opts Options) (string, error) {
-	src, err := os.ReadFile(opts.Script)
-	if err != nil {
-		return "", usagef("script: %v", err)
-	}
-	f, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Script, src, isPredeclared)
-	if err != nil {
-		return "", wrapError(err)
-	}
-	decls, err := StaticParams(f)
-	if err != nil {
-		return "", &Error{Msg: err.Error()}
-	}
-	values, err := resolveSets(opts.Script, decls, opts.Sets)
+	p, err := prepare(opts)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(src)
-	scriptSHA := hex.EncodeToString(sum[:])
+	if opts.Shard != nil {
+		return execShard(ctx, opts, p)
+	}
+	scriptSHA, decls, values, now := p.sha, p.decls, p.values, p.now
 
 	var dir *RunDir
 	var info *RunInfo
-	now := time.Now()
 	if opts.Resume {
 		path := opts.RunDir
 		if path == "" {
@@ -201,6 +233,9 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 			return "", &UsageError{err}
 		}
 		if info, err = dir.readInfo(); err != nil {
+			if dir.exists(planFile) {
+				err = fmt.Errorf("--resume: %s is a sharded run that has not been merged yet: run its missing shards again with --shard (they skip finished units), then encephagen merge %s", path, path)
+			}
 			dir.Close()
 			return "", &UsageError{err}
 		}
@@ -226,18 +261,49 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 		info = newRunInfo(opts, scriptSHA, decls, values, now)
 	}
 	defer dir.Close()
+	_, err = runIn(ctx, opts, dir, p, info, sessionConfig{mode: modeRun, infoFile: runFile, outFile: outputFile})
+	return dir.Path, err
+}
 
-	s, err := newSession(ctx, opts, dir, values, decls)
+// runMode is what a session does with run_units.
+type runMode int
+
+const (
+	modeRun   runMode = iota // compute every unit (reusing finished ones with --resume), go on
+	modePlan                 // record the units and stop: encephagen plan
+	modeShard                // compute this shard's units and stop: exec --shard
+	modeMerge                // load every unit (never compute one), go on: encephagen merge
+)
+
+// sessionConfig says how runIn runs a session.
+type sessionConfig struct {
+	mode       runMode
+	shard      Shard
+	plan       *Plan // modeMerge: the run's plan
+	planShards int   // modePlan: the shard count to record
+	infoFile   string
+	outFile    string
+	truncate   bool // start outFile afresh
+}
+
+// errStopAfterUnits ends a plan or shard session after its run_units call.
+var errStopAfterUnits = errors.New("stopped after run_units")
+
+// runIn runs the prepared script in dir as one session and records how
+// it ended in info (written to cfg.infoFile at the start and the end).
+func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *RunInfo, cfg sessionConfig) (*Session, error) {
+	s, err := newSession(ctx, opts, dir, p.values, p.decls)
 	if err != nil {
-		return dir.Path, err
+		return nil, err
 	}
+	s.mode, s.shard, s.plan, s.planShards = cfg.mode, cfg.shard, cfg.plan, cfg.planShards
 	s.info = info
 	info.Status, info.Error, info.Finished, info.WallS = "running", "", "", 0
-	if err := dir.writeInfo(info); err != nil {
-		return dir.Path, fmt.Errorf("run directory: %v", err)
+	if err := dir.writeInfoAs(cfg.infoFile, info); err != nil {
+		return s, fmt.Errorf("run directory: %v", err)
 	}
-	if s.log, err = dir.appendOutput(); err != nil {
-		return dir.Path, fmt.Errorf("run directory: %v", err)
+	if s.log, err = dir.openOutput(cfg.outFile, cfg.truncate); err != nil {
+		return s, fmt.Errorf("run directory: %v", err)
 	}
 	defer s.log.Close()
 	if opts.Started != nil {
@@ -245,14 +311,49 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 	}
 
 	s.progress.run()
-	runErr := s.run(prog)
+	runErr := s.run(p.prog)
 	s.progress.close()
+	runErr = s.settle(runErr)
 
 	s.finish(runErr)
-	if err := dir.writeInfo(info); err != nil && runErr == nil {
+	if err := dir.writeInfoAs(cfg.infoFile, info); err != nil && runErr == nil {
 		runErr = fmt.Errorf("run directory: %v", err)
 	}
-	return dir.Path, runErr
+	return s, runErr
+}
+
+// settle turns how the script ended into how the session ended: a plan
+// or shard session succeeds by stopping after run_units, and fails when
+// the script never calls it; a plan mismatch found by run_units is a
+// usage error.
+func (s *Session) settle(runErr error) error {
+	s.unitMu.Lock()
+	stopped, called, planErr := s.stopped, s.unitsCalled, s.planErr
+	s.unitMu.Unlock()
+	if s.ctx.Err() != nil {
+		return runErr
+	}
+	if planErr != nil {
+		return planErr
+	}
+	switch s.mode {
+	case modePlan, modeShard:
+		if stopped && (runErr == nil || errors.Is(runErr, errStopAfterUnits)) {
+			return nil
+		}
+		if runErr == nil {
+			what := "encephagen plan"
+			if s.mode == modeShard {
+				what = s.shard.Flag()
+			}
+			return usagef("%s: %s never calls run_units, so it has no units to plan or to split into shards (declare its independent units with run_units; see encephagen doc run_units)", what, s.opts.Script)
+		}
+	case modeMerge:
+		if runErr == nil && !called {
+			return fmt.Errorf("merge: %s did not call run_units", s.opts.Script)
+		}
+	}
+	return runErr
 }
 
 func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *RunInfo {
@@ -411,6 +512,13 @@ func (s *Session) provenance() *starlark.Dict {
 		resumed = append(resumed, starlark.String(x))
 	}
 	set("resumed", starlark.NewList(resumed))
+	if m := i.Merge; m != nil {
+		md := starlark.NewDict(3)
+		md.SetKey(starlark.String("shards"), starlark.MakeInt(m.Shards))
+		md.SetKey(starlark.String("units"), starlark.MakeInt(m.Units))
+		md.SetKey(starlark.String("plan_sha256"), starlark.String(m.PlanSHA))
+		set("merge", md)
+	}
 	return d
 }
 

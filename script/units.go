@@ -64,6 +64,16 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if !ok {
 		return nil, fmt.Errorf("%s: for parameter fn: got %s, want a function", fn, args[1].Type())
 	}
+	if s.mode != modeRun {
+		return nil, fmt.Errorf("%s: unit(%q) outside run_units: a planned, sharded or merged run (encephagen plan, exec --shard, merge) splits only the units of its run_units call; compute this inside run_units's fn without unit(), or run the script with plain exec", fn, key)
+	}
+	return s.unit(thread, fn, key, f, args[2:], kwargs)
+}
+
+// unit runs fn as the unit key, or reuses its stored result: with
+// --resume, in a shard (a re-run shard skips finished units) and in a
+// merge (which only loads).
+func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Callable, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s.unitMu.Lock()
 	dup := s.units[key]
 	s.units[key] = true
@@ -72,25 +82,20 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return nil, fmt.Errorf("%s: key %q is used twice in this run; every unit needs its own key", fn, key)
 	}
 	file := unitsDir + "/" + key + ".json"
-	if s.opts.Resume && s.dir.exists(file) {
-		data, err := s.dir.ReadFile(file)
-		if err == nil {
-			var v starlark.Value
-			if v, err = decodeOrdered(data); err == nil {
-				if d, ok := v.(*starlark.Dict); ok {
-					if val, found, _ := d.Get(starlark.String("value")); found {
-						s.unitMu.Lock()
-						s.reused++
-						s.unitMu.Unlock()
-						return val, nil
-					}
-				}
-				err = fmt.Errorf("no \"value\" field")
-			}
+	if s.reuses() && s.dir.exists(file) {
+		val, err := s.loadUnit(file, key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: cannot reuse %s from the earlier run: %v; delete it to recompute the unit", fn, file, err)
 		}
-		return nil, fmt.Errorf("%s: cannot reuse %s from the earlier run: %v; delete it to recompute the unit", fn, file, err)
+		s.unitMu.Lock()
+		s.reused++
+		s.unitMu.Unlock()
+		return val, nil
 	}
-	v, err := starlark.Call(thread, f, args[2:], kwargs)
+	if s.mode == modeMerge {
+		return nil, fmt.Errorf("%s: unit %q has no result (%s) and merge never computes one: run its shard again", fn, key, file)
+	}
+	v, err := starlark.Call(thread, f, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +113,37 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	s.unitMu.Unlock()
 	// Return what a resumed run would read, so both runs go on alike.
 	return decodeOrdered(enc)
+}
+
+// reuses says whether stored units are reused rather than computed.
+func (s *Session) reuses() bool {
+	return s.opts.Resume || s.mode == modeShard || s.mode == modeMerge
+}
+
+// loadUnit reads a stored unit's value, checking that it is the unit's.
+func (s *Session) loadUnit(file, key string) (starlark.Value, error) {
+	data, err := s.dir.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeOrdered(data)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := v.(*starlark.Dict)
+	if !ok {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	if k, found, _ := d.Get(starlark.String("key")); found {
+		if ks, ok := starlark.AsString(k); !ok || ks != key {
+			return nil, fmt.Errorf("it records the key %s, not %q", k, key)
+		}
+	}
+	val, found, _ := d.Get(starlark.String("value"))
+	if !found {
+		return nil, fmt.Errorf("no \"value\" field")
+	}
+	return val, nil
 }
 
 func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -247,7 +283,9 @@ func init() {
 numbers, strings, lists, dicts, structs, arrays) is written to units/<key>.json in the run directory as soon
 as it is finished; with `+"`exec --resume`"+` a unit whose file exists is not run again and its stored result is
 returned instead. The result is always returned as read back from JSON (tuples become lists, structs
-dicts), so fresh and resumed runs continue identically. Keys are unique per run, e.g. "connectome/3".`,
+dicts), so fresh and resumed runs continue identically. Keys are unique per run, e.g. "connectome/3".
+A planned, sharded or merged run (`+"`encephagen plan`, `exec --shard`, `merge`"+`) allows only the units of
+run_units.`,
 		unitBuiltin)
 	decl("pmap", "script", "pmap(fn, items, workers=0)",
 		`Calls fn(item) for every item concurrently (on --workers threads, or workers) and returns the results

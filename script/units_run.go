@@ -44,13 +44,43 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 		items = append(items, x)
 	}
 	iter.Done()
-	s.progress.unitsTotal.Add(int64(len(items)))
+
+	s.unitMu.Lock()
+	again := s.unitsCalled
+	s.unitsCalled = true
+	s.unitMu.Unlock()
+	if again && s.mode != modeRun {
+		return nil, fmt.Errorf("%s: called a second time; a planned, sharded or merged run needs all its units in one run_units call", fn)
+	}
+	if s.mode != modeRun {
+		keyList := make([]string, len(items))
+		for k, i := range keys {
+			keyList[i] = k
+		}
+		if err := s.checkPlan(fn, items, keyList); err != nil {
+			return nil, err
+		}
+		if s.mode == modePlan {
+			s.stop()
+			return nil, errStopAfterUnits
+		}
+	}
+	run := items
+	if s.mode == modeShard {
+		run = nil
+		for i, it := range items {
+			if s.shard.owns(i) {
+				run = append(run, it)
+			}
+		}
+	}
+	s.progress.unitsTotal.Add(int64(len(run)))
 
 	// One unit per pmap item: unit(key, fn, item).
 	unitFn := starlark.NewBuiltin("run_units.unit", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		key, _ := unitKey(fn, 0, a[0])
 		reused := s.unitExists(key)
-		v, err := unitBuiltin(th, starlark.NewBuiltin("unit", unitBuiltin), starlark.Tuple{starlark.String(key), f, a[0]}, nil)
+		v, err := s.unit(th, "unit", key, f, starlark.Tuple{a[0]}, nil)
 		if err != nil {
 			return nil, fmt.Errorf("unit %q: %w", key, err)
 		}
@@ -61,7 +91,12 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 		}
 		return v, nil
 	})
-	return pmapBuiltin(thread, starlark.NewBuiltin(fn, pmapBuiltin), starlark.Tuple{unitFn, starlark.NewList(items)}, []starlark.Tuple{{starlark.String("workers"), starlark.MakeInt(workers)}})
+	res, err := pmapBuiltin(thread, starlark.NewBuiltin(fn, pmapBuiltin), starlark.Tuple{unitFn, starlark.NewList(run)}, []starlark.Tuple{{starlark.String("workers"), starlark.MakeInt(workers)}})
+	if err != nil || s.mode != modeShard {
+		return res, err
+	}
+	s.stop()
+	return nil, errStopAfterUnits
 }
 
 // unitKey reads the "key" of a unit: a dict entry or a struct field.
@@ -83,9 +118,9 @@ func unitKey(fn string, i int, u starlark.Value) (string, error) {
 	return key, nil
 }
 
-// unitExists says whether a resumed run already has the unit's result.
+// unitExists says whether the unit's stored result will be reused.
 func (s *Session) unitExists(key string) bool {
-	return s.opts.Resume && s.dir.exists(unitsDir+"/"+key+".json")
+	return s.reuses() && s.dir.exists(unitsDir+"/"+key+".json")
 }
 
 func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -107,7 +142,10 @@ func init() {
 Each unit is a dict or struct with a string "key" (letters, digits, . _ - = + , and / separators),
 unique within the run, and whatever else fn needs (condition, run index, seeds); fn(unit) computes it.
 Units run concurrently on --workers threads (or workers); each result is stored in the run directory
-as it finishes, so --resume recomputes only unfinished units, and the progress line counts units.`, runUnitsBuiltin)
+as it finishes, so --resume recomputes only unfinished units, and the progress line counts units.
+The units are the experiment's plan: `+"`encephagen plan`"+` lists them, `+"`exec --shard I/N`"+` computes
+those with index % N == I and stops after run_units, and `+"`encephagen merge`"+` loads them all
+(computing none) for the rest of the script. Such runs need all units in one run_units call.`, runUnitsBuiltin)
 	decl("phase", "script", "phase(name)",
 		`Names what the run is doing now ("conditioning"), for the progress line.`, phaseBuiltin)
 }

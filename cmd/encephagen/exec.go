@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ type execOptions struct {
 	workers int
 	backend string
 	resume  bool
+	shard   string
 }
 
 func newExecCmd() *cobra.Command {
@@ -45,6 +47,21 @@ anything runs.
 --backend: cpu (default), auto (the best available: cpu in this build, with a note
 on stderr), or cuda (refused with exit code 2 in a build without the CUDA backend).
 
+With --shard, the run is one share of an experiment's units on a cluster (see
+'encephagen plan' and 'encephagen merge'): every shard runs the script up to its
+run_units call, computes the units whose index i (in the order of run_units, as
+'encephagen plan' lists them) has i % N == I, and stops; 'encephagen merge' then
+runs the analysis over all of them. The shards share one run directory (--out,
+required): the first writes plan.json there (script, parameters, unit keys), the
+others check that they run the same plan; each keeps its run info and output in
+shards/I-of-N.json and .txt. A shard that is run again skips its finished units
+(no --resume needed).
+  --shard I/N     shard I of N (0 ≤ I < N)
+  --shard slurm   from a Slurm job array: I = SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN
+                  (divided by SLURM_ARRAY_TASK_STEP), N = SLURM_ARRAY_TASK_COUNT
+  --shard k8s/N   from a Kubernetes Indexed Job: I = JOB_COMPLETION_INDEX, N = the
+                  Job's completions (not in the pod's environment, so given)
+
 Exit codes: 0 ok, 1 script or runtime error, 2 usage error, 130 interrupted
 (Ctrl-C or SIGTERM: the run stops within a fraction of a second and keeps what it
 finished).`,
@@ -59,6 +76,7 @@ finished).`,
 	f.IntVar(&o.workers, "workers", 0, "goroutines for batches and pmap (default: all cores)")
 	f.StringVar(&o.backend, "backend", "cpu", "simulation backend: cpu, cuda or auto")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run in its directory, reusing finished units")
+	f.StringVar(&o.shard, "shard", "", "run one shard of the units: `I/N`, slurm or k8s/N (needs --out)")
 	return cmd
 }
 
@@ -92,17 +110,37 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	if o.workers < 0 {
 		return usagef("--workers must be ≥ 0 (0 = all %d cores), got %d", runtime.GOMAXPROCS(0), o.workers)
 	}
+	var shard *script.Shard
+	again := "--resume --out"
+	if o.shard != "" {
+		sh, err := script.ParseShard(o.shard, os.Getenv)
+		if err != nil {
+			return usageError{err}
+		}
+		if o.out == "" {
+			return usagef("--shard %s: give the run directory that all shards share with --out", o.shard)
+		}
+		shard, again = &sh, "--shard "+o.shard
+		for _, x := range o.sets {
+			again += " --set " + x
+		}
+		again += " --out"
+	}
 	ver, commit := buildInfo()
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	started := func(dir string) { note("run directory " + dir) }
+	if shard != nil {
+		started = func(dir string) { note(fmt.Sprintf("%s in run directory %s", shard.Flag(), dir)) }
+	}
 	dir, err := script.Exec(ctx, script.Options{
-		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume,
+		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume, Shard: shard,
 		Workers: o.workers, Backend: backend,
 		Stdout: cmd.OutOrStdout(), Stderr: stderr,
 		Version: ver, Commit: commit,
-		Started: func(dir string) { note("run directory " + dir) },
+		Started: started,
 	})
 	var ue *script.UsageError
 	switch {
@@ -111,7 +149,7 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	case errors.As(err, &ue):
 		return usageError{err}
 	case ctx.Err() != nil:
-		note(fmt.Sprintf("interrupted; what finished is kept in %s (continue with: encephagen exec %s --resume --out %s)", dir, path, dir))
+		note(fmt.Sprintf("interrupted; what finished is kept in %s (continue with: encephagen exec %s %s %s)", dir, path, again, dir))
 		return ctx.Err()
 	}
 	if dir != "" {

@@ -1,0 +1,34 @@
+// Package gpu is the CUDA backend: a batch of brains — different networks,
+// delays, parameters and noise seeds — advanced together on one GPU, one
+// kernel launch per step for the whole batch, with the results of the CPU
+// engine (package sim) spike for spike.
+//
+// Build. The default build has no CUDA code and no cgo: NewBatch fails and
+// Available says the build lacks CUDA support. With -tags cuda (cgo, a C
+// compiler; no CUDA toolkit) the package opens the driver library
+// (libcuda.so.1) at run time, so the same binary runs on machines without
+// a GPU and reports why none is usable. The kernels (kernels/step.cu) are
+// compiled to PTX for compute_80 and compute_90 by ptx.sh (make ptx), and
+// the PTX is committed and embedded; TestPTXCurrent checks it is current.
+//
+// Exactness. The kernels repeat the CPU engine's float32 arithmetic
+// operation for operation (no fused multiply-add, no flush to zero), draw
+// the same background noise from the counter-based form of the same
+// per-region streams, and sum synaptic input in the order the model fixes:
+// emission step ascending, then presynaptic neuron ascending. Input is
+// gathered per postsynaptic neuron rather than scattered with atomics:
+// a region's incoming synapses are grouped in pathways (source region,
+// delay) sorted in that order; a pathway is read only when its source
+// region spiked at the emission step (a per-region, per-step stamp); its
+// synapses are laid out column by column so a warp reads them coalesced,
+// and a bitset of the last max-delay+2 steps' spikes says which fire.
+//
+// Proof. NewReference runs the same plan with a Go transcription of the
+// kernels; tests show it reproduces package sim exactly (spike trains,
+// counts, bins, every state variable bit for bit) for batches of different
+// brains, in any block order. gpu/emu.sh runs the cuda-tagged tests
+// against a CPU emulator of the driver that executes step.cu itself, and
+// gpu/check.sh runs them on a real GPU (make gpu-check).
+package gpu
+
+//go:generate ./ptx.sh

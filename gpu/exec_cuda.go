@@ -1,0 +1,288 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/encephagen/encephagen/engine/network"
+)
+
+// NewBatch lays out a batch of brains on the GPU: every network and its
+// state are copied to the device once; runs then exchange only inputs and
+// measurements. It fails with a clear message when no usable GPU is found.
+func NewBatch(nets []*network.Network, noiseSeeds []uint64) (*Batch, error) {
+	d, err := getDevice()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	return newBatch(nets, noiseSeeds, func(p *plan) (executor, string, error) {
+		e, err := newCUDAExec(d, p)
+		if err != nil {
+			return nil, "", err
+		}
+		return e, "cuda: " + d.String(), nil
+	})
+}
+
+// The kernel arguments (step.cu's KERNEL_ARGS), in order.
+const (
+	argTasks = iota
+	argBrains
+	argPaths
+	argEPre
+	argEW
+	argHist
+	argStamps
+	argSeeds
+	argPoisson
+	argNMDA
+	argV
+	argISyn
+	argINMDA
+	argRefrac
+	argA
+	argCounts
+	argExt
+	argRunFlags
+	argRegCount
+	argRaster
+	argT
+	argSlot
+	argNStep
+	argNSlot
+	argRel
+	argNext
+	argH
+	argTW
+	argTR
+	numArgs
+)
+
+// cudaExec is a batch's device memory and launches.
+type cudaExec struct {
+	d       *device
+	p       *plan
+	deliver cuFunction // deliver or deliver_u1 (deliverUnroll)
+	args    [numArgs]uint64
+	allocs  []devptr
+	// the per-step buffers (chunkSteps rows), allocated on first use
+	regRows, rasRows int
+	regPtr, rasPtr   uint64
+}
+
+func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
+	e := &cudaExec{d: d, p: p, deliver: d.fnDeliv}
+	if deliverUnroll == 1 {
+		e.deliver = d.fnDeliv1
+	}
+	err := d.do(func() error {
+		if err := e.upload(); err != nil {
+			e.free()
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	return e, nil
+}
+
+// alloc allocates bytes (at least 4) and records the buffer in argument
+// slot a.
+func (e *cudaExec) alloc(a int, bytes int) (devptr, error) {
+	ptr, err := cuMemAlloc(max(bytes, 4))
+	if err != nil {
+		if free, total, ierr := cuMemGetInfo(); ierr == nil {
+			err = fmt.Errorf("%w (%.2f GB free of %.2f GB)", err, float64(free)/1e9, float64(total)/1e9)
+		}
+		return 0, err
+	}
+	e.allocs = append(e.allocs, ptr)
+	e.args[a] = uint64(ptr)
+	return ptr, nil
+}
+
+// put allocates a buffer for a slice and copies it to the device.
+func put[T any](e *cudaExec, a int, xs []T) error {
+	var zero T
+	n := len(xs) * int(unsafe.Sizeof(zero))
+	ptr, err := e.alloc(a, (n+3)/4*4)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return cuMemcpyHtoD(ptr, unsafe.Pointer(&xs[0]), n)
+	}
+	return nil
+}
+
+// zeros allocates words 32-bit words of zeros.
+func (e *cudaExec) zeros(a int, words int) error {
+	ptr, err := e.alloc(a, words*4)
+	if err != nil {
+		return err
+	}
+	return cuMemsetD32(ptr, 0, max(words, 1))
+}
+
+func (e *cudaExec) upload() error {
+	p := e.p
+	steps := []func() error{
+		func() error { return put(e, argTasks, flatTasks(p.tasks)) },
+		func() error { return put(e, argBrains, flatBrains(p.brains)) },
+		func() error { return put(e, argPaths, flatPaths(p.paths)) },
+		func() error { return put(e, argEPre, p.ePre) },
+		func() error { return put(e, argEW, p.eW) },
+		func() error { return e.zeros(argHist, p.H*p.TW) },
+		func() error { return e.zeros(argStamps, 2*p.H*p.TR) },
+		func() error { return put(e, argSeeds, p.seeds) },
+		func() error { return put(e, argPoisson, p.poisson) },
+		func() error { return put(e, argNMDA, p.nmda) },
+		func() error { return put(e, argV, p.v0) },
+		func() error { return e.zeros(argISyn, p.TN) },
+		func() error { return e.zeros(argINMDA, p.TN) },
+		func() error { return e.zeros(argRefrac, p.TN) },
+		func() error { return e.zeros(argA, p.TN) },
+		func() error { return e.zeros(argCounts, p.TN) },
+		func() error { return e.zeros(argExt, p.TN) },
+		func() error { return e.zeros(argRunFlags, len(p.brains)) },
+	}
+	for _, f := range steps {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	e.args[argH], e.args[argTW], e.args[argTR] = uint64(p.H), uint64(p.TW), uint64(p.TR)
+	return cuCtxSynchronize()
+}
+
+// free releases every buffer; it runs on the device thread.
+func (e *cudaExec) free() error {
+	var errs []error
+	for _, ptr := range e.allocs {
+		errs = append(errs, cuMemFree(ptr))
+	}
+	e.allocs = nil
+	return errors.Join(errs...)
+}
+
+func (e *cudaExec) close() error {
+	return e.d.do(e.free)
+}
+
+func (e *cudaExec) beginRun(flags []uint32, ext []float32) error {
+	return e.d.do(func() error {
+		if err := cuMemcpyHtoD(devptr(e.args[argRunFlags]), unsafe.Pointer(&flags[0]), 4*len(flags)); err != nil {
+			return err
+		}
+		if ext != nil {
+			if err := cuMemcpyHtoD(devptr(e.args[argExt]), unsafe.Pointer(&ext[0]), 4*len(ext)); err != nil {
+				return err
+			}
+		}
+		return cuMemsetD32(devptr(e.args[argCounts]), 0, e.p.TN)
+	})
+}
+
+func (e *cudaExec) beginChunk(rows int, bins, raster bool) error {
+	return e.d.do(func() error {
+		e.args[argRegCount], e.args[argRaster] = 0, 0
+		if bins {
+			if e.regRows < chunkSteps {
+				if _, err := e.alloc(argRegCount, chunkSteps*e.p.TR*4); err != nil {
+					return err
+				}
+				e.regRows = chunkSteps
+				e.regPtr = e.args[argRegCount]
+			}
+			e.args[argRegCount] = e.regPtr
+			if err := cuMemsetD32(devptr(e.regPtr), 0, rows*e.p.TR); err != nil {
+				return err
+			}
+		}
+		if raster {
+			if e.rasRows < chunkSteps {
+				if _, err := e.alloc(argRaster, chunkSteps*e.p.TW*4); err != nil {
+					return err
+				}
+				e.rasRows = chunkSteps
+				e.rasPtr = e.args[argRaster]
+			}
+			// Every word of every step is written (brains without a
+			// raster leave theirs unread), so no clearing is needed.
+			e.args[argRaster] = e.rasPtr
+		}
+		return nil
+	})
+}
+
+func (e *cudaExec) steps(t0 uint64, rows int) error {
+	grid, block := len(e.p.tasks), e.p.Block
+	return e.d.do(func() error {
+		launcher := func(f cuFunction) func(launch) error {
+			return func(l launch) error {
+				e.args[argT], e.args[argSlot] = l.t, l.slot
+				e.args[argNStep], e.args[argNSlot], e.args[argRel] = l.nstep, l.nslot, l.rel
+				e.args[argNext] = 0
+				if l.next {
+					e.args[argNext] = 1
+				}
+				return cuLaunch(f, grid, block, e.args[:])
+			}
+		}
+		return forSteps(t0, rows, uint64(e.p.H), launcher(e.d.fnNeuron), launcher(e.deliver))
+	})
+}
+
+func (e *cudaExec) endChunk(rows int, bins, raster bool) (reg, ras []uint32, err error) {
+	err = e.d.do(func() error {
+		if err := cuCtxSynchronize(); err != nil {
+			return fmt.Errorf("running the kernels: %w", err)
+		}
+		if bins {
+			reg = make([]uint32, rows*e.p.TR)
+			if err := cuMemcpyDtoH(unsafe.Pointer(&reg[0]), devptr(e.regPtr), 4*len(reg)); err != nil {
+				return err
+			}
+		}
+		if raster {
+			ras = make([]uint32, rows*e.p.TW)
+			if err := cuMemcpyDtoH(unsafe.Pointer(&ras[0]), devptr(e.rasPtr), 4*len(ras)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return reg, ras, err
+}
+
+func (e *cudaExec) counts() ([]uint32, error) {
+	out := make([]uint32, e.p.TN)
+	err := e.d.do(func() error {
+		return cuMemcpyDtoH(unsafe.Pointer(&out[0]), devptr(e.args[argCounts]), 4*len(out))
+	})
+	return out, err
+}
+
+func (e *cudaExec) state(off, n int) (State, error) {
+	st := State{V: make([]float32, n), ISyn: make([]float32, n), INMDA: make([]float32, n), Refrac: make([]float32, n), A: make([]float32, n)}
+	err := e.d.do(func() error {
+		for _, x := range []struct {
+			a   int
+			dst []float32
+		}{{argV, st.V}, {argISyn, st.ISyn}, {argINMDA, st.INMDA}, {argRefrac, st.Refrac}, {argA, st.A}} {
+			if n == 0 {
+				break
+			}
+			if err := cuMemcpyDtoH(unsafe.Pointer(&x.dst[0]), devptr(e.args[x.a])+devptr(4*off), 4*n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return st, err
+}

@@ -1,0 +1,285 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// Shared by the reference tests (default build) and the GPU tests (cuda).
+
+// brainSpec is one brain of a test batch.
+type brainSpec struct {
+	conn                *connectome.Connectome
+	npr                 int
+	delays, nmda, alif  bool
+	wiringSeed, noise   uint64
+	coupling            float64 // 0: default
+	binSteps            int     // recorder bin size (0: none)
+	raster              string  // "all", "some" or ""
+	stimRegions         []int
+	noRecorder, noInput bool
+}
+
+func (s brainSpec) build(t testing.TB) *network.Network {
+	t.Helper()
+	p := network.Defaults()
+	p.NeuronsPerRegion = s.npr
+	p.WiringSeed = s.wiringSeed
+	if s.delays {
+		p.VelocityMMPerMs = 3.5
+	}
+	if s.nmda {
+		if pfc, err := s.conn.Group("prefrontal"); err == nil && len(pfc) > 0 {
+			p.NMDARegions = pfc
+		} else {
+			p.NMDARegions = []int{0, s.conn.N() - 1}
+		}
+	}
+	p.ALIF = s.alif
+	if s.coupling > 0 {
+		p.GlobalCoupling = s.coupling
+	}
+	net, err := network.Build(s.conn, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+func (s brainSpec) recorder(net *network.Network) *sim.Recorder {
+	if s.noRecorder {
+		return nil
+	}
+	r := &sim.Recorder{BinSteps: s.binSteps}
+	switch s.raster {
+	case "all":
+		for i := 0; i < net.N; i++ {
+			r.Raster = append(r.Raster, i)
+		}
+	case "some":
+		for i := net.N - 1; i >= 0; i -= 7 {
+			r.Raster = append(r.Raster, i, i) // duplicates and descending on purpose
+		}
+	}
+	return r
+}
+
+// phase is one run of a protocol: steps steps, with the stimulus or not.
+type phase struct {
+	steps int
+	stim  bool
+}
+
+// scenario is a batch and a protocol; the CPU engine's results are the
+// expectation.
+type scenario struct {
+	specs  []brainSpec
+	nets   []*network.Network
+	ext    [][]float32 // stimulus of every brain (nil when none)
+	phases []phase
+}
+
+func newScenario(t testing.TB, specs []brainSpec, phases []phase) *scenario {
+	t.Helper()
+	sc := &scenario{specs: specs, phases: phases}
+	for _, s := range specs {
+		net := s.build(t)
+		sc.nets = append(sc.nets, net)
+		var ext []float32
+		if !s.noInput && len(s.stimRegions) > 0 {
+			pat, err := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ext, err = sim.Stimulus{{Regions: s.stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		sc.ext = append(sc.ext, ext)
+	}
+	return sc
+}
+
+func (sc *scenario) seeds() []uint64 {
+	out := make([]uint64, len(sc.specs))
+	for i, s := range sc.specs {
+		out[i] = s.noise
+	}
+	return out
+}
+
+// outcome is what a backend produced after each phase.
+type outcome struct {
+	recs   [][]sim.Recorder // [phase][brain] copies
+	rates  [][][][]float64  // [phase][brain] BinRates (reads the bin position)
+	states [][]State        // [phase][brain]
+}
+
+func snapshot(r *sim.Recorder) sim.Recorder {
+	if r == nil {
+		return sim.Recorder{}
+	}
+	c := sim.Recorder{BinSteps: r.BinSteps, Steps: r.Steps, Counts: slices.Clone(r.Counts), Spikes: slices.Clone(r.Spikes)}
+	for _, b := range r.Bins {
+		c.Bins = append(c.Bins, slices.Clone(b))
+	}
+	return c
+}
+
+func binRates(r *sim.Recorder, dt float64) [][]float64 {
+	if r == nil || r.BinSteps == 0 || r.Steps == 0 {
+		return nil
+	}
+	return r.BinRates(dt)
+}
+
+// runCPU runs the scenario on the CPU engine, one goroutine per brain.
+func (sc *scenario) runCPU(t testing.TB) *outcome {
+	t.Helper()
+	n, nph := len(sc.specs), len(sc.phases)
+	out := &outcome{}
+	for range sc.phases {
+		out.recs = append(out.recs, make([]sim.Recorder, n))
+		out.rates = append(out.rates, make([][][]float64, n))
+		out.states = append(out.states, make([]State, n))
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, s := range sc.specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			b := sim.NewBrain(sc.nets[i], s.noise)
+			rec := s.recorder(sc.nets[i])
+			for ph := 0; ph < nph; ph++ {
+				var ext []float32
+				if sc.phases[ph].stim {
+					ext = sc.ext[i]
+				}
+				if err := b.Run(context.Background(), sc.phases[ph].steps, ext, rec); err != nil {
+					errs[i] = err
+					return
+				}
+				out.recs[ph][i] = snapshot(rec)
+				out.rates[ph][i] = binRates(rec, sc.nets[i].Params.DtMs)
+				st := State{V: slices.Clone(b.V), ISyn: slices.Clone(b.ISyn), INMDA: slices.Clone(b.INMDA), Refrac: slices.Clone(b.Refrac)}
+				if b.A != nil {
+					st.A = slices.Clone(b.A)
+				}
+				out.states[ph][i] = st
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// runBatch runs the scenario on a gpu.Batch (device or reference).
+func (sc *scenario) runBatch(t testing.TB, b *Batch) *outcome {
+	t.Helper()
+	out := &outcome{}
+	recs := make([]*sim.Recorder, len(sc.specs))
+	for i, s := range sc.specs {
+		recs[i] = s.recorder(sc.nets[i])
+	}
+	for _, ph := range sc.phases {
+		var ext [][]float32
+		if ph.stim {
+			ext = sc.ext
+		}
+		if err := b.Run(context.Background(), ph.steps, ext, recs); err != nil {
+			t.Fatal(err)
+		}
+		var rs []sim.Recorder
+		var rates [][][]float64
+		var sts []State
+		for i := range sc.specs {
+			rs = append(rs, snapshot(recs[i]))
+			rates = append(rates, binRates(recs[i], sc.nets[i].Params.DtMs))
+			st, err := b.State(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sts = append(sts, st)
+		}
+		out.recs = append(out.recs, rs)
+		out.rates = append(out.rates, rates)
+		out.states = append(out.states, sts)
+	}
+	return out
+}
+
+// same compares two outcomes exactly: spike trains, counts, bins, bin
+// rates and every state variable bit for bit. It reports the first
+// difference and the number of spikes compared.
+func same(got, want *outcome) (spikes int, err error) {
+	for ph := range want.recs {
+		for i := range want.recs[ph] {
+			g, w := &got.recs[ph][i], &want.recs[ph][i]
+			where := fmt.Sprintf("phase %d, brain %d", ph, i)
+			if g.Steps != w.Steps {
+				return 0, fmt.Errorf("%s: %d steps recorded, want %d", where, g.Steps, w.Steps)
+			}
+			if !slices.Equal(g.Counts, w.Counts) {
+				for k := range w.Counts {
+					if g.Counts[k] != w.Counts[k] {
+						return 0, fmt.Errorf("%s: neuron %d spiked %d times, want %d", where, k, g.Counts[k], w.Counts[k])
+					}
+				}
+				return 0, fmt.Errorf("%s: counts differ (%d vs %d neurons)", where, len(g.Counts), len(w.Counts))
+			}
+			if !slices.Equal(g.Spikes, w.Spikes) {
+				for k := range min(len(g.Spikes), len(w.Spikes)) {
+					if g.Spikes[k] != w.Spikes[k] {
+						return 0, fmt.Errorf("%s: raster differs at spike %d: %+v, want %+v", where, k, g.Spikes[k], w.Spikes[k])
+					}
+				}
+				return 0, fmt.Errorf("%s: %d raster spikes, want %d", where, len(g.Spikes), len(w.Spikes))
+			}
+			if !slices.EqualFunc(g.Bins, w.Bins, slices.Equal) {
+				return 0, fmt.Errorf("%s: bins differ (%d vs %d bins)", where, len(g.Bins), len(w.Bins))
+			}
+			if fmt.Sprint(got.rates[ph][i]) != fmt.Sprint(want.rates[ph][i]) {
+				return 0, fmt.Errorf("%s: bin rates differ", where)
+			}
+			gs, ws := got.states[ph][i], want.states[ph][i]
+			for _, v := range []struct {
+				name string
+				g, w []float32
+			}{{"v", gs.V, ws.V}, {"i_syn", gs.ISyn, ws.ISyn}, {"i_nmda", gs.INMDA, ws.INMDA}, {"refrac", gs.Refrac, ws.Refrac}, {"a", gs.A, ws.A}} {
+				if len(v.g) != len(v.w) {
+					return 0, fmt.Errorf("%s: %s has %d values, want %d", where, v.name, len(v.g), len(v.w))
+				}
+				for k := range v.w {
+					if math.Float32bits(v.g[k]) != math.Float32bits(v.w[k]) {
+						return 0, fmt.Errorf("%s: %s of neuron %d is %v, want %v", where, v.name, k, v.g[k], v.w[k])
+					}
+				}
+			}
+			if ph == len(want.recs)-1 {
+				for _, c := range w.Counts {
+					spikes += int(c)
+				}
+			}
+		}
+	}
+	return spikes, nil
+}

@@ -1,0 +1,250 @@
+// encephagen: the step kernels of the CUDA backend (MODEL.md §3, §5, §6).
+//
+// Compiled to PTX by gpu/ptx.sh (compute_80 and compute_90); the PTX is
+// committed and embedded, so building needs no nvcc. The layout of every
+// record is that of gpu/plan.go; gpu/reference.go is this file's algorithm
+// in Go, and gpu's tests prove that algorithm reproduces the CPU engine.
+//
+// Exactness. Every float operation of the model is written with a
+// round-to-nearest intrinsic (__fadd_rn, __fmul_rn, __fsub_rn), which the
+// compiler never contracts into a fused multiply-add, and ptx.sh also
+// passes -fmad=false -ftz=false -prec-div=true -prec-sqrt=true: the
+// arithmetic is the CPU engine's float32 arithmetic, operation for
+// operation. Synaptic input is a gather per postsynaptic neuron in the
+// order MODEL.md fixes (emission step ascending, presynaptic neuron
+// ascending), never an atomic float sum. The only atomics add integers.
+//
+// One launch per step: `deliver` carries out points 8–9 of step t for its
+// block's neurons and then points 1–7 of step t+1 for the same neurons (a
+// neuron's next step needs only its own currents). Other blocks read spike
+// history of steps t−d, d ≤ max delay, while this one writes step t+1's
+// slot; the history has max delay + 2 slots, so they never meet. `neuron`
+// carries out points 1–7 alone, for the first step of a chunk of steps.
+
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define MAX_BLOCK 1024
+#define SENTINEL 0xffffffffu
+#define FLAG_ALIF 1u
+#define RUN_EXT 1u
+#define RUN_RASTER 2u
+#define RUN_BINS 4u
+
+// brainRecord in plan.go: 24 words.
+struct Brain {
+    u32 neuron_off, region_off, word_off, npr, words, draws;
+    u32 poisson_off, poisson_last, flags, pad0;
+    float jeff, dt_over_tau, vth, vreset, tref, dt;
+    float decay_syn, decay_nmda, nmda_ratio, beta, rho;
+    u32 pad1[3];
+};
+
+// task in plan.go: 8 words.
+struct Task {
+    u32 brain, region, local_region, first, path_start, path_end, pad[2];
+};
+
+// path in plan.go: 8 words.
+struct Path {
+    u32 src, delay, src_word, entry_base, rows, pad[3];
+};
+
+// The kernels' arguments, every one 8 bytes wide (the launcher passes
+// an array of 64-bit values). Both kernels take the same list.
+#define KERNEL_ARGS                                                          \
+    const Task *tasks, const Brain *brains, const Path *paths,              \
+        const u32 *epre, const float *ew, u32 *hist, u64 *stamps,           \
+        const u64 *seeds, const u32 *poisson, const unsigned char *nmda,    \
+        float *V, float *ISyn, float *INMDA, float *Refrac, float *A,       \
+        u32 *counts, const float *ext, const u32 *runflags, u32 *regcount,  \
+        u32 *raster, u64 t, u64 slot, u64 nstep, u64 nslot, u64 rel,        \
+        u64 next, u64 H, u64 TW, u64 TR
+#define KERNEL_ARG_NAMES                                                      \
+    tasks, brains, paths, epre, ew, hist, stamps, seeds, poisson, nmda, V,  \
+        ISyn, INMDA, Refrac, A, counts, ext, runflags, regcount, raster, t, \
+        slot, nstep, nslot, rel, next, H, TW, TR
+
+// wyrand's n-th output (n from 0) of the stream whose state is seed: the
+// state after n+1 draws is seed + (n+1)·0xa0761d6478bd642f (engine/rng).
+__device__ __forceinline__ u64 wyrand_at(u64 seed, u64 n) {
+    u64 s = seed + (n + 1ull) * 0xa0761d6478bd642full;
+    u64 b = s ^ 0xe7037ed1a0b428dbull;
+    return __umul64hi(s, b) ^ (s * b);
+}
+
+// Points 1–7 of MODEL.md §3 for neuron i (index k in its region, global
+// region g) at step `step`, given its currents after point 9 of the step
+// before. Returns whether it spiked. Mirrors sim.Brain.advance.
+__device__ __forceinline__ bool neuron_update(
+    const Brain &B, u32 rflags, u32 i, u32 k, u32 g, u64 step, float isyn,
+    float inmda, const u64 *seeds, const u32 *poisson, float *V, float *ISyn,
+    float *Refrac, float *A, u32 *counts, const float *ext) {
+    // 1. background: two neurons per 64-bit draw, high half first.
+    u64 bits = wyrand_at(seeds[g], step * (u64)B.draws + (u64)(k >> 1));
+    u32 u = (k & 1u) ? (u32)bits : (u32)(bits >> 32);
+    const u32 *table = poisson + B.poisson_off;
+    u32 n = 0;
+    while (n < B.poisson_last && u >= table[n]) n++;
+    isyn = __fadd_rn(isyn, __fmul_rn((float)n, B.jeff));
+    if (rflags & RUN_EXT) isyn = __fadd_rn(isyn, ext[i]);  // 2. external input
+    ISyn[i] = isyn;
+    float v = V[i], ref = Refrac[i];
+    bool active = ref <= 0.0f;  // 3. integrate where not refractory
+    if (active)
+        v = __fadd_rn(v, __fmul_rn(B.dt_over_tau,
+                                   __fadd_rn(__fsub_rn(isyn, v), inmda)));
+    bool alif = (B.flags & FLAG_ALIF) != 0;
+    float theta = B.vth;  // 4. threshold
+    if (alif) theta = __fadd_rn(B.vth, __fmul_rn(B.beta, A[i]));
+    bool z = active && v >= theta;
+    if (z) {  // 6. reset, 7. refractory
+        v = alif ? __fsub_rn(v, theta) : B.vreset;
+        ref = B.tref;
+    }
+    if (alif) {
+        float a = __fmul_rn(B.rho, A[i]);
+        if (z) a = __fadd_rn(a, 1.0f);
+        A[i] = a;
+    }
+    V[i] = v;
+    Refrac[i] = fmaxf(__fsub_rn(ref, B.dt), 0.0f);
+    if (z) counts[i] += 1u;
+    return z;
+}
+
+// Publishes the block's spikes of step nstep: whole 32-bit words of the
+// history (no clearing needed), the region's stamp (nstep+1 when any of
+// its neurons spiked), and the optional raster and region counts. Every
+// thread of the block must call it.
+__device__ __forceinline__ void publish(bool z, const Task &T, const Brain &B,
+                                        u32 rflags, u32 *hist, u64 *stamps,
+                                        u32 *regcount, u32 *raster, u64 nstep,
+                                        u64 nslot, u64 rel, u64 TW, u64 TR) {
+    u32 lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    u32 word = __ballot_sync(0xffffffffu, z);
+    u32 wk = T.first + warp * 32u;  // first neuron of this warp's word
+    if (lane == 0 && wk < B.npr) {
+        u64 gw = (u64)B.word_off + (u64)T.local_region * B.words + (wk >> 5);
+        hist[nslot * TW + gw] = word;
+        if (raster != 0 && (rflags & RUN_RASTER)) raster[rel * TW + gw] = word;
+    }
+    int cnt = __syncthreads_count(z);
+    if (threadIdx.x == 0 && cnt > 0) {
+        stamps[nslot * TR + T.region] = nstep + 1ull;
+        if (regcount != 0 && (rflags & RUN_BINS))
+            atomicAdd(&regcount[rel * TR + T.region], (u32)cnt);
+    }
+}
+
+// Points 1–7 of step nstep (row rel of the chunk's buffers).
+extern "C" __global__ void neuron(KERNEL_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const Brain B = brains[T.brain];
+    const u32 rflags = runflags[T.brain];
+    const u32 k = T.first + threadIdx.x;
+    bool z = false;
+    if (k < B.npr) {
+        u32 i = B.neuron_off + T.local_region * B.npr + k;
+        z = neuron_update(B, rflags, i, k, T.region, nstep, ISyn[i], INMDA[i],
+                          seeds, poisson, V, ISyn, Refrac, A, counts, ext);
+    }
+    publish(z, T, B, rflags, hist, stamps, regcount, raster, nstep, nslot, rel,
+            TW, TR);
+}
+
+// Points 8–9 of step t, then (when next ≠ 0) points 1–7 of step nstep =
+// t+1 for the same neurons. A thread reads U rows of a pathway at a time
+// (independent loads that overlap); the additions stay in row order.
+template <u32 U>
+__device__ __forceinline__ void deliver_body(KERNEL_ARGS) {
+    __shared__ u64 s_hist[MAX_BLOCK];   // history word offset of a pathway
+    __shared__ u32 s_entry[MAX_BLOCK];  // its first entry
+    __shared__ u32 s_rows[MAX_BLOCK];   // its rows, 0 when nothing to read
+    const Task T = tasks[blockIdx.x];
+    const Brain B = brains[T.brain];
+    const u32 rflags = runflags[T.brain];
+    const u32 k = T.first + threadIdx.x;
+    const bool valid = k < B.npr;
+    const u32 i = B.neuron_off + T.local_region * B.npr + k;
+    float I = 0.0f;
+    // 8. Pathways in summation order, blockDim at a time: each thread
+    // checks one pathway's stamp (did its source region spike at the
+    // emission step?), then every thread walks the live ones in order.
+    for (u32 base = T.path_start; base < T.path_end; base += blockDim.x) {
+        u32 p = base + threadIdx.x;
+        u32 rows = 0;
+        if (p < T.path_end) {
+            const Path P = paths[p];
+            if (t >= P.delay) {
+                u64 s = slot >= P.delay ? slot - P.delay : slot + H - P.delay;
+                if (stamps[s * TR + P.src] == t - P.delay + 1ull) {
+                    rows = P.rows;
+                    s_hist[threadIdx.x] = s * TW + P.src_word;
+                    s_entry[threadIdx.x] = P.entry_base;
+                }
+            }
+        }
+        s_rows[threadIdx.x] = rows;
+        __syncthreads();
+        u32 m = min((u32)blockDim.x, T.path_end - base);
+        if (valid) {
+            for (u32 j = 0; j < m; j++) {
+                u32 r = s_rows[j];
+                if (r == 0) continue;
+                const u32 *h = hist + s_hist[j];
+                const u64 stride = B.npr;
+                u64 e = (u64)s_entry[j] + k;
+                for (u32 row = 0; row < r; row += U, e += U * stride) {
+                    u32 pre[U], word[U];
+#pragma unroll
+                    for (u32 u = 0; u < U; u++)
+                        pre[u] = row + u < r ? epre[e + u * stride] : SENTINEL;
+#pragma unroll
+                    for (u32 u = 0; u < U; u++)
+                        word[u] = pre[u] != SENTINEL ? h[pre[u] >> 5] : 0u;
+                    bool end = false;
+#pragma unroll
+                    for (u32 u = 0; u < U; u++) {
+                        if (pre[u] == SENTINEL) {
+                            end = true;
+                            break;
+                        }
+                        if ((word[u] >> (pre[u] & 31u)) & 1u)
+                            I = __fadd_rn(I, ew[e + u * stride]);
+                    }
+                    if (end) break;
+                }
+            }
+        }
+        __syncthreads();
+    }
+    bool z = false;
+    if (valid) {
+        // 9. currents decay and take the input.
+        float isyn = __fadd_rn(__fmul_rn(ISyn[i], B.decay_syn), I);
+        float inmda = INMDA[i];
+        if (nmda[i]) {
+            inmda = __fadd_rn(__fmul_rn(inmda, B.decay_nmda),
+                              __fmul_rn(B.nmda_ratio, I));
+            INMDA[i] = inmda;
+        }
+        if (next)
+            z = neuron_update(B, rflags, i, k, T.region, nstep, isyn, inmda,
+                              seeds, poisson, V, ISyn, Refrac, A, counts, ext);
+        else
+            ISyn[i] = isyn;
+    }
+    if (next)
+        publish(z, T, B, rflags, hist, stamps, regcount, raster, nstep, nslot,
+                rel, TW, TR);
+}
+
+// deliver reads four rows at a time, deliver_u1 one (same results; which
+// is faster depends on the GPU: BenchmarkGPUBatchTVB96 times both).
+extern "C" __global__ void deliver(KERNEL_ARGS) {
+    deliver_body<4>(KERNEL_ARG_NAMES);
+}
+extern "C" __global__ void deliver_u1(KERNEL_ARGS) {
+    deliver_body<1>(KERNEL_ARG_NAMES);
+}

@@ -1,0 +1,501 @@
+package gpu
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/rng"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// The layout below is shared word for word with kernels/step.cu: the Go
+// structs are written to device memory as flat uint32 arrays in field
+// order, and the CUDA structs have the same fields in the same order.
+
+// brainWords is the size of one brain's record in 32-bit words.
+const brainWords = 24
+
+// brainRecord holds one brain's constants, all in the precision of the
+// state (float32), computed exactly as sim.NewBrain computes them.
+type brainRecord struct {
+	NeuronOff   uint32 // global index of the brain's first neuron
+	RegionOff   uint32 // global index of the brain's first region
+	WordOff     uint32 // global index of the brain's first spike word
+	NPR         uint32 // neurons per region
+	Words       uint32 // spike words per region, ⌈npr/32⌉
+	Draws       uint32 // background draws per region per step, ⌈npr/2⌉
+	PoissonOff  uint32 // offset of the brain's Poisson table
+	PoissonLast uint32 // length of that table − 1
+	Flags       uint32 // flagALIF
+	_           uint32
+
+	JEff, DtOverTau, VTh, VReset, TRef, Dt float32
+	DecaySyn, DecayNMDA, NMDARatio         float32
+	Beta, Rho                              float32
+	_                                      [3]uint32
+}
+
+const (
+	flagALIF = 1 << 0 // brainRecord.Flags
+
+	runExt    = 1 << 0 // per-run flags: the brain has external input
+	runRaster = 1 << 1 // its recorder keeps a raster
+	runBins   = 1 << 2 // its recorder keeps region bins
+)
+
+func (r *brainRecord) words() [brainWords]uint32 {
+	f := math.Float32bits
+	return [brainWords]uint32{
+		r.NeuronOff, r.RegionOff, r.WordOff, r.NPR, r.Words, r.Draws,
+		r.PoissonOff, r.PoissonLast, r.Flags, 0,
+		f(r.JEff), f(r.DtOverTau), f(r.VTh), f(r.VReset), f(r.TRef), f(r.Dt),
+		f(r.DecaySyn), f(r.DecayNMDA), f(r.NMDARatio), f(r.Beta), f(r.Rho),
+		0, 0, 0,
+	}
+}
+
+// taskWords is the size of one task (one thread block) in 32-bit words.
+const taskWords = 8
+
+// task is the work of one thread block: a chunk of up to Block neurons of
+// one region of one brain. The same block delivers the synaptic input of
+// those neurons (as postsynaptic targets) and advances them.
+type task struct {
+	Brain       uint32
+	Region      uint32 // global region index (stamps, region counts)
+	LocalRegion uint32 // region index inside the brain
+	First       uint32 // first neuron of the chunk inside the region (a multiple of 32)
+	PathStart   uint32 // the region's pathways: [PathStart, PathEnd)
+	PathEnd     uint32
+	_           [2]uint32
+}
+
+func (t *task) words() [taskWords]uint32 {
+	return [taskWords]uint32{t.Brain, t.Region, t.LocalRegion, t.First, t.PathStart, t.PathEnd, 0, 0}
+}
+
+// pathWords is the size of one pathway record in 32-bit words.
+const pathWords = 8
+
+// path is one group of a region's incoming synapses: every synapse from
+// source region Src with delay Delay. A region's pathways are sorted by
+// delay descending, then source region ascending, which is emission step
+// ascending, then presynaptic neuron ascending: the summation order that
+// MODEL.md and the CPU engine fix. Inside a pathway, postsynaptic neuron k
+// finds its synapses at EntryBase + row·npr + k for row = 0, 1, ... until a
+// sentinel or Rows, with presynaptic neurons ascending.
+type path struct {
+	Src       uint32 // global index of the source region
+	Delay     uint32 // steps
+	SrcWord   uint32 // global index of the source region's first spike word
+	EntryBase uint32
+	Rows      uint32
+	_         [3]uint32
+}
+
+func (p *path) words() [pathWords]uint32 {
+	return [pathWords]uint32{p.Src, p.Delay, p.SrcWord, p.EntryBase, p.Rows, 0, 0, 0}
+}
+
+// sentinel ends a postsynaptic neuron's column of a pathway.
+const sentinel = math.MaxUint32
+
+// plan is the device layout of a batch of brains. Building it is the only
+// place where the networks are read; the CUDA backend uploads it and the
+// reference executor runs on it.
+type plan struct {
+	nets   []*network.Network
+	Block  int // threads per block: a multiple of 32, at most 1024
+	H      int // spike-history slots: the largest delay + 2
+	TN     int // neurons in all brains
+	TW     int // spike words per history slot
+	TR     int // regions in all brains
+	brains []brainRecord
+	tasks  []task
+	paths  []path
+	// Entries: presynaptic neuron (index inside its region) and weight.
+	ePre    []uint32
+	eW      []float32
+	entries int
+	// Per neuron and per region.
+	nmda    []uint8
+	seeds   []uint64 // background stream seed of every region
+	poisson []uint32
+	v0      []float32 // initial potentials
+}
+
+// maxBlock is the largest thread block the kernels support (their shared
+// arrays are sized for it).
+const maxBlock = 1024
+
+// blockLimit caps the block size (tests lower it to give regions several
+// blocks); a multiple of 32, at most maxBlock.
+var blockLimit = maxBlock
+
+// newPlan lays out a batch. Every brain may have its own network (any
+// size, delays, parameters) and noise seed.
+func newPlan(nets []*network.Network, seeds []uint64) (*plan, error) {
+	if len(nets) == 0 {
+		return nil, fmt.Errorf("gpu: a batch needs at least one brain")
+	}
+	if len(seeds) != len(nets) {
+		return nil, fmt.Errorf("gpu: %d noise seeds for %d brains", len(seeds), len(nets))
+	}
+	p := &plan{nets: nets}
+	maxNPR, maxDelay := 0, 0
+	for b, net := range nets {
+		if net == nil {
+			return nil, fmt.Errorf("gpu: brain %d has no network", b)
+		}
+		if err := checkNetwork(net); err != nil {
+			return nil, fmt.Errorf("gpu: brain %d: %w", b, err)
+		}
+		maxNPR = max(maxNPR, net.NPR)
+		maxDelay = max(maxDelay, net.MaxDelay)
+	}
+	p.Block = min(blockLimit, (maxNPR+31)/32*32)
+	p.H = maxDelay + 2
+	// Brains are laid out concurrently, then concatenated in order.
+	parts := make([]*part, len(nets))
+	errs := make([]error, len(nets))
+	parallel(len(nets), func(b int) {
+		parts[b], errs[b] = buildPart(nets[b], seeds[b], p.Block)
+	})
+	entries := 0
+	for b := range nets {
+		if errs[b] != nil {
+			return nil, fmt.Errorf("gpu: brain %d: %w", b, errs[b])
+		}
+		entries += parts[b].entries
+	}
+	if entries >= math.MaxUint32 {
+		return nil, fmt.Errorf("gpu: batch too large: %d synapse entries (max 2^32)", entries)
+	}
+	p.ePre = make([]uint32, entries)
+	p.eW = make([]float32, entries)
+	offs := make([]int, len(nets))
+	for b := range nets {
+		offs[b] = p.entries
+		p.assemble(parts[b])
+	}
+	// Fill every brain's entries in place, concurrently.
+	parallel(len(nets), func(b int) {
+		lo, hi := offs[b], offs[b]+parts[b].entries
+		pre := p.ePre[lo:hi]
+		for i := range pre {
+			pre[i] = sentinel
+		}
+		parts[b].fill(pre, p.eW[lo:hi])
+		parts[b] = nil
+	})
+	if int64(p.TW)*int64(p.H) >= math.MaxUint32 || p.TN >= math.MaxUint32 {
+		return nil, fmt.Errorf("gpu: batch too large for 32-bit indices (%d neurons, %d history words)", p.TN, int64(p.TW)*int64(p.H))
+	}
+	return p, nil
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// checkNetwork refuses networks whose arrays do not agree with their sizes.
+func checkNetwork(net *network.Network) error {
+	switch {
+	case net.NPR < 1 || net.Regions < 1 || net.N != net.NPR*net.Regions:
+		return fmt.Errorf("network shape %d regions × %d neurons ≠ %d neurons", net.Regions, net.NPR, net.N)
+	case len(net.Start) != net.N+1 || len(net.NMDA) != net.N:
+		return fmt.Errorf("network arrays do not match its %d neurons", net.N)
+	case len(net.Post) != len(net.W) || int(net.Start[net.N]) != len(net.Post):
+		return fmt.Errorf("network synapse arrays disagree")
+	case net.Delay != nil && len(net.Delay) != len(net.Post):
+		return fmt.Errorf("network has %d delays for %d synapses", len(net.Delay), len(net.Post))
+	case net.MaxDelay < 0 || net.MaxDelay > math.MaxUint16:
+		return fmt.Errorf("network max delay %d out of range", net.MaxDelay)
+	}
+	return nil
+}
+
+// incoming is one synapse seen from its target.
+type incoming struct {
+	delay uint32
+	pre   uint32 // global neuron index inside the brain
+	w     float32
+}
+
+// part is one brain's share of a plan, with indices local to the brain
+// (entries, pathways, neurons, regions, words); assemble shifts them.
+type part struct {
+	br      brainRecord
+	tasks   []task
+	paths   []path
+	entries int
+	// fill writes the part's synapse entries into ePre and eW (of length
+	// entries, ePre preset to sentinel).
+	fill    func(ePre []uint32, eW []float32)
+	nmda    []uint8
+	seeds   []uint64
+	poisson []uint32
+	v0      []float32
+	words   int
+}
+
+// buildPart lays out one brain (MODEL.md §3 constants, §5 delays).
+func buildPart(net *network.Network, seed uint64, block int) (*part, error) {
+	par := &net.Params
+	npr := net.NPR
+	words := (npr + 31) / 32
+	poisson := rng.NewPoisson(par.Lambda())
+	pt := &part{words: words, poisson: poisson.T}
+	pt.br = brainRecord{
+		NPR: uint32(npr), Words: uint32(words), Draws: uint32((npr + 1) / 2),
+		PoissonLast: uint32(len(poisson.T) - 1),
+		// The same conversions as sim.NewBrain.
+		JEff:      float32(par.JEff()),
+		DtOverTau: float32(par.DtMs / par.TauMMs),
+		VTh:       float32(par.VThMV),
+		VReset:    float32(par.VResetMV),
+		TRef:      float32(par.TRefMs),
+		Dt:        float32(par.DtMs),
+		DecaySyn:  float32(math.Exp(-par.DtMs / par.TauSynMs)),
+		DecayNMDA: float32(math.Exp(-par.DtMs / par.TauNMDAMs)),
+		NMDARatio: float32(par.NMDARatio),
+		Beta:      float32(par.BetaALIF),
+		Rho:       float32(math.Exp(-par.DtMs / par.TauAMs)),
+	}
+	if par.ALIF {
+		pt.br.Flags |= flagALIF
+	}
+	pt.nmda = make([]uint8, net.N)
+	for i, on := range net.NMDA {
+		if on {
+			pt.nmda[i] = 1
+		}
+	}
+	vth := float32(par.VThMV)
+	pt.v0 = make([]float32, 0, net.N)
+	for r := 0; r < net.Regions; r++ {
+		init := rng.New(seed, sim.StreamInit, uint64(r))
+		for k := 0; k < npr; k++ {
+			pt.v0 = append(pt.v0, init.Float32()*vth)
+		}
+		pt.seeds = append(pt.seeds, rng.Mix(seed, sim.StreamBackground, uint64(r)))
+	}
+
+	// Incoming synapses of every neuron, in CSR order: presynaptic neuron
+	// ascending, then synapse index ascending.
+	in := make([]int32, net.N+1) // counts, then starts
+	for _, post := range net.Post {
+		if int(post) >= net.N {
+			return nil, fmt.Errorf("synapse target %d out of range [0, %d)", post, net.N)
+		}
+		in[post+1]++
+	}
+	for i := 0; i < net.N; i++ {
+		in[i+1] += in[i]
+	}
+	syn := make([]incoming, len(net.Post))
+	fill := slices.Clone(in[:net.N])
+	for pre := 0; pre < net.N; pre++ {
+		for s := net.Start[pre]; s < net.Start[pre+1]; s++ {
+			post := net.Post[s]
+			d := uint32(0)
+			if net.Delay != nil {
+				d = uint32(net.Delay[s])
+			}
+			if int(d) > net.MaxDelay {
+				return nil, fmt.Errorf("synapse %d has delay %d above the network's max %d", s, d, net.MaxDelay)
+			}
+			syn[fill[post]] = incoming{d, uint32(pre), net.W[s]}
+			fill[post]++
+		}
+	}
+
+	// Pass 1, region by region: the pathways in summation order (delay
+	// descending, i.e. emission step ascending, then source region
+	// ascending), the pathway of every incoming synapse, and the rows of
+	// every pathway (the most synapses one neuron has in it).
+	pathOf := make([]int32, len(syn))
+	type regionPaths struct{ start, end int }
+	regs := make([]regionPaths, net.Regions)
+	var count []int32
+	entries := 0
+	for r := 0; r < net.Regions; r++ {
+		lo, hi := in[r*npr], in[(r+1)*npr]
+		seen := map[uint64]int32{}
+		var keys []uint64 // delay<<32 | source region
+		for j := lo; j < hi; j++ {
+			s := &syn[j]
+			kk := uint64(s.delay)<<32 | uint64(s.pre/uint32(npr))
+			if _, ok := seen[kk]; !ok {
+				seen[kk] = 0
+				keys = append(keys, kk)
+			}
+		}
+		slices.SortFunc(keys, func(a, b uint64) int {
+			if da, db := a>>32, b>>32; da != db {
+				return cmp.Compare(db, da)
+			}
+			return cmp.Compare(uint32(a), uint32(b))
+		})
+		for i, kk := range keys {
+			seen[kk] = int32(i)
+		}
+		for j := lo; j < hi; j++ {
+			s := &syn[j]
+			pathOf[j] = seen[uint64(s.delay)<<32|uint64(s.pre/uint32(npr))]
+		}
+		rows := make([]int32, len(keys))
+		count = slices.Grow(count[:0], len(keys))[:len(keys)]
+		for k := 0; k < npr; k++ {
+			clear(count)
+			post := r*npr + k
+			for j := in[post]; j < in[post+1]; j++ {
+				i := pathOf[j]
+				count[i]++
+				rows[i] = max(rows[i], count[i])
+			}
+		}
+		regs[r].start = len(pt.paths)
+		for i, kk := range keys {
+			pt.paths = append(pt.paths, path{
+				Src:       uint32(kk),
+				Delay:     uint32(kk >> 32),
+				SrcWord:   uint32(int(uint32(kk)) * words),
+				EntryBase: uint32(entries),
+				Rows:      uint32(rows[i]),
+			})
+			entries += int(rows[i]) * npr
+		}
+		regs[r].end = len(pt.paths)
+		for first := 0; first < npr; first += block {
+			pt.tasks = append(pt.tasks, task{
+				Region: uint32(r), LocalRegion: uint32(r),
+				First: uint32(first), PathStart: uint32(regs[r].start), PathEnd: uint32(regs[r].end),
+			})
+		}
+	}
+	// Pass 2 (later, into the batch's arrays): fill the columns.
+	// Iterating each neuron's synapses in CSR order keeps presynaptic
+	// neurons ascending inside every pathway.
+	if entries >= math.MaxUint32 {
+		return nil, fmt.Errorf("too large: %d synapse entries", entries)
+	}
+	pt.entries = entries
+	pt.fill = func(ePre []uint32, eW []float32) {
+		var count []int32
+		for r := 0; r < net.Regions; r++ {
+			paths := pt.paths[regs[r].start:regs[r].end]
+			count = slices.Grow(count[:0], len(paths))[:len(paths)]
+			for k := 0; k < npr; k++ {
+				clear(count)
+				post := r*npr + k
+				for j := in[post]; j < in[post+1]; j++ {
+					i := pathOf[j]
+					e := int(paths[i].EntryBase) + int(count[i])*npr + k
+					count[i]++
+					ePre[e] = syn[j].pre % uint32(npr)
+					eW[e] = syn[j].w
+				}
+			}
+		}
+	}
+	return pt, nil
+}
+
+// assemble appends a brain's part (all but its synapse entries, which
+// fill writes later), shifting its local indices.
+func (p *plan) assemble(pt *part) {
+	b := uint32(len(p.brains))
+	br := pt.br
+	br.NeuronOff, br.RegionOff, br.WordOff = uint32(p.TN), uint32(p.TR), uint32(p.TW)
+	br.PoissonOff = uint32(len(p.poisson))
+	entryOff := p.entries
+	p.entries += pt.entries
+	pathOff := uint32(len(p.paths))
+	for _, t := range pt.tasks {
+		t.Brain = b
+		t.Region += uint32(p.TR)
+		t.PathStart += pathOff
+		t.PathEnd += pathOff
+		p.tasks = append(p.tasks, t)
+	}
+	for _, q := range pt.paths {
+		q.Src += uint32(p.TR)
+		q.SrcWord += uint32(p.TW)
+		q.EntryBase += uint32(entryOff)
+		p.paths = append(p.paths, q)
+	}
+	p.nmda = append(p.nmda, pt.nmda...)
+	p.seeds = append(p.seeds, pt.seeds...)
+	p.poisson = append(p.poisson, pt.poisson...)
+	p.v0 = append(p.v0, pt.v0...)
+	p.brains = append(p.brains, br)
+	p.TN += int(br.NPR) * len(pt.seeds)
+	p.TR += len(pt.seeds)
+	p.TW += len(pt.seeds) * pt.words
+}
+
+// flat returns the records of a plan as the uint32 arrays the device holds.
+func flatBrains(rs []brainRecord) []uint32 {
+	out := make([]uint32, 0, len(rs)*brainWords)
+	for i := range rs {
+		w := rs[i].words()
+		out = append(out, w[:]...)
+	}
+	return out
+}
+
+func flatTasks(ts []task) []uint32 {
+	out := make([]uint32, 0, len(ts)*taskWords)
+	for i := range ts {
+		w := ts[i].words()
+		out = append(out, w[:]...)
+	}
+	return out
+}
+
+func flatPaths(ps []path) []uint32 {
+	out := make([]uint32, 0, len(ps)*pathWords)
+	for i := range ps {
+		w := ps[i].words()
+		out = append(out, w[:]...)
+	}
+	return out
+}
+
+// stats summarises a plan's size (for logs and benchmarks).
+type planStats struct {
+	Synapses, Entries, Paths, Tasks int
+	DeviceBytes                     int64
+}
+
+func (p *plan) stats() planStats {
+	s := planStats{Entries: len(p.ePre), Paths: len(p.paths), Tasks: len(p.tasks)}
+	for _, n := range p.nets {
+		s.Synapses += n.Synapses()
+	}
+	s.DeviceBytes = int64(len(p.ePre))*8 + int64(len(p.paths))*pathWords*4 +
+		int64(p.TN)*(6*4+1) + int64(p.H)*(int64(p.TW)*4+int64(p.TR)*8)
+	return s
+}

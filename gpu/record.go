@@ -1,0 +1,135 @@
+package gpu
+
+import (
+	"context"
+	"slices"
+
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// Recorders. The device counts spikes per neuron, per region and step (for
+// bins) and keeps whole spike words (for rasters); the host adds them into
+// the caller's sim.Recorder so that it reads exactly as if the CPU engine
+// had filled it. sim.Recorder has no exported way to start a recording or
+// to advance its bin position; both are done through a "silent" sim.Brain
+// of the same shape (no synapses, no background, v = 0: it never spikes):
+// a zero-step run starts the recording (and validates it), and a run of
+// (steps mod BinSteps) steps leaves the bin position where the CPU engine
+// would. A two-method hook on sim.Recorder would replace this.
+
+// silentBrain returns brain i's silent twin (made on first use).
+func (b *Batch) silentBrain(i int) *sim.Brain {
+	if b.silent[i] == nil {
+		net := b.plan.nets[i]
+		p := net.Params
+		p.ExtRateFactor = 0 // λ = 0: no background
+		p.ALIF = false
+		p.NMDARegions = nil
+		p.VelocityMMPerMs = 0
+		shape := &network.Network{
+			Params: p, Conn: net.Conn, Regions: net.Regions, NPR: net.NPR, NExc: net.NExc, N: net.N,
+			Start: make([]uint32, net.N+1), NMDA: make([]bool, net.N),
+		}
+		s := sim.NewBrain(shape, 0)
+		clear(s.V)
+		b.silent[i] = s
+	}
+	return b.silent[i]
+}
+
+// beginRecorder starts (or continues) a recording of brain i: the checks
+// and set-up of sim.Recorder's own start.
+func (b *Batch) beginRecorder(i int, r *sim.Recorder) error {
+	return b.silentBrain(i).Run(context.Background(), 0, nil, r)
+}
+
+// merger adds one run's device results into one recorder.
+type merger struct {
+	rec     *sim.Recorder
+	brain   int
+	regOff  int // the brain's first global region
+	neuOff  int // its first global neuron
+	regions int
+	wordOff int
+	words   int // spike words per region
+	npr     int
+	raster  []int // raster neurons, ascending, once each
+	steps0  int   // rec.Steps when the run began
+	binPos0 int   // its bin position then
+	done    int   // steps merged so far
+}
+
+func newMerger(r *sim.Recorder, p *plan, i int) *merger {
+	br := p.brains[i]
+	m := &merger{
+		rec: r, brain: i, regOff: int(br.RegionOff), neuOff: int(br.NeuronOff), regions: p.nets[i].Regions,
+		wordOff: int(br.WordOff), words: int(br.Words), npr: int(br.NPR),
+		steps0: r.Steps,
+	}
+	if r.BinSteps > 0 {
+		// sim.Recorder advances its bin position with every step it
+		// observes, from 0, so it is Steps mod BinSteps.
+		m.binPos0 = r.Steps % r.BinSteps
+	}
+	if len(r.Raster) > 0 {
+		m.raster = slices.Clone(r.Raster)
+		slices.Sort(m.raster)
+		m.raster = slices.Compact(m.raster)
+	}
+	return m
+}
+
+// chunk adds rows steps of per-step results: region counts (rows × TR)
+// and spike words (rows × TW), either nil when not recorded.
+func (m *merger) chunk(rows int, reg, ras []uint32) {
+	r := m.rec
+	if r.BinSteps > 0 && reg != nil {
+		tr := len(reg) / rows
+		for j := 0; j < rows; j++ {
+			pos := (m.binPos0 + m.done + j) % r.BinSteps
+			if pos == 0 || len(r.Bins) == 0 {
+				r.Bins = append(r.Bins, make([]uint32, m.regions))
+			}
+			bin := r.Bins[len(r.Bins)-1]
+			row := reg[j*tr+m.regOff : j*tr+m.regOff+m.regions]
+			for k, c := range row {
+				bin[k] += c
+			}
+		}
+	}
+	if len(m.raster) > 0 && ras != nil {
+		tw := len(ras) / rows
+		for j := 0; j < rows; j++ {
+			row := ras[j*tw : (j+1)*tw]
+			for _, n := range m.raster {
+				reg, k := n/m.npr, n%m.npr
+				w := row[m.wordOff+reg*m.words+k/32]
+				if w>>(k%32)&1 != 0 {
+					r.Spikes = append(r.Spikes, sim.Spike{Step: m.steps0 + m.done + j, Neuron: n})
+				}
+			}
+		}
+	}
+	m.done += rows
+}
+
+// finish adds the run's spike counts and sets the recorder's step count
+// and bin position.
+func (m *merger) finish(counts []uint32, silent *sim.Brain) {
+	r := m.rec
+	for k := range r.Counts {
+		r.Counts[k] += counts[m.neuOff+k]
+	}
+	if r.BinSteps > 0 {
+		if adv := m.done % r.BinSteps; adv > 0 {
+			bins := r.Bins
+			// The silent brain never spikes; its run only moves the
+			// recorder's bin position by adv (and its bins and steps,
+			// which are set right below).
+			_ = silent.Run(context.Background(), adv, nil, r)
+			r.Bins = bins
+		}
+	}
+	r.Steps = m.steps0 + m.done
+}

@@ -1,0 +1,298 @@
+package script
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseShard(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	good := []struct {
+		spec   string
+		getenv func(string) string
+		i, n   int
+		from   string
+	}{
+		{"0/1", env(), 0, 1, "--shard 0/1"},
+		{"2/3", env(), 2, 3, "--shard 2/3"},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "10"), 4, 10, "slurm"},
+		// --array=1-10: indices from SLURM_ARRAY_TASK_MIN.
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "10", "SLURM_ARRAY_TASK_COUNT", "10", "SLURM_ARRAY_TASK_MIN", "1"), 9, 10, "slurm"},
+		// --array=1-7:2 (1, 3, 5, 7).
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_STEP", "2"), 2, 4, "slurm"},
+		{"k8s/5", env("JOB_COMPLETION_INDEX", "3"), 3, 5, "k8s"},
+		{"kubernetes/5", env("JOB_COMPLETION_INDEX", "0"), 0, 5, "k8s"},
+	}
+	for _, c := range good {
+		sh, err := ParseShard(c.spec, c.getenv)
+		if err != nil || sh.Index != c.i || sh.Count != c.n || sh.From != c.from {
+			t.Errorf("ParseShard(%q) = %+v, %v; want %d/%d from %s", c.spec, sh, err, c.i, c.n, c.from)
+		}
+	}
+	sh, _ := ParseShard("slurm", env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_COUNT", "2", "SLURM_ARRAY_JOB_ID", "77"))
+	if sh.Env["SLURM_ARRAY_JOB_ID"] != "77" || sh.Flag() != "--shard 1/2 (slurm)" {
+		t.Errorf("recorded %v, flag %q", sh.Env, sh.Flag())
+	}
+	bad := []struct {
+		spec   string
+		getenv func(string) string
+		want   string
+	}{
+		{"3/3", env(), "0 ≤ I < N"},
+		{"-1/3", env(), "0 ≤ I < N"},
+		{"1/0", env(), "0 ≤ I < N"},
+		{"a/b", env(), "0 ≤ I < N"},
+		{"3", env(), "--shard must be I/N (0 ≤ I < N), slurm or k8s/N"},
+		{"slurm", env(), "SLURM_ARRAY_TASK_ID is not set"},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "2"), "SLURM_ARRAY_TASK_COUNT is not set"},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "x", "SLURM_ARRAY_TASK_COUNT", "3"), `SLURM_ARRAY_TASK_ID="x" is not a whole number`},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_COUNT", "3", "SLURM_ARRAY_TASK_MIN", "z"), `SLURM_ARRAY_TASK_MIN="z"`},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_COUNT", "3"), "SLURM_ARRAY_TASK_ID=3 does not fit an array of SLURM_ARRAY_TASK_COUNT=3"},
+		{"slurm", env("SLURM_ARRAY_TASK_ID", "0", "SLURM_ARRAY_TASK_COUNT", "0"), "SLURM_ARRAY_TASK_COUNT=0"},
+		{"k8s", env("JOB_COMPLETION_INDEX", "0"), "--shard k8s/N"},
+		{"k8s/x", env("JOB_COMPLETION_INDEX", "0"), "completions count N"},
+		{"k8s/3", env(), "JOB_COMPLETION_INDEX is not set"},
+		{"k8s/3", env("JOB_COMPLETION_INDEX", "-1"), `JOB_COMPLETION_INDEX="-1"`},
+		{"k8s/3", env("JOB_COMPLETION_INDEX", "3"), "JOB_COMPLETION_INDEX=3 is not below the completions count 3"},
+	}
+	for _, c := range bad {
+		_, err := ParseShard(c.spec, c.getenv)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseShard(%q): %v; want a usage error with %q", c.spec, err, c.want)
+		}
+	}
+}
+
+// shardScript has units that need no connectome: the sharding machinery
+// alone, in process.
+const shardScript = `
+P = params(n = 7, scale = 2)
+units = [{"key": "u/%d" % i, "seed": 100 + i} for i in range(P.n)]
+def one(u):
+    print("unit", u["key"])
+    return {"seed": u["seed"], "value": u["seed"] * P.scale, "half": u["seed"] / 2}
+res = run_units(units, one)
+print("analysis", len(res))
+write_json("results.json", {"res": res, "provenance": provenance()})
+write_text("report.txt", str([r["value"] for r in res]))
+`
+
+type shardFixture struct {
+	t      *testing.T
+	script string
+	root   string
+}
+
+func newShardFixture(t *testing.T, src string) *shardFixture {
+	root := t.TempDir()
+	p := filepath.Join(root, "exp.star")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &shardFixture{t: t, script: p, root: root}
+}
+
+func (f *shardFixture) opts(dir string, sets ...string) (Options, *bytes.Buffer) {
+	var out bytes.Buffer
+	return Options{Script: f.script, Sets: sets, RunDir: filepath.Join(f.root, dir), Backend: "cpu", Workers: 2,
+		Stdout: &out, Stderr: io.Discard, Version: "test", Commit: "c"}, &out
+}
+
+func (f *shardFixture) shard(dir string, i, n int, sets ...string) (string, error) {
+	o, out := f.opts(dir, sets...)
+	o.Shard = &Shard{Index: i, Count: n, From: "--shard"}
+	_, err := Exec(context.Background(), o)
+	return out.String(), err
+}
+
+func withoutProvenance(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "provenance")
+	out, _ := json.Marshal(m)
+	return string(out)
+}
+
+func TestShardsAndMerge(t *testing.T) {
+	f := newShardFixture(t, shardScript)
+	o, _ := f.opts("single")
+	if _, err := Exec(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+
+	// The plan: every unit, in order, with its seeds, whatever the split.
+	o, _ = f.opts("")
+	plan, err := PlanScript(context.Background(), o, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan3, err := PlanScript(context.Background(), o, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"u/0", "u/1", "u/2", "u/3", "u/4", "u/5", "u/6"}; !reflect.DeepEqual(plan.Keys(), want) || !reflect.DeepEqual(plan3.Keys(), want) {
+		t.Fatalf("plan keys %v, %v", plan.Keys(), plan3.Keys())
+	}
+	if string(plan.Units[3].Unit) != `{"key":"u/3","seed":103}` || !reflect.DeepEqual(plan.Units, plan3.Units) {
+		t.Errorf("plan units %s", plan.Units)
+	}
+	var text bytes.Buffer
+	plan3.WriteText(&text, 3)
+	if !strings.Contains(text.String(), "units per shard: [3 2 2]") || !strings.Contains(text.String(), `5  2      u/5  {"key":"u/5","seed":105}`) {
+		t.Errorf("plan text:\n%s", text.String())
+	}
+
+	// Shard 1 of 3 computes units 1 and 4 only, and stops before the analysis.
+	out, err := f.shard("run", 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "unit u/1\nunit u/4\n" {
+		t.Errorf("shard 1/3 printed %q", out)
+	}
+	units, _ := filepath.Glob(filepath.Join(f.root, "run", "units", "u", "*.json"))
+	if len(units) != 2 || filepath.Base(units[0]) != "1.json" || filepath.Base(units[1]) != "4.json" {
+		t.Errorf("shard 1/3 wrote %v", units)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "run", "results.json")); err == nil {
+		t.Error("a shard ran the analysis")
+	}
+	b, _ := os.ReadFile(filepath.Join(f.root, "run", "shards", "1-of-3.txt"))
+	if string(b) != "unit u/1\nunit u/4\n" {
+		t.Errorf("shards/1-of-3.txt = %q", b)
+	}
+
+	// Merging now names what is missing and the shards that own it.
+	mo, _ := f.opts("run")
+	_, _, err = Merge(context.Background(), mo, false)
+	if err == nil || !strings.Contains(err.Error(), "missing 5: u/0 (shard 0/3), u/2 (shard 2/3), u/3 (shard 0/3)") ||
+		!strings.Contains(err.Error(), "run shards 0/3, 2/3 again") {
+		t.Fatalf("merge with shards missing: %v", err)
+	}
+
+	// A later shard with other parameters, another shard count, or a
+	// script that differs, is refused before it computes anything.
+	var ue *UsageError
+	if _, err := f.shard("run", 0, 3, "scale=3"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "parameter scale is 3 here but 2 in the plan") {
+		t.Errorf("other parameters: %v", err)
+	}
+	if _, err := f.shard("run", 0, 4); !errors.As(err, &ue) || !strings.Contains(err.Error(), "is split into 3 shards") {
+		t.Errorf("other N: %v", err)
+	}
+	other := newShardFixture(t, shardScript+"\n# changed\n")
+	other.root = f.root
+	if _, err := other.shard("run", 0, 3); !errors.As(err, &ue) || !strings.Contains(err.Error(), "another version of the script") {
+		t.Errorf("other script: %v", err)
+	}
+
+	for _, i := range []int{2, 0} {
+		if _, err := f.shard("run", i, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A shard run again reuses its units.
+	if _, err := f.shard("run", 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	info := readInfoFile(t, filepath.Join(f.root, "run", "shards", "2-of-3.json"))
+	if info.Units == nil || info.Units.Reused != 2 || info.Units.Computed != 0 || len(info.Resumed) != 1 || info.Status != "ok" || info.PlanSHA != plan3.ID {
+		t.Errorf("shard 2/3 run again: %+v", info)
+	}
+
+	mo, mout := f.opts("run")
+	if _, res, err := Merge(context.Background(), mo, false); err != nil || len(res.Shards) != 3 {
+		t.Fatalf("merge: %v\n%s", err, mout)
+	}
+	if mout.String() != "analysis 7\n" {
+		t.Errorf("merge printed %q", mout)
+	}
+	single, merged := filepath.Join(f.root, "single"), filepath.Join(f.root, "run")
+	if a, b := withoutProvenance(t, filepath.Join(single, "results.json")), withoutProvenance(t, filepath.Join(merged, "results.json")); a != b {
+		t.Errorf("merged results differ from a single run's:\n%s\n%s", a, b)
+	}
+	x, _ := os.ReadFile(filepath.Join(single, "report.txt"))
+	y, _ := os.ReadFile(filepath.Join(merged, "report.txt"))
+	if !bytes.Equal(x, y) {
+		t.Errorf("report.txt: %q vs %q", x, y)
+	}
+	info = readInfoFile(t, filepath.Join(merged, "run.json"))
+	if info.Status != "ok" || info.Merge == nil || info.Merge.Shards != 3 || info.Merge.Units != 7 || len(info.Merge.Runs) != 3 || info.Units.Reused != 7 || info.Params["scale"] != 2.0 {
+		t.Errorf("run.json of the merge: %+v", info)
+	}
+}
+
+func readInfoFile(t *testing.T, p string) *RunInfo {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info RunInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	return &info
+}
+
+func TestShardScriptErrors(t *testing.T) {
+	var ue *UsageError
+	// No run_units: nothing to plan or shard.
+	f := newShardFixture(t, "print('hello')\n")
+	o, _ := f.opts("")
+	if _, err := PlanScript(context.Background(), o, 0); !errors.As(err, &ue) || !strings.Contains(err.Error(), "never calls run_units") {
+		t.Errorf("plan without run_units: %v", err)
+	}
+	if _, err := f.shard("run", 0, 2); !errors.As(err, &ue) || !strings.Contains(err.Error(), "never calls run_units") {
+		t.Errorf("shard without run_units: %v", err)
+	}
+	// unit() outside run_units cannot be split.
+	f = newShardFixture(t, "x = unit('calibration', lambda: 1)\nrun_units([{'key': 'a'}], lambda u: 1)\n")
+	if _, err := f.shard("run", 0, 2); err == nil || !strings.Contains(err.Error(), `unit("calibration") outside run_units`) {
+		t.Errorf("unit() in a shard: %v", err)
+	}
+	// Two run_units calls cannot be planned at once.
+	f = newShardFixture(t, "a = run_units([{'key': 'a'}], lambda u: 1)\nb = run_units([{'key': 'b'}], lambda u: 2)\n")
+	o, _ = f.opts("plain")
+	if _, err := Exec(context.Background(), o); err != nil {
+		t.Errorf("plain exec with two run_units: %v", err)
+	}
+	if _, err := f.shard("run", 0, 1); err != nil {
+		t.Fatal(err) // stops after the first
+	}
+	mo, _ := f.opts("run")
+	if _, _, err := Merge(context.Background(), mo, false); err == nil || !strings.Contains(err.Error(), "called a second time") {
+		t.Errorf("merge with two run_units: %v", err)
+	}
+	// A script whose modules changed is refused by the next shard.
+	f = newShardFixture(t, "load('keys.star', 'KEYS')\nrun_units([{'key': k} for k in KEYS], lambda u: 1)\n")
+	os.WriteFile(filepath.Join(f.root, "keys.star"), []byte("KEYS = ['a', 'b']\n"), 0o644)
+	if _, err := f.shard("run", 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(f.root, "keys.star"), []byte("KEYS = ['a', 'c']\n"), 0o644)
+	if _, err := f.shard("run", 1, 2); !errors.As(err, &ue) || !strings.Contains(err.Error(), "keys.star is not the one the run in") {
+		t.Errorf("changed module: %v", err)
+	}
+}
