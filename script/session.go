@@ -507,6 +507,9 @@ func (s *Session) provenance() *starlark.Dict {
 	str("os", i.OS)
 	set("cpus", starlark.MakeInt(i.CPUs))
 	str("started", i.Started)
+	// Wall time of this execution up to the call (a resumed run counts
+	// only its own part; run.json has every execution's).
+	set("wall_s", starlark.Float(time.Since(s.started).Seconds()))
 	var resumed []starlark.Value
 	for _, x := range i.Resumed {
 		resumed = append(resumed, starlark.String(x))

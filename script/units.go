@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 
 	"go.starlark.net/starlark"
 )
@@ -95,16 +96,20 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 	if s.mode == modeMerge {
 		return nil, fmt.Errorf("%s: unit %q has no result (%s) and merge never computes one: run its shard again", fn, key, file)
 	}
+	began := time.Now()
 	v, err := starlark.Call(thread, f, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
+	wall := time.Since(began).Seconds()
 	enc, err := encodeJSON(fn, v, "")
 	if err != nil {
 		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
 	}
 	keyJSON, _ := encodeJSON(fn, starlark.String(key), "")
-	record := []byte(`{"key": ` + string(keyJSON) + `, "value": ` + string(enc) + "}\n")
+	// wall_s is kept beside the value, not in it, so that results never
+	// depend on timing.
+	record := []byte(`{"key": ` + string(keyJSON) + fmt.Sprintf(`, "wall_s": %.3f`, wall) + `, "value": ` + string(enc) + "}\n")
 	if err := s.dir.WriteFile(file, record); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
