@@ -9,14 +9,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/encephagen/encephagen/gpu"
 	"github.com/encephagen/encephagen/script"
 )
 
 func init() { register(newExecCmd) }
 
-// cudaAvailable is set by a build that includes the CUDA backend (none
-// does yet).
-var cudaAvailable = false
+// scriptsOnCUDA says whether the script layer can drive the CUDA backend.
+// It cannot yet: gpu/ advances batches of brains (dynamics, delays,
+// recording) but run(), e-prop and the units are wired to the CPU engine
+// only, so every script runs on the CPU for now.
+const scriptsOnCUDA = false
 
 type execOptions struct {
 	sets    []string
@@ -44,8 +47,9 @@ Script parameters are declared in the script with params(...) and overridden wit
 --set name=value; unknown names and values of the wrong type are refused before
 anything runs.
 
---backend: cpu (default), auto (the best available: cpu in this build, with a note
-on stderr), or cuda (refused with exit code 2 in a build without the CUDA backend).
+--backend: cpu (default), auto (cpu for now, with a note on stderr saying why), or
+cuda (refused with exit code 2: scripts do not run on the CUDA backend yet, and a
+build without -tags cuda or a machine without a usable GPU is named as the reason).
 
 With --shard, the run is one share of an experiment's units on a cluster (see
 'encephagen plan' and 'encephagen merge'): every shard runs the script up to its
@@ -86,16 +90,23 @@ func chooseBackend(name string, note func(string)) (string, error) {
 	case "cpu":
 		return "cpu", nil
 	case "auto":
-		if cudaAvailable {
+		if ok, why := gpu.Available(); ok && scriptsOnCUDA {
 			return "cuda", nil
+		} else if !ok {
+			note("backend auto: using cpu (" + why + ")")
+		} else {
+			note("backend auto: using cpu (a GPU is usable, but scripts do not run on the CUDA backend yet)")
 		}
-		note("backend auto: no CUDA backend in this build; using cpu")
 		return "cpu", nil
 	case "cuda":
-		if cudaAvailable {
-			return "cuda", nil
+		ok, why := gpu.Available()
+		switch {
+		case !ok:
+			return "", usagef("--backend cuda: %s; use --backend cpu or auto", why)
+		case !scriptsOnCUDA:
+			return "", usagef("--backend cuda: scripts do not run on the CUDA backend yet (gpu/ advances batches of brains, but run(), e-prop and units are wired to the CPU engine); use --backend cpu or auto")
 		}
-		return "", usagef("--backend cuda: this build has no CUDA backend (it is built with -tags cuda); use --backend cpu or auto")
+		return "cuda", nil
 	}
 	return "", usagef("--backend must be cpu, cuda or auto, got %q", name)
 }
