@@ -3,6 +3,7 @@ package script
 import (
 	"errors"
 	"fmt"
+	"github.com/encephagen/encephagen/engine/suggest"
 	"math"
 	"slices"
 	"strings"
@@ -52,7 +53,7 @@ func unknownKeyword(fn, k string, names []string) error {
 func nearest(s string, candidates []string) string {
 	best, bestD := "", max(2, len(s)/3)+1
 	for _, c := range candidates {
-		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		d := suggest.Distance(strings.ToLower(s), strings.ToLower(c))
 		// A prefix or suffix match ("tau_m" for "tau_m_ms") counts as close.
 		if strings.HasPrefix(c, s) || strings.HasPrefix(s, c) {
 			d = min(d, 2)
@@ -62,26 +63,6 @@ func nearest(s string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // number is an argument that accepts an int or a float.

@@ -2,6 +2,7 @@ package connectome
 
 import (
 	"fmt"
+	"github.com/encephagen/encephagen/engine/suggest"
 	"sort"
 	"strings"
 )
@@ -132,7 +133,7 @@ func (c *Connectome) closest(s string) []string {
 			continue
 		}
 		seen[l] = true
-		d := editDistance(us, strings.ToUpper(l), best)
+		d := suggest.Bounded(us, strings.ToUpper(l), best)
 		if d < best {
 			best, out = d, []string{l}
 		} else if d == best && d <= limit {
@@ -147,36 +148,6 @@ func (c *Connectome) closest(s string) []string {
 		out = out[:3]
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance of a and b, or any value above
-// max once it is known to exceed max.
-func editDistance(a, b string, max int) int {
-	if d := len(a) - len(b); d > max || -d > max {
-		return max + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > max {
-			return max + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func quoteAll(s []string) []string {
