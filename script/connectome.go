@@ -324,21 +324,8 @@ func (s *Session) findConnectome(fn, from, name string) (string, error) {
 		return s.scriptFile(fn, from, name)
 	}
 	sb := s.sandbox
-	dirs := append([]string(nil), sb.store.Path...)
-	if sb.store.Cache != "" {
-		dirs = append(dirs, sb.store.Cache)
-	}
-	cands := []string{name + ".zip", name, name + ".npy"}
-	if filepath.Ext(name) != "" {
-		cands = []string{name}
-	}
-	for _, d := range dirs {
-		for _, c := range cands {
-			p := filepath.Join(d, c)
-			if _, err := os.Stat(p); err == nil {
-				return sb.allowRead(fn, p)
-			}
-		}
+	if p, ok := sb.store.Find(name); ok {
+		return sb.allowRead(fn, p)
 	}
 	// Not in the data folders: let the store explain where it looked and
 	// how to get the file.

@@ -160,15 +160,10 @@ func (s *Store) Resolve(name string) (string, error) {
 	if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
 		return name, nil
 	}
-	dirs, kinds := s.folders()
-	for _, d := range dirs {
-		for _, f := range candidates(name) {
-			p := filepath.Join(d, f)
-			if _, err := os.Stat(p); err == nil {
-				return p, nil
-			}
-		}
+	if p, ok := s.Find(name); ok {
+		return p, nil
 	}
+	dirs, kinds := s.folders()
 	var b strings.Builder
 	fmt.Fprintf(&b, "connectome %q not found; looked in:", name)
 	for i, d := range dirs {
@@ -186,6 +181,21 @@ func (s *Store) Resolve(name string) (string, error) {
 		fmt.Fprintf(&b, "\nadd it with `encephagen connectome import FILE`; `encephagen connectome fetch NAME` gets a pinned one (%s)", catalogueNames())
 	}
 	return "", errors.New(b.String())
+}
+
+// Find looks a connectome name up in the data folders, then the cache,
+// and nowhere else (not the current folder: sandboxed scripts use it).
+func (s *Store) Find(name string) (string, bool) {
+	dirs, _ := s.folders()
+	for _, d := range dirs {
+		for _, f := range candidates(name) {
+			p := filepath.Join(d, f)
+			if _, err := os.Stat(p); err == nil {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // LoadNamed resolves name and loads it.
