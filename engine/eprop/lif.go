@@ -120,18 +120,17 @@ func (e *lif) observe(preV, theta []float32, spikes []int32, L []float64, _ []er
 	w, vth := e.wS[k], e.vth
 	wi := w * e.invVth
 	S = S[:len(preV)]
+	// The max(0, ·) is taken without a branch (clearing a negative value's
+	// bits leaves +0): refractory and far-from-threshold neurons mix with
+	// near-threshold ones unpredictably, and a branch here mispredicts.
 	if theta == nil {
 		for j, v := range preV {
-			if d := math.Abs(float64(v) - vth); d < vth {
-				S[j] += w - d*wi
-			}
+			S[j] += positivePart(w - math.Abs(float64(v)-vth)*wi)
 		}
 	} else {
 		theta = theta[:len(preV)]
 		for j, v := range preV {
-			if d := math.Abs(float64(v) - float64(theta[j])); d < vth {
-				S[j] += w - d*wi
-			}
+			S[j] += positivePart(w - math.Abs(float64(v)-float64(theta[j]))*wi)
 		}
 	}
 	if L != nil {
@@ -242,4 +241,10 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 	}
 	e.endEpoch()
 	return acc.done(len(W))
+}
+
+// positivePart is max(x, 0) for finite x, without a branch.
+func positivePart(x float64) float64 {
+	b := math.Float64bits(x)
+	return math.Float64frombits(b &^ uint64(int64(b)>>63))
 }
