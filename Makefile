@@ -28,10 +28,10 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/encephagen
 
-# The main job: Experiment 22 in a reduced form (4 brains per condition
+# The main job: Experiment 22 in a reduced form (8 brains per condition
 # instead of 10; about two minutes on 2 cores). Fetches TVB96 first when no
 # data folder has it. The full protocol: $(BIN) exec experiments/22_eprop.star
-RUN_SETS ?= --set runs=4
+RUN_SETS ?= --set runs=8
 run: build data
 	$(BIN) exec experiments/22_eprop.star $(RUN_SETS)
 
