@@ -111,6 +111,21 @@ func perBrain(single bool, vals []starlark.Value) starlark.Value {
 	return starlark.Tuple(vals)
 }
 
+// withLearners holds the brains (no run() on another thread meanwhile)
+// and hands their learners to op, whose errors come back as they are.
+func withLearners(fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
+	unlock, err := lockBrains(fn, brains)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ls, err := learners(fn, brains)
+	if err != nil {
+		return err
+	}
+	return op(ls)
+}
+
 func learnTargets(thread *starlark.Thread, fn string, v starlark.Value) (*Session, []*Brain, bool, error) {
 	s, err := session(thread, fn)
 	if err != nil {
@@ -182,19 +197,12 @@ func learnOp(op func(thread *starlark.Thread, s *Session, ls []*eprop.Learner) e
 		if err != nil {
 			return nil, err
 		}
-		unlock, err := lockBrains(fn, brains)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
-		ls, err := learners(fn, brains)
-		if err != nil {
-			return nil, err
-		}
-		if err := op(thread, s, ls); err != nil {
-			return nil, engineErr(fn, err)
-		}
-		return starlark.None, nil
+		return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+			if err := op(thread, s, ls); err != nil {
+				return engineErr(fn, err)
+			}
+			return nil
+		})
 	}
 }
 
@@ -235,22 +243,19 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			return nil, rangeError(fn, fmt.Sprintf("r[%d]", i), "finite", r)
 		}
 	}
-	unlock, err := lockBrains(fn, brains)
+	var vals []starlark.Value
+	err = withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
+		if err != nil {
+			return engineErr(fn, err)
+		}
+		for _, u := range ups {
+			vals = append(vals, updateValue(u))
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer unlock()
-	ls, err := learners(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
-	if err != nil {
-		return nil, engineErr(fn, err)
-	}
-	vals := make([]starlark.Value, len(ups))
-	for i, u := range ups {
-		vals[i] = updateValue(u)
 	}
 	return perBrain(single, vals), nil
 }
@@ -290,22 +295,17 @@ func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := unpack(fn, args, kw, "brain", &br, "snapshot?", &snapshot); err != nil {
 		return nil, err
 	}
-	unlock, err := lockBrains(fn, []*Brain{br})
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	ls, err := learners(fn, []*Brain{br})
-	if err != nil {
-		return nil, err
-	}
 	var src []float32
-	if snapshot {
-		if src = ls[0].SnapshotTrace(); src == nil {
-			return nil, fmt.Errorf("%s: no snapshot is pending", fn)
+	err := withLearners(fn, []*Brain{br}, func(ls []*eprop.Learner) error {
+		if !snapshot {
+			src = ls[0].Eligibility(nil)
+		} else if src = ls[0].SnapshotTrace(); src == nil {
+			return fmt.Errorf("%s: no snapshot is pending", fn)
 		}
-	} else {
-		src = ls[0].Eligibility(nil)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]float64, len(src))
 	for i, x := range src {
@@ -343,21 +343,14 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 		seen[o] = true
 	}
-	unlock, err := lockBrains(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	ls, err := learners(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range ls {
-		if err := l.Supervise(eprop.Supervision{Outputs: outs, FeedbackSeed: uint64(fseed), FeedbackStd: float64(std)}); err != nil {
-			return nil, engineErr(fn, err)
+	return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		for _, l := range ls {
+			if err := l.Supervise(eprop.Supervision{Outputs: outs, FeedbackSeed: uint64(fseed), FeedbackStd: float64(std)}); err != nil {
+				return engineErr(fn, err)
+			}
 		}
-	}
-	return starlark.None, nil
+		return nil
+	})
 }
 
 func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -384,21 +377,14 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lockBrains(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	ls, err := learners(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range ls {
-		if err := l.Present(spikes); err != nil {
-			return nil, engineErr(fn, err)
+	return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		for _, l := range ls {
+			if err := l.Present(spikes); err != nil {
+				return engineErr(fn, err)
+			}
 		}
-	}
-	return starlark.None, nil
+		return nil
+	})
 }
 
 func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -411,22 +397,19 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lockBrains(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	ls, err := learners(fn, brains)
-	if err != nil {
-		return nil, err
-	}
-	vals := make([]starlark.Value, len(ls))
-	for i, l := range ls {
-		u, err := l.ApplySupervised()
-		if err != nil {
-			return nil, engineErr(fn, err)
+	var vals []starlark.Value
+	err = withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		for _, l := range ls {
+			u, err := l.ApplySupervised()
+			if err != nil {
+				return engineErr(fn, err)
+			}
+			vals = append(vals, updateValue(u))
 		}
-		vals[i] = updateValue(u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return perBrain(single, vals), nil
 }
