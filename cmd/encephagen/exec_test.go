@@ -310,22 +310,7 @@ func TestResume(t *testing.T) {
 	args := []string{"--set", "n=4", "--set", "ms=1500", "--workers", "1"}
 
 	out := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(binary, append([]string{"exec", s, "--out", out}, args...)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := filepath.Join(out, "units", "seed", "0.json")
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(first); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no unit was written")
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	killAfter(t, filepath.Join(out, "units", "seed", "0.json"), nil, append([]string{"exec", s, "--out", out}, args...)...)
 	if _, err := os.Stat(filepath.Join(out, "results.json")); err == nil {
 		t.Fatal("the run finished before it was killed; make its units longer")
 	}
@@ -410,22 +395,7 @@ func TestExperimentResume(t *testing.T) {
 	abs, _ := filepath.Abs(filepath.Join("..", "..", "experiments", "22_eprop.star"))
 	args := []string{"--set", "runs=2", "--set", "neurons_per_region=10", "--set", "trials=10", "--workers", "1"}
 	out := filepath.Join(t.TempDir(), "killed")
-	cmd := exec.Command(binary, append([]string{"exec", abs, "--out", out}, args...)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := filepath.Join(out, "units", "connectome", "0.json")
-	for deadline := time.Now().Add(120 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(first); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no unit was written")
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
+	killAfter(t, filepath.Join(out, "units", "connectome", "0.json"), nil, append([]string{"exec", abs, "--out", out}, args...)...)
 	if _, err := os.Stat(filepath.Join(out, "results.json")); err == nil {
 		t.Fatal("the run finished before it was killed")
 	}
@@ -443,4 +413,26 @@ func TestExperimentResume(t *testing.T) {
 	if info := readJSON(t, filepath.Join(out, "run.json")); info["units"].(map[string]any)["reused"].(float64) < 1 {
 		t.Errorf("no unit was reused: %v", info["units"])
 	}
+}
+
+// killAfter starts the binary with args and kills it (SIGKILL: no chance
+// to clean up) as soon as file exists.
+func killAfter(t *testing.T, file string, env []string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(120 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("%s was never written", file)
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
 }

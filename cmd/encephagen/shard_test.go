@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // cliEnv runs the command like cli, in the repository root when dir is
@@ -120,23 +119,8 @@ func TestShardedExperiment(t *testing.T) {
 	if err := bg.Start(); err != nil {
 		t.Fatal(err)
 	}
-	killed := exec.Command(binary, append([]string{"exec", exp, "--shard", "0/3", "--out", three, "--workers", "1"}, tinyExp22...)...)
-	killed.Env = cleanEnv()
-	if err := killed.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := filepath.Join(three, "units", "connectome", "0.json")
-	for deadline := time.Now().Add(120 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(first); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			killed.Process.Kill()
-			t.Fatal("shard 0/3 wrote no unit")
-		}
-	}
-	killed.Process.Kill()
-	killed.Wait()
+	killAfter(t, filepath.Join(three, "units", "connectome", "0.json"), cleanEnv(),
+		append([]string{"exec", exp, "--shard", "0/3", "--out", three, "--workers", "1"}, tinyExp22...)...)
 	if err := bg.Wait(); err != nil {
 		t.Fatalf("shard 2/3 (slurm): %v\n%s", err, bgErr.String())
 	}
