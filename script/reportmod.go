@@ -159,16 +159,9 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		}
 		iter.Done()
 	}
-	var m stats.Method
-	switch method {
-	case "auto":
-		m = stats.Auto
-	case "exact":
-		m = stats.Exact
-	case "asymptotic":
-		m = stats.Asymptotic
-	default:
-		return nil, fmt.Errorf("%s: for parameter method: want \"auto\", \"exact\" or \"asymptotic\", got %q", fn, method)
+	m, err := stats.ParseMethod(method)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
 	rows, err := report.Compare(metrics, data, pairs, m)
 	if err != nil {

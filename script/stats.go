@@ -164,16 +164,9 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			default:
 				return nil, fmt.Errorf("%s: alternative must be \"two-sided\", \"less\" or \"greater\", got %q", fn, alt)
 			}
-			var m stats.Method
-			switch method {
-			case "auto":
-				m = stats.Auto
-			case "exact":
-				m = stats.Exact
-			case "asymptotic":
-				m = stats.Asymptotic
-			default:
-				return nil, fmt.Errorf("%s: method must be \"auto\", \"exact\" or \"asymptotic\", got %q", fn, method)
+			m, err := stats.ParseMethod(method)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", fn, err)
 			}
 			r, err := stats.MannWhitneyU(xs, ys, a, m)
 			if err != nil {

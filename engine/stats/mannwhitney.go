@@ -38,6 +38,16 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
+// ParseMethod reads a method by the name String gives it.
+func ParseMethod(s string) (Method, error) {
+	for _, m := range []Method{Auto, Exact, Asymptotic} {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("method must be \"auto\", \"exact\" or \"asymptotic\", got %q", s)
+}
+
 // Alternative is the alternative hypothesis of MannWhitneyU, named as in
 // SciPy.
 type Alternative int
