@@ -22,7 +22,6 @@ type Batch struct {
 	exe     executor
 	backend string
 	step    int64
-	silent  []*sim.Brain // per brain, for recorder bookkeeping (record.go)
 	closed  bool
 
 	// Progress, when set, is told the number of steps done after every
@@ -107,7 +106,7 @@ func newBatch(nets []*network.Network, seeds []uint64, mk func(*plan) (executor,
 	if err != nil {
 		return nil, err
 	}
-	return &Batch{plan: p, exe: exe, backend: name, silent: make([]*sim.Brain, len(nets))}, nil
+	return &Batch{plan: p, exe: exe, backend: name}, nil
 }
 
 // Len is the number of brains.
@@ -247,9 +246,9 @@ func (b *Batch) Run(ctx context.Context, steps int, ext [][]float32, recs []*sim
 		if err != nil {
 			return err
 		}
-		for i, m := range merge {
+		for _, m := range merge {
 			if m != nil {
-				m.finish(counts, b.silentBrain(i))
+				m.finish(counts)
 			}
 		}
 	}

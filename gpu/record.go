@@ -1,47 +1,20 @@
 package gpu
 
 import (
-	"context"
 	"slices"
 
-	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
 // Recorders. The device counts spikes per neuron, per region and step (for
 // bins) and keeps whole spike words (for rasters); the host adds them into
 // the caller's sim.Recorder so that it reads exactly as if the CPU engine
-// had filled it. sim.Recorder has no exported way to start a recording or
-// to advance its bin position; both are done through a "silent" sim.Brain
-// of the same shape (no synapses, no background, v = 0: it never spikes):
-// a zero-step run starts the recording (and validates it), and a run of
-// (steps mod BinSteps) steps leaves the bin position where the CPU engine
-// would. A two-method hook on sim.Recorder would replace this.
+// had filled it: Begin checks and sets it up, the merger fills Counts, Bins
+// and Spikes, and Steps (which also places the bins) is set at the end.
 
-// silentBrain returns brain i's silent twin (made on first use).
-func (b *Batch) silentBrain(i int) *sim.Brain {
-	if b.silent[i] == nil {
-		net := b.plan.nets[i]
-		p := net.Params
-		p.ExtRateFactor = 0 // λ = 0: no background
-		p.ALIF = false
-		p.NMDARegions = nil
-		p.VelocityMMPerMs = 0
-		shape := &network.Network{
-			Params: p, Conn: net.Conn, Regions: net.Regions, NPR: net.NPR, NExc: net.NExc, N: net.N,
-			Start: make([]uint32, net.N+1), NMDA: make([]bool, net.N),
-		}
-		s := sim.NewBrain(shape, 0)
-		clear(s.V)
-		b.silent[i] = s
-	}
-	return b.silent[i]
-}
-
-// beginRecorder starts (or continues) a recording of brain i: the checks
-// and set-up of sim.Recorder's own start.
+// beginRecorder starts (or continues) a recording of brain i.
 func (b *Batch) beginRecorder(i int, r *sim.Recorder) error {
-	return b.silentBrain(i).Run(context.Background(), 0, nil, r)
+	return r.Begin(b.plan.nets[i])
 }
 
 // merger adds one run's device results into one recorder.
@@ -114,22 +87,12 @@ func (m *merger) chunk(rows int, reg, ras []uint32) {
 	m.done += rows
 }
 
-// finish adds the run's spike counts and sets the recorder's step count
-// and bin position.
-func (m *merger) finish(counts []uint32, silent *sim.Brain) {
+// finish adds the run's spike counts and sets the recorder's step count,
+// which places the next bin.
+func (m *merger) finish(counts []uint32) {
 	r := m.rec
 	for k := range r.Counts {
 		r.Counts[k] += counts[m.neuOff+k]
-	}
-	if r.BinSteps > 0 {
-		if adv := m.done % r.BinSteps; adv > 0 {
-			bins := r.Bins
-			// The silent brain never spikes; its run only moves the
-			// recorder's bin position by adv (and its bins and steps,
-			// which are set right below).
-			_ = silent.Run(context.Background(), adv, nil, r)
-			r.Bins = bins
-		}
 	}
 	r.Steps = m.steps0 + m.done
 }

@@ -121,7 +121,7 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 		return fmt.Errorf("external input has %d values for %d neurons", len(ext), b.Net.N)
 	}
 	if rec != nil {
-		if err := rec.begin(b, steps); err != nil {
+		if err := rec.Begin(b.Net); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,10 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/encephagen/encephagen/engine/network"
+)
 
 // Recorder measures spikes during one or more runs of a brain (MODEL.md
 // §6). Its cost is proportional to the number of spikes, so it can be left
@@ -20,8 +24,6 @@ type Recorder struct {
 
 	net      *brainShape
 	inRaster []bool
-	binPos   int
-	start    int64
 }
 
 // Spike is one recorded spike: the step relative to the recording's start
@@ -33,22 +35,25 @@ type Spike struct {
 
 type brainShape struct{ n, npr, regions int }
 
-func (r *Recorder) begin(b *Brain, steps int) error {
-	shape := &brainShape{b.Net.N, b.Net.NPR, b.Net.Regions}
+// Begin prepares the recorder for a brain built on net (its first use
+// allocates and checks the options; later uses check the shape). Run calls
+// it; another backend that fills Counts, Bins and Spikes itself calls it
+// first and then sets Steps.
+func (r *Recorder) Begin(net *network.Network) error {
+	shape := &brainShape{net.N, net.NPR, net.Regions}
 	if r.net == nil {
 		if r.BinSteps < 0 {
 			return fmt.Errorf("recorder: bin steps must be ≥ 0, got %d", r.BinSteps)
 		}
-		r.net = shape
-		r.Counts = make([]uint32, shape.n)
-		r.inRaster = make([]bool, shape.n)
+		inRaster := make([]bool, shape.n)
 		for _, i := range r.Raster {
 			if i < 0 || i >= shape.n {
 				return fmt.Errorf("recorder: raster neuron %d out of range [0, %d)", i, shape.n)
 			}
-			r.inRaster[i] = true
+			inRaster[i] = true
 		}
-		r.start = b.step
+		r.net, r.inRaster = shape, inRaster
+		r.Counts = make([]uint32, shape.n)
 	} else if *r.net != *shape {
 		return fmt.Errorf("recorder: used with brains of different shapes")
 	}
@@ -56,7 +61,8 @@ func (r *Recorder) begin(b *Brain, steps int) error {
 }
 
 func (r *Recorder) observe(spikes []int32) {
-	if r.BinSteps > 0 && r.binPos == 0 {
+	// A bin starts every BinSteps recorded steps.
+	if r.BinSteps > 0 && r.Steps%r.BinSteps == 0 {
 		r.Bins = append(r.Bins, make([]uint32, r.net.regions))
 	}
 	var bin []uint32
@@ -73,12 +79,6 @@ func (r *Recorder) observe(spikes []int32) {
 		}
 	}
 	r.Steps++
-	if r.BinSteps > 0 {
-		r.binPos++
-		if r.binPos == r.BinSteps {
-			r.binPos = 0
-		}
-	}
 }
 
 // RegionCounts returns the spike count of every region.
@@ -135,8 +135,8 @@ func (r *Recorder) BinRates(dtMs float64) [][]float64 {
 	out := make([][]float64, len(r.Bins))
 	for b, bin := range r.Bins {
 		steps := r.BinSteps
-		if b == len(r.Bins)-1 && r.binPos != 0 {
-			steps = r.binPos
+		if b == len(r.Bins)-1 && r.Steps%r.BinSteps != 0 {
+			steps = r.Steps % r.BinSteps
 		}
 		den := float64(r.net.npr) * float64(steps) * dtMs / 1000
 		out[b] = make([]float64, len(bin))
