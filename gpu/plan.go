@@ -270,19 +270,10 @@ func buildPart(net *network.Network, seed uint64, block int) (*part, error) {
 	pt.br = brainRecord{
 		NPR: uint32(npr), Words: uint32(words), Draws: uint32((npr + 1) / 2),
 		PoissonLast: uint32(len(poisson.T) - 1),
-		// The same conversions as sim.NewBrain.
-		JEff:      float32(par.JEff()),
-		DtOverTau: float32(par.DtMs / par.TauMMs),
-		VTh:       float32(par.VThMV),
-		VReset:    float32(par.VResetMV),
-		TRef:      float32(par.TRefMs),
-		Dt:        float32(par.DtMs),
-		DecaySyn:  float32(math.Exp(-par.DtMs / par.TauSynMs)),
-		DecayNMDA: float32(math.Exp(-par.DtMs / par.TauNMDAMs)),
-		NMDARatio: float32(par.NMDARatio),
-		Beta:      float32(par.BetaALIF),
-		Rho:       float32(math.Exp(-par.DtMs / par.TauAMs)),
 	}
+	k := sim.StepConstants(par) // the CPU engine's very values
+	pt.br.JEff, pt.br.DtOverTau, pt.br.VTh, pt.br.VReset, pt.br.TRef, pt.br.Dt = k.JEff, k.DtOverTau, k.VTh, k.VReset, k.TRef, k.Dt
+	pt.br.DecaySyn, pt.br.DecayNMDA, pt.br.NMDARatio, pt.br.Beta, pt.br.Rho = k.DecaySyn, k.DecayNMDA, k.NMDARatio, k.Beta, k.Rho
 	if par.ALIF {
 		pt.br.Flags |= flagALIF
 	}

@@ -53,10 +53,33 @@ type Brain struct {
 	preV    []float32
 	theta   []float32
 
-	// constants in the precision of the state
-	jeff, dtOverTau, vth, vreset, tref, dt float32
-	decaySyn, decayNMDA, nmdaRatio         float32
-	beta, rho                              float32
+	k Constants
+}
+
+// Constants are a step's parameters in the precision of the state. Every
+// backend takes exactly these float32 values, so that backends agree spike
+// for spike.
+type Constants struct {
+	JEff, DtOverTau, VTh, VReset, TRef, Dt float32
+	DecaySyn, DecayNMDA, NMDARatio         float32
+	Beta, Rho                              float32 // ALIF
+}
+
+// StepConstants converts the parameters the step uses.
+func StepConstants(p *network.Params) Constants {
+	return Constants{
+		JEff:      float32(p.JEff()),
+		DtOverTau: float32(p.DtMs / p.TauMMs),
+		VTh:       float32(p.VThMV),
+		VReset:    float32(p.VResetMV),
+		TRef:      float32(p.TRefMs),
+		Dt:        float32(p.DtMs),
+		DecaySyn:  float32(math.Exp(-p.DtMs / p.TauSynMs)),
+		DecayNMDA: float32(math.Exp(-p.DtMs / p.TauNMDAMs)),
+		NMDARatio: float32(p.NMDARatio),
+		Beta:      float32(p.BetaALIF),
+		Rho:       float32(math.Exp(-p.DtMs / p.TauAMs)),
+	}
 }
 
 // NewBrain sets up the state of a brain on a built network: v ~ U(0, v_th),
@@ -73,17 +96,7 @@ func NewBrain(net *network.Network, noiseSeed uint64) *Brain {
 		spikes:  make([]int32, 0, net.N),
 		pending: -1,
 
-		jeff:      float32(p.JEff()),
-		dtOverTau: float32(p.DtMs / p.TauMMs),
-		vth:       float32(p.VThMV),
-		vreset:    float32(p.VResetMV),
-		tref:      float32(p.TRefMs),
-		dt:        float32(p.DtMs),
-		decaySyn:  float32(math.Exp(-p.DtMs / p.TauSynMs)),
-		decayNMDA: float32(math.Exp(-p.DtMs / p.TauNMDAMs)),
-		nmdaRatio: float32(p.NMDARatio),
-		beta:      float32(p.BetaALIF),
-		rho:       float32(math.Exp(-p.DtMs / p.TauAMs)),
+		k: StepConstants(p),
 	}
 	b.ring = make([]float32, b.slots*net.N)
 	if p.ALIF {
@@ -92,7 +105,7 @@ func NewBrain(net *network.Network, noiseSeed uint64) *Brain {
 	for r := 0; r < net.Regions; r++ {
 		init := rng.New(noiseSeed, StreamInit, uint64(r))
 		for k := 0; k < net.NPR; k++ {
-			b.V[r*net.NPR+k] = init.Float32() * b.vth
+			b.V[r*net.NPR+k] = init.Float32() * b.k.VTh
 		}
 		b.bg[r] = rng.New(noiseSeed, StreamBackground, uint64(r))
 	}
@@ -172,8 +185,9 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 	if b.pending >= 0 {
 		pending = b.ring[b.pending*N : b.pending*N+N]
 	}
-	jeff, dtOverTau, vth, vreset, tref, dt := b.jeff, b.dtOverTau, b.vth, b.vreset, b.tref, b.dt
-	decaySyn, decayNMDA, nmdaRatio, beta, rho := b.decaySyn, b.decayNMDA, b.nmdaRatio, b.beta, b.rho
+	k := b.k
+	jeff, dtOverTau, vth, vreset, tref, dt := k.JEff, k.DtOverTau, k.VTh, k.VReset, k.TRef, k.Dt
+	decaySyn, decayNMDA, nmdaRatio, beta, rho := k.DecaySyn, k.DecayNMDA, k.NMDARatio, k.Beta, k.Rho
 	for r := 0; r < net.Regions; r++ {
 		st := &b.bg[r]
 		base := r * npr
@@ -288,9 +302,9 @@ func (b *Brain) flush() {
 	N := b.Net.N
 	in := b.ring[b.pending*N : b.pending*N+N]
 	for i, I := range in {
-		b.ISyn[i] = b.ISyn[i]*b.decaySyn + I
+		b.ISyn[i] = b.ISyn[i]*b.k.DecaySyn + I
 		if b.Net.NMDA[i] {
-			b.INMDA[i] = b.INMDA[i]*b.decayNMDA + b.nmdaRatio*I
+			b.INMDA[i] = b.INMDA[i]*b.k.DecayNMDA + b.k.NMDARatio*I
 		}
 		in[i] = 0
 	}
