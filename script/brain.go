@@ -52,17 +52,7 @@ var brainParams = []brainParam{
 
 func paramDefault(bp brainParam) starlark.Value {
 	d := network.Defaults()
-	switch v := bp.field(&d).(type) {
-	case *float64:
-		return starlark.Float(*v)
-	case *int:
-		return starlark.MakeInt(*v)
-	case *bool:
-		return starlark.Bool(*v)
-	case *uint64:
-		return starlark.MakeUint64(*v)
-	}
-	panic("script: unknown parameter kind " + bp.name)
+	return paramValue(bp, &d)
 }
 
 func paramValue(bp brainParam, p *network.Params) starlark.Value {

@@ -262,23 +262,11 @@ var connectomeType = newType("connectome",
 			return starlark.MakeInt(i), nil
 		}},
 	member[*Connectome]{name: "rewire", sig: "rewire(seed)",
-		doc: "A degree-preserving (Maslov–Sneppen) rewiring, as the reference does it (MODEL.md §1); the same seed gives the same graph everywhere.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var sd seed
-			if err := unpack(fn, args, kw, "seed", &sd); err != nil {
-				return nil, err
-			}
-			return &Connectome{connectome.Rewire(c.c, uint64(sd))}, nil
-		}},
+		doc:  "A degree-preserving (Maslov–Sneppen) rewiring, as the reference does it (MODEL.md §1); the same seed gives the same graph everywhere.",
+		call: nullModel(connectome.Rewire)},
 	member[*Connectome]{name: "erdos_renyi", sig: "erdos_renyi(seed)",
-		doc: "An Erdős–Rényi null model: as many directed edges placed uniformly, carrying a random permutation of the weights (MODEL.md §1).",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var sd seed
-			if err := unpack(fn, args, kw, "seed", &sd); err != nil {
-				return nil, err
-			}
-			return &Connectome{connectome.ErdosRenyi(c.c, uint64(sd))}, nil
-		}},
+		doc:  "An Erdős–Rényi null model: as many directed edges placed uniformly, carrying a random permutation of the weights (MODEL.md §1).",
+		call: nullModel(connectome.ErdosRenyi)},
 	member[*Connectome]{name: "transposed", sig: "transposed()",
 		doc: "The same connectome with every pathway reversed: the file read with the other orientation.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -311,6 +299,17 @@ func (c *Connectome) checkIndex(fn, name string, i int) error {
 		return rangeError(fn, name, fmt.Sprintf("a region index in [0, %d)", c.c.N()), i)
 	}
 	return nil
+}
+
+// nullModel is the method of a seeded null model: model(c, seed).
+func nullModel(model func(*connectome.Connectome, uint64) *connectome.Connectome) func(*starlark.Thread, string, *Connectome, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		var sd seed
+		if err := unpack(fn, args, kw, "seed", &sd); err != nil {
+			return nil, err
+		}
+		return &Connectome{model(c.c, uint64(sd))}, nil
+	}
 }
 
 // findConnectome resolves a connectome name or path inside the sandbox.

@@ -282,25 +282,6 @@ func commitPlan(dir *RunDir, p *Plan, what string) error {
 	return old.sameUnits(what, dir.Path, p)
 }
 
-// writeExact writes name in place (for names nobody else uses).
-func (d *RunDir) writeExact(name string, data []byte) error {
-	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		d.root.Remove(name)
-	}
-	return err
-}
-
 // PlanScript runs a script as `encephagen plan` does: up to its run_units
 // call, in a temporary run directory that is removed afterwards, and
 // returns the units it declares without computing any. shards > 0

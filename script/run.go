@@ -67,6 +67,28 @@ func (r *Recording) selectRegions(fn string, v starlark.Value) ([]int, error) {
 	return r.conn.regions(fn, "regions", v)
 }
 
+// perRegion selects the regions the call names (all by default) from
+// the per-region values all() gives (nil or empty before anything was
+// recorded: zeros then).
+func (r *Recording) perRegion(fn string, args starlark.Tuple, kw []starlark.Tuple, all func() []float64) ([]float64, error) {
+	v, err := regionsArg(fn, args, kw)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := r.selectRegions(fn, v)
+	if err != nil {
+		return nil, err
+	}
+	vals := all()
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		if len(vals) > 0 {
+			out[k] = vals[i]
+		}
+	}
+	return out, nil
+}
+
 func regionsArg(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Value = starlark.None
 	if err := unpack(fn, args, kw, "regions?", &v); err != nil {
@@ -94,39 +116,24 @@ var recordingType = newType("recording",
 		}},
 	member[*Recording]{name: "region_counts", sig: "region_counts(regions=None)", doc: "Spikes per region, an int array.",
 		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			v, err := regionsArg(fn, args, kw)
-			if err != nil {
-				return nil, err
-			}
-			idx, err := r.selectRegions(fn, v)
-			if err != nil {
-				return nil, err
-			}
-			counts := r.rec.RegionCounts()
-			out := make([]float64, len(idx))
-			for k, i := range idx {
-				if counts != nil {
-					out[k] = float64(counts[i])
+			out, err := r.perRegion(fn, args, kw, func() []float64 {
+				counts := r.rec.RegionCounts()
+				f := make([]float64, len(counts))
+				for i, c := range counts {
+					f[i] = float64(c)
 				}
+				return f
+			})
+			if err != nil {
+				return nil, err
 			}
 			return newIntArray(out), nil
 		}},
 	member[*Recording]{name: "region_rates", sig: "region_rates(regions=None)", doc: "The rate of each region in Hz, an array.",
 		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			v, err := regionsArg(fn, args, kw)
+			out, err := r.perRegion(fn, args, kw, func() []float64 { return r.rec.RegionRates(r.net.Params.DtMs) })
 			if err != nil {
 				return nil, err
-			}
-			idx, err := r.selectRegions(fn, v)
-			if err != nil {
-				return nil, err
-			}
-			rates := r.rec.RegionRates(r.net.Params.DtMs)
-			out := make([]float64, len(idx))
-			for k, i := range idx {
-				if rates != nil {
-					out[k] = rates[i]
-				}
 			}
 			return NewArray(out), nil
 		}},

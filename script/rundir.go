@@ -150,7 +150,20 @@ func (d *RunDir) WriteFile(name string, data []byte) error {
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	tmp := path.Join(path.Dir(name), "."+path.Base(name)+"."+hex.EncodeToString(rnd[:])+".part")
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err := d.writeExact(tmp, data); err != nil {
+		return err
+	}
+	if err := d.root.Rename(tmp, name); err != nil {
+		d.root.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeExact creates name, which must not exist, and writes data to disk;
+// on failure nothing is left under name.
+func (d *RunDir) writeExact(name string, data []byte) error {
+	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
@@ -161,11 +174,8 @@ func (d *RunDir) WriteFile(name string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = d.root.Rename(tmp, name)
-	}
 	if err != nil {
-		d.root.Remove(tmp)
+		d.root.Remove(name)
 	}
 	return err
 }
