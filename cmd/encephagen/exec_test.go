@@ -68,6 +68,12 @@ func cli(t *testing.T, dir string, args ...string) cliResult {
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
+	return runCommand(t, cmd)
+}
+
+// runCommand runs cmd and collects its output and exit code.
+func runCommand(t *testing.T, cmd *exec.Cmd) cliResult {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,17 +24,7 @@ func cliEnv(t *testing.T, dir string, env []string, name string, args ...string)
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(cleanEnv(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return cliResult{out.String(), errb.String(), code}
+	return runCommand(t, cmd)
 }
 
 // cleanEnv is the environment without a scheduler's variables (the tests
