@@ -4,9 +4,10 @@
 # gpu/, built with `go test -c -tags cuda`), encephagen (the binary with the
 # CUDA backend), the connectome files the tests read (data/) and
 # BUILD-INFO. Carry DIR to the GPU machine with the repository and run
-# gpu/check.sh DIR there. Building needs Go and a C compiler (cgo), not
-# the CUDA toolkit: the driver is opened at run time and the PTX is
-# committed.
+# gpu/check.sh DIR there. Building needs Go, a C compiler (cgo) and the
+# CUDA headers and link library (Debian: nvidia-cuda-dev), not nvcc: the
+# PTX is committed. The binaries link libcuda.so.1 (gorgonia.org/cu) and
+# nothing else from CUDA, so the GPU machine's driver is all they need.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-$root/bin/gpu-bundle}"

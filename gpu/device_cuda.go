@@ -93,12 +93,8 @@ func (d *device) do(f func() error) error {
 }
 
 func (d *device) setup() error {
-	if err := openDriver(); err != nil {
-		return err
-	}
-	if err := cuInit(); err != nil {
-		return fmt.Errorf("no usable GPU: %w", err)
-	}
+	// The driver was initialised by package cuinit: the process exits
+	// before this runs when it could not be.
 	d.driver = cuDriverVersion()
 	n, err := cuDeviceCount()
 	if err != nil {

@@ -4,10 +4,12 @@
 // engine (package sim) spike for spike.
 //
 // Build. The default build has no CUDA code and no cgo: NewBatch fails and
-// Available says the build lacks CUDA support. With -tags cuda (cgo, a C
-// compiler; no CUDA toolkit) the package opens the driver library
-// (libcuda.so.1) at run time, so the same binary runs on machines without
-// a GPU and reports why none is usable. The kernels (kernels/step.cu) are
+// Available says the build lacks CUDA support. With -tags cuda (cgo, the
+// CUDA headers and libcuda.so to link; no nvcc) the package drives the GPU
+// through gorgonia.org/cu. Such a binary needs a usable GPU to start:
+// package cuinit initialises the driver first and, when it cannot, ends
+// the process with a message naming the default build (or skips a test
+// binary; REQUIRE_GPU=1 makes that a failure). The kernels (kernels/step.cu) are
 // compiled to PTX for compute_80 and compute_90 by ptx.sh (make ptx), and
 // the PTX is committed and embedded; TestPTXCurrent checks it is current.
 //

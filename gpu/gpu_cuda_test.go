@@ -31,9 +31,11 @@ func requireGPU(t testing.TB) {
 	t.Skip(why)
 }
 
-// TestAvailable runs everywhere: with a GPU it names it; without one the
-// reason must be clear and NewBatch must fail with it (not exit the
-// process, as a binary linking gorgonia.org/cu would).
+// TestAvailable: the device is named. Where the driver cannot be
+// initialised this test binary never gets here (package cuinit skips the
+// whole binary, or fails it under REQUIRE_GPU=1); Available can still say
+// no later, e.g. for a device index out of range or compute capability
+// below 8.0, and NewBatch must then fail with the same reason.
 func TestAvailable(t *testing.T) {
 	ok, why := Available()
 	t.Logf("Available: %v, %s", ok, why)
