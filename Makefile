@@ -21,7 +21,7 @@ COMMIT       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS      := -X main.version=$(VERSION) -X main.buildCommit=$(COMMIT)
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build run test fmt-check vet gotest bench data test-data clean ptx cuda vet-cuda gpu-emu gpu-bundle gpu-check
+.PHONY: all build run test fmt-check vet gotest bench data test-data clean ptx cuda vet-cuda test-cuda gpu-emu gpu-bundle gpu-check
 
 all: build
 
@@ -63,18 +63,23 @@ bench: build data
 clean:
 	rm -rf bin
 
-# The CUDA backend (gpu/, build tag cuda). Building it needs cgo and a C
-# compiler, not the CUDA toolkit: the driver library is opened at run time.
+# The CUDA backend (gpu/, build tag cuda, gorgonia.org/cu). Building it needs
+# cgo, a C compiler and the CUDA headers and link library (Debian bookworm:
+# nvidia-cuda-dev from non-free), not nvcc: the PTX is committed. The binary
+# starts only where a GPU is usable; elsewhere it says so and exits 1.
 GPU_BUNDLE ?= bin/gpu-bundle
 
 ptx:        # regenerate gpu/kernels/*.ptx and PTX.sum (needs nvcc ≥ 11.8); commit them
 	gpu/ptx.sh
 
-cuda:       # the binary with the CUDA backend; falls back with a reason where no GPU is usable
+cuda:       # bin/encephagen-cuda, the binary with the CUDA backend
 	CGO_ENABLED=1 $(GO) build -tags cuda -ldflags '$(LDFLAGS)' -o bin/encephagen-cuda ./cmd/encephagen
 
 vet-cuda:
-	CGO_ENABLED=1 $(GO) vet -tags cuda ./gpu
+	CGO_ENABLED=1 $(GO) vet -tags cuda ./gpu/... ./cmd/...
+
+test-cuda: vet-cuda # the cuda build vets, and starts or refuses as decided on this machine (GPU or not)
+	CGO_ENABLED=1 $(GO) test -tags cudacheck -run 'CUDABuild' ./cmd/encephagen
 
 gpu-emu:    # the cuda-tagged tests on a CPU emulator of the driver (needs g++)
 	gpu/emu.sh -short

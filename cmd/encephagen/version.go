@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/encephagen/encephagen/gpu"
 )
 
 // version and commit are set at build time with -ldflags "-X main.version=...
@@ -42,7 +44,17 @@ func newVersionCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, c := buildInfo()
-			fmt.Fprintf(cmd.OutOrStdout(), "encephagen %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "encephagen %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if gpu.Built {
+				if ok, why := gpu.Available(); ok {
+					fmt.Fprintf(out, "CUDA backend: %s\n", why)
+				} else {
+					fmt.Fprintf(out, "CUDA backend: no usable GPU: %s\n", why)
+				}
+			} else {
+				fmt.Fprintln(out, "CUDA backend: not in this build (make cuda builds bin/encephagen-cuda)")
+			}
 			return nil
 		},
 	}
