@@ -40,6 +40,10 @@ func (r *Stream) Uint64() uint64 {
 	return hi ^ lo
 }
 
+// Skip advances the stream by n outputs at once (the state after n draws
+// is the seed plus n increments), as if Uint64 had been called n times.
+func (r *Stream) Skip(n uint64) { r.s += n * 0xa0761d6478bd642f }
+
 // Float64 returns a uniform number in [0, 1) with 53 random bits.
 func (r *Stream) Float64() float64 { return float64(r.Uint64()>>11) * (1.0 / (1 << 53)) }
 

@@ -52,6 +52,12 @@ type Brain struct {
 	pending int // ring slot whose input point 9 has yet to take, or -1
 	preV    []float32
 	theta   []float32
+	// emitted holds the spikes of the last MaxDelay steps, one bit per
+	// neuron, row (step mod MaxDelay): the spikes whose input may still be
+	// in flight, for Emitted and another backend taking the brain over.
+	// nil without delays.
+	emitted []uint64
+	words   int // words per emitted row
 
 	k Constants
 }
@@ -99,6 +105,10 @@ func NewBrain(net *network.Network, noiseSeed uint64) *Brain {
 		k: StepConstants(p),
 	}
 	b.ring = make([]float32, b.slots*net.N)
+	if net.MaxDelay > 0 {
+		b.words = (net.N + 63) / 64
+		b.emitted = make([]uint64, net.MaxDelay*b.words)
+	}
 	if p.ALIF {
 		b.A = make([]float32, net.N)
 	}
@@ -122,7 +132,7 @@ func (b *Brain) Bytes() int64 {
 	if b.A != nil {
 		per += 4
 	}
-	return n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4
+	return n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
 }
 
 // Run advances the brain by steps steps. ext, when not nil, is the external
@@ -287,6 +297,13 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 		}
 	}
 	b.pending = slot
+	if b.emitted != nil {
+		row := b.emitted[int(b.step%int64(net.MaxDelay))*b.words:][:b.words]
+		clear(row)
+		for _, i := range spikes {
+			row[i>>6] |= 1 << (i & 63)
+		}
+	}
 	if rec != nil {
 		rec.observe(spikes)
 	}
