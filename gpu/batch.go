@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -19,6 +20,7 @@ import (
 // for concurrent use. Close releases its device memory.
 type Batch struct {
 	plan    *plan
+	seeds   []uint64 // each brain's noise seed
 	exe     executor
 	backend string
 	step    int64
@@ -48,6 +50,13 @@ type executor interface {
 	counts() ([]uint32, error)
 	// state returns the state variables of neurons [off, off+n).
 	state(off, n int) (State, error)
+	// setState writes the state variables of neurons [off, off+len(V)); A
+	// may be nil (zeros).
+	setState(off int, st State) error
+	// history returns the spike history (H × TW words) and the stamps
+	// (H × TR); setHistory replaces both.
+	history() (hist []uint32, stamps []uint64, err error)
+	setHistory(hist []uint32, stamps []uint64) error
 	close() error
 }
 
@@ -80,10 +89,7 @@ func forSteps(t0 uint64, rows int, H uint64, neuron, deliver func(launch) error)
 }
 
 // State is one brain's dynamic state (MODEL.md §3) at a step boundary.
-type State struct {
-	V, ISyn, INMDA, Refrac []float32
-	A                      []float32 // nil without ALIF
-}
+type State = sim.State
 
 // chunkSteps is how many steps run between checks of the context and
 // transfers of per-step results (the CPU engine checks as often).
@@ -106,7 +112,7 @@ func newBatch(nets []*network.Network, seeds []uint64, mk func(*plan) (executor,
 	if err != nil {
 		return nil, err
 	}
-	return &Batch{plan: p, exe: exe, backend: name}, nil
+	return &Batch{plan: p, seeds: slices.Clone(seeds), exe: exe, backend: name}, nil
 }
 
 // Len is the number of brains.

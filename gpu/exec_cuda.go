@@ -286,3 +286,45 @@ func (e *cudaExec) state(off, n int) (State, error) {
 	})
 	return st, err
 }
+
+func (e *cudaExec) setState(off int, st State) error {
+	n := len(st.V)
+	if n == 0 {
+		return nil
+	}
+	return e.d.do(func() error {
+		for _, x := range []struct {
+			a   int
+			src []float32
+		}{{argV, st.V}, {argISyn, st.ISyn}, {argINMDA, st.INMDA}, {argRefrac, st.Refrac}} {
+			if err := cuMemcpyHtoD(devptr(e.args[x.a])+devptr(4*off), unsafe.Pointer(&x.src[0]), 4*n); err != nil {
+				return err
+			}
+		}
+		if st.A == nil {
+			return cuMemsetD32(devptr(e.args[argA])+devptr(4*off), 0, n)
+		}
+		return cuMemcpyHtoD(devptr(e.args[argA])+devptr(4*off), unsafe.Pointer(&st.A[0]), 4*n)
+	})
+}
+
+func (e *cudaExec) history() ([]uint32, []uint64, error) {
+	hist := make([]uint32, e.p.H*e.p.TW)
+	stamps := make([]uint64, e.p.H*e.p.TR)
+	err := e.d.do(func() error {
+		if err := cuMemcpyDtoH(unsafe.Pointer(&hist[0]), devptr(e.args[argHist]), 4*len(hist)); err != nil {
+			return err
+		}
+		return cuMemcpyDtoH(unsafe.Pointer(&stamps[0]), devptr(e.args[argStamps]), 8*len(stamps))
+	})
+	return hist, stamps, err
+}
+
+func (e *cudaExec) setHistory(hist []uint32, stamps []uint64) error {
+	return e.d.do(func() error {
+		if err := cuMemcpyHtoD(devptr(e.args[argHist]), unsafe.Pointer(&hist[0]), 4*len(hist)); err != nil {
+			return err
+		}
+		return cuMemcpyHtoD(devptr(e.args[argStamps]), unsafe.Pointer(&stamps[0]), 8*len(stamps))
+	})
+}

@@ -283,3 +283,10 @@ func benchBatch(b *testing.B, nets []*network.Network, seeds []uint64, built tim
 	b.ReportMetric(b.Elapsed().Seconds()*1e3/steps, "ms/batch-step")
 	b.ReportMetric(float64(spikes-spikes0)/steps/float64(brains), "spikes/brain-step")
 }
+
+// TestGPUHandover: brains move from the CPU engine to the device and back
+// at step boundaries without a trace (Load, Store).
+func TestGPUHandover(t *testing.T) {
+	requireGPU(t)
+	checkHandover(t, NewBatch)
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -282,4 +284,115 @@ func same(got, want *outcome) (spikes int, err error) {
 		}
 	}
 	return spikes, nil
+}
+
+// checkHandover: brains run on the CPU, are loaded into a batch made by
+// mk, run there (stimulus on, recording), are stored back and run on the
+// CPU again; at every point they match brains that never left the CPU,
+// spike for spike and bit for bit, with input in flight at both hand-overs.
+func checkHandover(t *testing.T, mk func(nets []*network.Network, seeds []uint64) (*Batch, error)) {
+	sc := newScenario(t, mixedSpecs(t), nil)
+	brains := func() []*sim.Brain {
+		var out []*sim.Brain
+		for i, net := range sc.nets {
+			out = append(out, sim.NewBrain(net, sc.seeds()[i]))
+		}
+		return out
+	}
+	stay, move := brains(), brains()
+	ctx := context.Background()
+	recorders := func() []*sim.Recorder {
+		var out []*sim.Recorder
+		for i, s := range sc.specs {
+			out = append(out, s.recorder(sc.nets[i]))
+		}
+		return out
+	}
+	runCPU := func(bs []*sim.Brain, steps int, stim bool, recs []*sim.Recorder) {
+		for i, b := range bs {
+			var ext []float32
+			if stim {
+				ext = sc.ext[i]
+			}
+			if err := b.Run(ctx, steps, ext, recs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	compare := func(when string, onCPU bool, a, b []*sim.Recorder) {
+		t.Helper()
+		spikes := 0
+		for i := range a {
+			if !reflect.DeepEqual(a[i], b[i]) {
+				t.Fatalf("%s: brain %d's recording differs", when, i)
+			}
+			if a[i] != nil {
+				spikes += len(a[i].Spikes)
+			}
+			if onCPU && fmt.Sprint(stay[i].State()) != fmt.Sprint(move[i].State()) {
+				t.Fatalf("%s: brain %d's state differs", when, i)
+			}
+		}
+		t.Logf("%s: %d spikes in rasters, identical", when, spikes)
+	}
+	none := make([]*sim.Recorder, len(stay))
+	runCPU(stay, 777, true, none)
+	runCPU(move, 777, true, none)
+
+	b, err := mk(sc.nets, sc.seeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Load(move); err != nil {
+		t.Fatal(err)
+	}
+	if b.Step() != 777 {
+		t.Fatalf("batch at step %d after Load, want 777", b.Step())
+	}
+	ra, rb := recorders(), recorders()
+	runCPU(stay, 1203, true, ra)
+	if err := b.Run(ctx, 1203, sc.ext, rb); err != nil {
+		t.Fatal(err)
+	}
+	compare("on the batch", false, ra, rb)
+	if err := b.Store(move); err != nil {
+		t.Fatal(err)
+	}
+	for i := range move {
+		if move[i].Step() != stay[i].Step() || fmt.Sprint(stay[i].State()) != fmt.Sprint(move[i].State()) {
+			t.Fatalf("brain %d after Store: step %d, state differs from the CPU's (step %d)", i, move[i].Step(), stay[i].Step())
+		}
+	}
+	ra, rb = recorders(), recorders()
+	runCPU(stay, 500, false, ra)
+	runCPU(move, 500, false, rb)
+	compare("back on the CPU", true, ra, rb)
+
+	// Loading the same brains again, later, into the same batch.
+	if err := b.Load(move); err != nil {
+		t.Fatal(err)
+	}
+	ra, rb = recorders(), recorders()
+	runCPU(stay, 300, true, ra)
+	if err := b.Run(ctx, 300, sc.ext, rb); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Store(move); err != nil {
+		t.Fatal(err)
+	}
+	compare("on the batch again", true, ra, rb)
+
+	// Refusals.
+	move[1].Restore(move[1].Step()+1, move[1].State(), move[1].Emitted)
+	if err := b.Load(move); err == nil || !strings.Contains(err.Error(), "a batch shares one step") {
+		t.Errorf("Load of brains at different steps: %v", err)
+	}
+	if err := b.Store(move[:2]); err == nil {
+		t.Error("Store of 2 brains into a batch of more took them")
+	}
+	other := sim.NewBrain(sc.nets[1], sc.seeds()[0])
+	if err := b.Load(append([]*sim.Brain{other}, move[1:]...)); err == nil {
+		t.Error("Load of a brain on another network took it")
+	}
 }

@@ -78,6 +78,30 @@ func (e *refExec) state(off, n int) (State, error) {
 	return State{V: c(e.V), ISyn: c(e.ISyn), INMDA: c(e.INMDA), Refrac: c(e.Refrac), A: c(e.A)}, nil
 }
 
+func (e *refExec) setState(off int, st State) error {
+	n := len(st.V)
+	copy(e.V[off:off+n], st.V)
+	copy(e.ISyn[off:off+n], st.ISyn)
+	copy(e.INMDA[off:off+n], st.INMDA)
+	copy(e.Refrac[off:off+n], st.Refrac)
+	if st.A != nil {
+		copy(e.A[off:off+n], st.A)
+	} else {
+		clear(e.A[off : off+n])
+	}
+	return nil
+}
+
+func (e *refExec) history() ([]uint32, []uint64, error) {
+	return append([]uint32(nil), e.hist...), append([]uint64(nil), e.stamps...), nil
+}
+
+func (e *refExec) setHistory(hist []uint32, stamps []uint64) error {
+	copy(e.hist, hist)
+	copy(e.stamps, stamps)
+	return nil
+}
+
 func (e *refExec) close() error { return nil }
 
 func (e *refExec) blocks(f func(t *task)) {

@@ -197,3 +197,7 @@ func TestRunErrors(t *testing.T) {
 		t.Fatal("missing seeds accepted")
 	}
 }
+
+// TestReferenceHandover: brains move from the CPU engine to a batch and
+// back at step boundaries without a trace (Load, Store).
+func TestReferenceHandover(t *testing.T) { checkHandover(t, NewReference) }

@@ -1,0 +1,111 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/encephagen/encephagen/engine/sim"
+)
+
+// Handing brains between the CPU engine and a batch, at step boundaries:
+// Load takes over sim.Brains (their step, state and the spikes of their
+// last MaxDelay steps, whose input is still in flight), Store gives them
+// back through sim.Brain.Restore. Both move the whole batch at once: its
+// brains share one step counter. A brain that goes through Load, Run and
+// Store ends exactly where the CPU engine would have brought it.
+
+// checkBrains says whether brains are the batch's brains, in order.
+func (b *Batch) checkBrains(op string, brains []*sim.Brain) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if len(brains) != b.Len() {
+		return fmt.Errorf("gpu: %s: %d brains for a batch of %d", op, len(brains), b.Len())
+	}
+	for i, br := range brains {
+		if br.Net != b.plan.nets[i] {
+			return fmt.Errorf("gpu: %s: brain %d has another network than the batch's", op, i)
+		}
+		if br.NoiseSeed != b.seeds[i] {
+			return fmt.Errorf("gpu: %s: brain %d has noise seed %d, the batch %d", op, i, br.NoiseSeed, b.seeds[i])
+		}
+	}
+	return nil
+}
+
+// Load sets every brain of the batch to the state of brains[i] (which
+// must be built on the batch's networks, with its noise seeds, and all be
+// at the same step). The batch continues from that step.
+func (b *Batch) Load(brains []*sim.Brain) error {
+	if err := b.checkBrains("load", brains); err != nil {
+		return err
+	}
+	step := brains[0].Step()
+	for i, br := range brains {
+		if br.Step() != step {
+			return fmt.Errorf("gpu: load: brain %d is at step %d, brain 0 at %d; a batch shares one step", i, br.Step(), step)
+		}
+	}
+	p := b.plan
+	H := int64(p.H)
+	hist := make([]uint32, p.H*p.TW)
+	stamps := make([]uint64, p.H*p.TR)
+	for i, br := range brains {
+		B := &p.brains[i]
+		npr := int32(B.NPR)
+		for s := max(0, step-int64(br.Net.MaxDelay)); s < step; s++ {
+			slot := int(s % H)
+			for _, n := range br.Emitted(s) {
+				r, k := n/npr, n%npr
+				hist[slot*p.TW+int(B.WordOff)+int(r)*int(B.Words)+int(k>>5)] |= 1 << (k & 31)
+				stamps[slot*p.TR+int(B.RegionOff)+int(r)] = uint64(s) + 1
+			}
+		}
+		if err := b.exe.setState(int(B.NeuronOff), br.State()); err != nil {
+			return err
+		}
+	}
+	if err := b.exe.setHistory(hist, stamps); err != nil {
+		return err
+	}
+	b.step = step
+	return nil
+}
+
+// Store sets every brains[i] to the state of the batch's brain i (built on
+// the batch's networks, with its noise seeds), at the batch's step.
+func (b *Batch) Store(brains []*sim.Brain) error {
+	if err := b.checkBrains("store", brains); err != nil {
+		return err
+	}
+	p := b.plan
+	hist, _, err := b.exe.history()
+	if err != nil {
+		return err
+	}
+	H := int64(p.H)
+	for i, br := range brains {
+		B := &p.brains[i]
+		npr := int(B.NPR)
+		st, err := b.State(i)
+		if err != nil {
+			return err
+		}
+		emitted := func(s int64) []int32 {
+			var out []int32
+			row := hist[int(s%H)*p.TW+int(B.WordOff):]
+			for r := 0; r < br.Net.Regions; r++ {
+				words := row[r*int(B.Words):]
+				for k := 0; k < npr; k++ {
+					if words[k>>5]>>(k&31)&1 != 0 {
+						out = append(out, int32(r*npr+k))
+					}
+				}
+			}
+			return out
+		}
+		if err := br.Restore(b.step, st, emitted); err != nil {
+			return fmt.Errorf("gpu: store brain %d: %w", i, err)
+		}
+	}
+	return nil
+}
