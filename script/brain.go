@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"go.starlark.net/starlark"
@@ -145,10 +146,23 @@ type Brain struct {
 
 	learner *eprop.Learner // nil until eprop.enable
 	eparams eprop.Params
+
+	// On a batch backend (device.go): the brain's creation order, the
+	// batch holding its state while that is on the device (nil when the
+	// host's b is current), and a count of the eprop calls that may have
+	// changed its weights since.
+	id        int64
+	dev       atomic.Pointer[residentBatch]
+	weightGen uint64
 }
 
-// Engine returns the engine brain.
-func (b *Brain) Engine() *sim.Brain { return b.b }
+// step is the number of steps simulated, wherever the brain's state is.
+func (b *Brain) step() int64 {
+	if res := b.dev.Load(); res != nil {
+		return res.batch.Step()
+	}
+	return b.b.Step()
+}
 
 func (b *Brain) String() string {
 	n := b.b.Net
@@ -164,7 +178,7 @@ func (b *Brain) Hash() (uint32, error) {
 func (b *Brain) Attr(name string) (starlark.Value, error) { return brainType.attr(b, name) }
 func (b *Brain) AttrNames() []string                      { return brainType.attrNames() }
 
-func (b *Brain) tMs() float64 { return float64(b.b.Step()) * b.b.Net.Params.DtMs }
+func (b *Brain) tMs() float64 { return float64(b.step()) * b.b.Net.Params.DtMs }
 
 var brainType = newType("brain",
 	"One simulated brain (MODEL.md §2–3): a network built from a connectome and its dynamic state. "+
@@ -185,7 +199,7 @@ var brainType = newType("brain",
 	member[*Brain]{name: "max_delay_steps", doc: "The longest conduction delay in steps (0 without delays).",
 		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.MaxDelay), nil }},
 	member[*Brain]{name: "step", doc: "Steps simulated so far.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt64(b.b.Step()), nil }},
+		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt64(b.step()), nil }},
 	member[*Brain]{name: "t_ms", doc: "Time simulated so far, ms.",
 		get: func(b *Brain) (starlark.Value, error) { return starlark.Float(b.tMs()), nil }},
 	member[*Brain]{name: "dt_ms", doc: "The time step, ms.",
@@ -367,7 +381,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	sb := sim.NewBrain(net, uint64(noise))
 	prog, dt := s.progress, p.DtMs
 	sb.Progress = func(n int) { prog.addSteps(n, dt) }
-	return &Brain{b: sb, conn: conn, shared: true}, nil
+	return &Brain{b: sb, conn: conn, shared: true, id: s.brainIDs.Add(1)}, nil
 }
 
 // Batch is a set of brains advanced together, in lockstep, by one run()

@@ -21,9 +21,10 @@ func dataPath(t testing.TB) {
 }
 
 type result struct {
-	out string // printed output
-	dir string // run directory
-	err error
+	stderr string // notes from the runner
+	out    string // printed output
+	dir    string // run directory
+	err    error
 }
 
 // execSource writes src as main.star (and any extra files) into a fresh
@@ -57,7 +58,7 @@ func execSource(t testing.TB, src string, files map[string]string, opts Options)
 		opts.Backend = "cpu"
 	}
 	dir, err := Exec(context.Background(), opts)
-	return result{out: out.String(), dir: dir, err: err}
+	return result{out: out.String(), stderr: errw.String(), dir: dir, err: err}
 }
 
 // execWithLinks is execSource with symbolic links in the script folder.

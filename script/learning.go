@@ -38,8 +38,9 @@ func engineErr(fn string, err error) error {
 }
 
 // lockBrains takes the run locks of brains (learner methods must not run
-// while a brain runs) and checks they may change.
-func lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
+// while a brain runs) and checks they may change. On a batch backend it
+// brings them to the host and notes that their weights may change.
+func (s *Session) lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
 	for i, br := range brains {
 		if br.frozen {
 			return nil, fmt.Errorf("%s: brain %d is frozen (a global of a loaded module, or captured by a pmap function)", fn, i)
@@ -51,6 +52,17 @@ func lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
 				o.mu.Unlock()
 			}
 			return nil, fmt.Errorf("%s: brain %d is being run by another thread", fn, i)
+		}
+	}
+	if s.device != nil {
+		if err := s.device.toHost(brains); err != nil {
+			for _, br := range brains {
+				br.mu.Unlock()
+			}
+			return nil, fmt.Errorf("%s: %v", fn, err)
+		}
+		for _, br := range brains {
+			br.weightGen++
 		}
 	}
 	return func() {
@@ -113,8 +125,8 @@ func perBrain(single bool, vals []starlark.Value) starlark.Value {
 
 // withLearners holds the brains (no run() on another thread meanwhile)
 // and hands their learners to op, whose errors come back as they are.
-func withLearners(fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
-	unlock, err := lockBrains(fn, brains)
+func (s *Session) withLearners(fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
+	unlock, err := s.lockBrains(fn, brains)
 	if err != nil {
 		return err
 	}
@@ -155,7 +167,7 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lockBrains(fn, brains)
+	unlock, err := s.lockBrains(fn, brains)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +209,7 @@ func learnOp(op func(thread *starlark.Thread, s *Session, ls []*eprop.Learner) e
 		if err != nil {
 			return nil, err
 		}
-		return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 			if err := op(thread, s, ls); err != nil {
 				return engineErr(fn, err)
 			}
@@ -244,7 +256,7 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		}
 	}
 	var vals []starlark.Value
-	err = withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
 		if err != nil {
 			return engineErr(fn, err)
@@ -295,8 +307,12 @@ func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := unpack(fn, args, kw, "brain", &br, "snapshot?", &snapshot); err != nil {
 		return nil, err
 	}
+	s, err := session(thread, fn)
+	if err != nil {
+		return nil, err
+	}
 	var src []float32
-	err := withLearners(fn, []*Brain{br}, func(ls []*eprop.Learner) error {
+	err = s.withLearners(fn, []*Brain{br}, func(ls []*eprop.Learner) error {
 		if !snapshot {
 			src = ls[0].Eligibility(nil)
 		} else if src = ls[0].SnapshotTrace(); src == nil {
@@ -329,7 +345,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if !(std > 0) || !finite(float64(std)) {
 		return nil, rangeError(fn, "feedback_std", "> 0", float64(std))
 	}
-	_, brains, _, err := learnTargets(thread, fn, target)
+	s, brains, _, err := learnTargets(thread, fn, target)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +359,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 		seen[o] = true
 	}
-	return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			if err := l.Supervise(eprop.Supervision{Outputs: outs, FeedbackSeed: uint64(fseed), FeedbackStd: float64(std)}); err != nil {
 				return engineErr(fn, err)
@@ -373,11 +389,11 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 			spikes[s][k] = x == 1
 		}
 	}
-	_, brains, _, err := learnTargets(thread, fn, target)
+	s, brains, _, err := learnTargets(thread, fn, target)
 	if err != nil {
 		return nil, err
 	}
-	return starlark.None, withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			if err := l.Present(spikes); err != nil {
 				return engineErr(fn, err)
@@ -393,12 +409,12 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err := unpack(fn, args, kw, "target", &target); err != nil {
 		return nil, err
 	}
-	_, brains, single, err := learnTargets(thread, fn, target)
+	s, brains, single, err := learnTargets(thread, fn, target)
 	if err != nil {
 		return nil, err
 	}
 	var vals []starlark.Value
-	err = withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			u, err := l.ApplySupervised()
 			if err != nil {

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -439,22 +440,21 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 	}
 	ctx := threadCtx(thread, s)
-	if single {
-		var rec *sim.Recorder
-		if engineRecs != nil {
-			rec = engineRecs[0]
+	learning := false
+	for _, br := range brains {
+		learning = learning || br.b.Plastic != nil
+	}
+	switch {
+	case s.device != nil && !learning:
+		err = s.device.run(ctx, brains, steps, ext, engineRecs)
+	case s.device != nil:
+		s.device.learningOnCPU()
+		if err = s.device.toHost(brains); err != nil {
+			break
 		}
-		err = brains[0].b.Run(ctx, steps, ext[0], rec)
-	} else {
-		workers := s.workers
-		if thread.Local(workerKey) != nil {
-			workers = 1
-		}
-		bt := sim.Batch{Workers: workers}
-		for _, br := range brains {
-			bt.Brains = append(bt.Brains, br.b)
-		}
-		err = bt.Run(ctx, steps, ext, engineRecs)
+		fallthrough
+	default:
+		err = runOnCPU(ctx, thread, s, brains, single, steps, ext, engineRecs)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -473,6 +473,28 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		out[i] = r
 	}
 	return out, nil
+}
+
+// runOnCPU advances brains on the CPU engine: one brain in this thread, a
+// batch over the workers (one inside a pmap item, whose siblings keep the
+// other cores busy).
+func runOnCPU(ctx context.Context, thread *starlark.Thread, s *Session, brains []*Brain, single bool, steps int, ext [][]float32, engineRecs []*sim.Recorder) error {
+	if single {
+		var rec *sim.Recorder
+		if engineRecs != nil {
+			rec = engineRecs[0]
+		}
+		return brains[0].b.Run(ctx, steps, ext[0], rec)
+	}
+	workers := s.workers
+	if thread.Local(workerKey) != nil {
+		workers = 1
+	}
+	bt := sim.Batch{Workers: workers}
+	for _, br := range brains {
+		bt.Brains = append(bt.Brains, br.b)
+	}
+	return bt.Run(ctx, steps, ext, engineRecs)
 }
 
 func init() {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -38,7 +39,10 @@ type Options struct {
 	RunDir  string   // run directory; "" means DefaultRunDir (or the latest one with Resume)
 	Resume  bool     // continue the run in RunDir, reusing its finished units
 	Workers int      // goroutines for batches and pmap; 0 means GOMAXPROCS
-	Backend string   // recorded in provenance ("cpu")
+	Backend string   // recorded in provenance ("cpu", "cuda")
+	// Device, when set, advances brains on a batch backend (device.go):
+	// gpu.NewBatch for --backend cuda.
+	Device DeviceBatch
 	// Shard, when set, runs one shard of the units into RunDir, shared
 	// with the other shards (see Exec).
 	Shard *Shard
@@ -84,6 +88,8 @@ type Session struct {
 	threads map[*starlark.Thread]bool
 
 	progress *progress
+	device   *deviceRunner // nil on the CPU backend
+	brainIDs atomic.Int64
 
 	unitMu   sync.Mutex
 	units    map[string]bool
@@ -313,6 +319,9 @@ func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *Ru
 	s.progress.run()
 	runErr := s.run(p.prog)
 	s.progress.close()
+	if s.device != nil {
+		s.device.close()
+	}
 	runErr = s.settle(runErr)
 
 	s.finish(runErr)
@@ -428,6 +437,9 @@ func newSession(ctx context.Context, opts Options, dir *RunDir, values map[strin
 		errOut = os.Stderr
 	}
 	s.progress = newProgress(errOut)
+	if opts.Device != nil {
+		s.device = newDeviceRunner(opts.Device, s.progress, func(msg string) { fmt.Fprintf(errOut, "encephagen: %s\n", msg) })
+	}
 	return s, nil
 }
 

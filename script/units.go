@@ -195,6 +195,11 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	}
 	if workers == 0 {
 		workers = s.workers
+		if s.device != nil && s.opts.Workers == 0 {
+			// On a batch backend every item runs at once, so that their
+			// run() calls go to the device together.
+			workers = len(items)
+		}
 	}
 	workers = max(1, min(workers, len(items)))
 	ctx, cancel := context.WithCancel(threadCtx(thread, s))
@@ -223,6 +228,9 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if s.device != nil {
+					s.device.enter()
+				}
 				buf := &strings.Builder{}
 				th := s.newThread(fmt.Sprintf("pmap item %d", i))
 				th.SetLocal(workerKey, true)
@@ -253,8 +261,16 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 				results[i] = v
 				flush()
 				mu.Unlock()
+				if s.device != nil {
+					s.device.leave()
+				}
 			}
 		}()
+	}
+	if s.device != nil {
+		// This thread waits for the items: they alone may call run() now.
+		s.device.leave()
+		defer s.device.enter()
 	}
 feed:
 	for i := range items {

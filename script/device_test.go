@@ -1,0 +1,94 @@
+package script
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/gpu"
+)
+
+// deviceSpy is a batch backend (the kernels' Go transcription) that counts
+// the batches it makes and their sizes.
+type deviceSpy struct {
+	mu      sync.Mutex
+	batches []int
+}
+
+func (d *deviceSpy) newBatch(nets []*network.Network, seeds []uint64) (*gpu.Batch, error) {
+	d.mu.Lock()
+	d.batches = append(d.batches, len(nets))
+	d.mu.Unlock()
+	return gpu.NewReference(nets, seeds)
+}
+
+// TestDeviceBackendMatchesCPU: a script gives the same results, to the
+// spike, on a batch backend as on the CPU: lockstep units gathered into
+// one batch (with and without delays, rewired or not, stimulated,
+// recording bins and rasters), e-prop on the CPU in between, and a batch
+// of brains.
+func TestDeviceBackendMatchesCPU(t *testing.T) {
+	src := `c = connectome("tvb96")
+def unit_fn(seed):
+    b = brain(c if seed % 2 == 0 else c.rewire(seed), neurons_per_region = 12, noise_seed = seed,
+              velocity_mm_per_ms = 3.5 if seed < 2 else 0.0)
+    r1 = run(b, ms = 10, stimulus = stimulus("visual", mv = 8), bin_ms = 1)
+    r2 = run(b, ms = 7, raster = list(range(0, 1152, 5)))
+    out = {"counts": r1.counts, "bins": r1.bins, "rates": r2.region_rates(), "raster": r2.raster.neuron,
+           "at": r2.raster.step, "step": b.step, "total": r1.total + r2.total}
+    if seed == 3:
+        eprop.enable(b, learning_rate = 10.0)
+        run(b, ms = 5, stimulus = stimulus("amygdala", mv = 20))
+        eprop.reward(b, 1.0, trace = "current")
+        eprop.disable(b)
+        out["after"] = run(b, ms = 5).counts
+    out["last"] = run(b, ms = 3).counts
+    return out
+per = pmap(unit_fn, range(4))
+spikes, raster = 0, 0
+for o in per:
+    spikes += o["total"]
+    raster += len(o["raster"])
+print("spikes", spikes, "raster", raster)
+bt = batch([brain(c, neurons_per_region = 12, noise_seed = s, velocity_mm_per_ms = 3.5) for s in range(3)])
+recs = run(bt, ms = 6)
+write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [b.step for b in bt]})
+`
+	var printed []string
+	read := func(r result) string {
+		t.Helper()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		printed = append(printed, r.out)
+		b, err := os.ReadFile(filepath.Join(r.dir, "r.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	cpu := read(execSource(t, src, nil, Options{}))
+	spy := &deviceSpy{}
+	devRun := execSource(t, src, nil, Options{Device: spy.newBatch, Backend: "reference"})
+	dev := read(devRun)
+	if cpu != dev {
+		t.Fatalf("results differ between the CPU and the batch backend:\ncpu: %.400s\ndev: %.400s", cpu, dev)
+	}
+	var spikes, raster int
+	if _, err := fmt.Sscanf(printed[0], "spikes %d raster %d", &spikes, &raster); err != nil || spikes < 200 || raster < 3 || printed[0] != printed[1] {
+		t.Fatalf("the script's results say little or differ: %q, %q", printed[0], printed[1])
+	}
+	// The four units' first runs go to the device together; then unit 3's
+	// learning sends it to the CPU and the others go on as three.
+	if len(spy.batches) == 0 || spy.batches[0] != 4 {
+		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
+	}
+	if !strings.Contains(devRun.stderr, "e-prop on run on the CPU") {
+		t.Errorf("no note that learning runs on the CPU: %q", devRun.stderr)
+	}
+	t.Logf("identical results (%d spikes, %d in rasters); batches made: %v", spikes, raster, spy.batches)
+}
