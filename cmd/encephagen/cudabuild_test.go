@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,7 @@ func TestCUDABuildBehaviour(t *testing.T) {
 		if code, out := gpuTests("REQUIRE_GPU=1"); code != 0 || !strings.Contains(out, "--- PASS: TestAvailable") {
 			t.Errorf("GPU tests with a GPU: exit %d\n%s", code, out)
 		}
+		checkScriptsOnGPU(t, bin, dir)
 		return
 	}
 	// No usable GPU.
@@ -87,5 +89,40 @@ func TestCUDABuildBehaviour(t *testing.T) {
 	}
 	if code, out := gpuTests("REQUIRE_GPU=1"); code != 1 || !strings.Contains(out, "FAIL: REQUIRE_GPU=1") {
 		t.Errorf("GPU tests without a GPU under REQUIRE_GPU=1: exit %d, want 1\n%s", code, out)
+	}
+}
+
+// checkScriptsOnGPU: a script whose units run side by side gives the CPU's
+// results on --backend auto (which picks the GPU and says so); a script
+// with e-prop runs, its learning on the CPU.
+func checkScriptsOnGPU(t *testing.T, bin, dir string) {
+	requireData(t)
+	units := testdata(t, "units.star")
+	results := map[string]string{}
+	for _, backend := range []string{"cpu", "auto"} {
+		out := filepath.Join(dir, "units-"+backend)
+		code, stdout, stderr := runBinary(t, nil, bin, "exec", units, "--backend", backend, "--out", out)
+		if code != 0 {
+			t.Fatalf("exec --backend %s: exit %d\n%s%s", backend, code, stdout, stderr)
+		}
+		if backend == "auto" && !strings.Contains(stderr, "backend auto: using cuda (") {
+			t.Errorf("--backend auto does not say it uses cuda:\n%s", stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "units.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results[backend] = string(b)
+		t.Logf("--backend %s: %s", backend, strings.TrimSpace(stdout))
+	}
+	if results["cpu"] != results["auto"] {
+		t.Error("units.json differs between --backend cpu and the GPU")
+	}
+	if regexp.MustCompile(`"raster": \[\]`).MatchString(results["cpu"]) {
+		t.Error("a unit's raster is empty: the comparison says little")
+	}
+	code, stdout, stderr := runBinary(t, nil, bin, "exec", testdata(t, "measure.star"), "--backend", "cuda", "--out", filepath.Join(dir, "measure"))
+	if code != 0 || !strings.Contains(stderr, "e-prop on run on the CPU") {
+		t.Errorf("measure.star on cuda: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -15,12 +15,6 @@ import (
 
 func init() { register(newExecCmd) }
 
-// scriptsOnCUDA says whether the script layer can drive the CUDA backend.
-// It cannot yet: gpu/ advances batches of brains (dynamics, delays,
-// recording) but run(), e-prop and the units are wired to the CPU engine
-// only, so every script runs on the CPU for now.
-const scriptsOnCUDA = false
-
 type execOptions struct {
 	sets    []string
 	out     string
@@ -47,9 +41,14 @@ Script parameters are declared in the script with params(...) and overridden wit
 --set name=value; unknown names and values of the wrong type are refused before
 anything runs.
 
---backend: cpu (default), auto (cpu for now, with a note on stderr saying why), or
-cuda (refused with exit code 2: scripts do not run on the CUDA backend yet, and a
-build without -tags cuda or a machine without a usable GPU is named as the reason).
+--backend: cpu (default), cuda, or auto (cuda when a GPU is usable, else cpu; a note
+on stderr says which and why). On cuda, run() advances brains on the GPU: the run()
+calls of all units running side by side (every unit at once, unless --workers is
+given) go to the device together, one batch, and brains stay there between runs.
+Brains with e-prop on run on the CPU (there are no e-prop kernels yet). Results are
+those of the CPU backend, spike for spike. --backend cuda needs the CUDA build
+(bin/encephagen-cuda, make cuda); elsewhere it is refused with exit code 2 and the
+reason.
 
 With --shard, the run is one share of an experiment's units on a cluster (see
 'encephagen plan' and 'encephagen merge'): every shard runs the script up to its
@@ -90,21 +89,16 @@ func chooseBackend(name string, note func(string)) (string, error) {
 	case "cpu":
 		return "cpu", nil
 	case "auto":
-		if ok, why := gpu.Available(); ok && scriptsOnCUDA {
+		ok, why := gpu.Available()
+		if ok {
+			note("backend auto: using cuda (" + why + ")")
 			return "cuda", nil
-		} else if !ok {
-			note("backend auto: using cpu (" + why + ")")
-		} else {
-			note("backend auto: using cpu (a GPU is usable, but scripts do not run on the CUDA backend yet)")
 		}
+		note("backend auto: using cpu (" + why + ")")
 		return "cpu", nil
 	case "cuda":
-		ok, why := gpu.Available()
-		switch {
-		case !ok:
+		if ok, why := gpu.Available(); !ok {
 			return "", usagef("--backend cuda: %s; use --backend cpu or auto", why)
-		case !scriptsOnCUDA:
-			return "", usagef("--backend cuda: scripts do not run on the CUDA backend yet (gpu/ advances batches of brains, but run(), e-prop and units are wired to the CPU engine); use --backend cpu or auto")
 		}
 		return "cuda", nil
 	}
@@ -146,9 +140,13 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	if shard != nil {
 		started = func(dir string) { note(fmt.Sprintf("%s in run directory %s", shard.Flag(), dir)) }
 	}
+	var device script.DeviceBatch
+	if backend == "cuda" {
+		device = gpu.NewBatch
+	}
 	dir, err := script.Exec(ctx, script.Options{
 		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume, Shard: shard,
-		Workers: o.workers, Backend: backend,
+		Workers: o.workers, Backend: backend, Device: device,
 		Stdout: cmd.OutOrStdout(), Stderr: stderr,
 		Version: ver, Commit: commit,
 		Started: started,
