@@ -92,7 +92,7 @@ func FisherRatio(vectors [][]float64, labels []int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	classes := classIndex(labels)
+	order, classes := classIndex(labels)
 	grand := make([]float64, dim)
 	for _, v := range vectors {
 		for k, x := range v {
@@ -104,7 +104,8 @@ func FisherRatio(vectors [][]float64, labels []int) (float64, error) {
 	}
 	var between, within float64
 	centroid := make([]float64, dim)
-	for _, members := range classes {
+	for _, label := range order { // a fixed order: the sums are reproducible
+		members := classes[label]
 		centroidOf(centroid, vectors, members, -1)
 		for k := range centroid {
 			d := centroid[k] - grand[k]
@@ -152,12 +153,7 @@ func NearestCentroidLOO(vectors [][]float64, labels []int) (float64, error) {
 	if len(vectors) < 2 {
 		return 0, ErrTooFew
 	}
-	classes := classIndex(labels)
-	order := make([]int, 0, len(classes))
-	for label := range classes {
-		order = append(order, label)
-	}
-	sort.Ints(order)
+	order, classes := classIndex(labels)
 
 	centroid := make([]float64, dim)
 	correct := 0
@@ -179,13 +175,19 @@ func NearestCentroidLOO(vectors [][]float64, labels []int) (float64, error) {
 	return float64(correct) / float64(len(vectors)), nil
 }
 
-// classIndex maps each label to the indices having it, in index order.
-func classIndex(labels []int) map[int][]int {
-	classes := make(map[int][]int)
+// classIndex maps each label to the indices having it, in index order,
+// and lists the labels in ascending order (iterate that, not the map, so
+// that sums over classes come out the same every time).
+func classIndex(labels []int) (order []int, members map[int][]int) {
+	members = make(map[int][]int)
 	for i, l := range labels {
-		classes[l] = append(classes[l], i)
+		if _, ok := members[l]; !ok {
+			order = append(order, l)
+		}
+		members[l] = append(members[l], i)
 	}
-	return classes
+	sort.Ints(order)
+	return order, members
 }
 
 // centroidOf stores in dst the mean of vectors[members], leaving out index

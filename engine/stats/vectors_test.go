@@ -230,3 +230,31 @@ func TestBenjaminiHochberg(t *testing.T) {
 	mustPanic(t, "BH > 1", func() { BenjaminiHochberg([]float64{1.5}) })
 	mustPanic(t, "BH < 0", func() { BenjaminiHochberg([]float64{-0.1}) })
 }
+
+// TestFisherRatioReproducible: the sums over classes run in label order,
+// so the ratio is the same to the last bit on every call (Go's map order
+// changes from call to call; summing in it once made results differ in
+// the last digits between identical runs).
+func TestFisherRatioReproducible(t *testing.T) {
+	var vectors [][]float64
+	var labels []int
+	x := 0.1
+	for i := 0; i < 60; i++ {
+		v := make([]float64, 7)
+		for k := range v {
+			x = math.Mod(x*9301+49297, 233280) / 233280 * 100
+			v[k] = x
+		}
+		vectors = append(vectors, v)
+		labels = append(labels, i%9)
+	}
+	first, err := FisherRatio(vectors, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if got, _ := FisherRatio(vectors, labels); got != first {
+			t.Fatalf("call %d: %v, first call %v", i, got, first)
+		}
+	}
+}
