@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -91,4 +92,44 @@ write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [
 		t.Errorf("no note that learning runs on the CPU: %q", devRun.stderr)
 	}
 	t.Logf("identical results (%d spikes, %d in rasters); batches made: %v", spikes, raster, spy.batches)
+}
+
+var wallTime = regexp.MustCompile(`"wall_s": *[0-9.e+-]+,?`)
+
+// TestDeviceBackendRunsExperiment23: the experiment script itself
+// (study → run_units → pmap), shrunk, gives the same result files on the
+// batch backend as on the CPU, with all its units in one batch.
+func TestDeviceBackendRunsExperiment23(t *testing.T) {
+	dataPath(t)
+	script, err := filepath.Abs("../experiments/23_diversity.star")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := []string{"runs=2", "rounds=2", "neurons_per_region=10"}
+	files := map[string]string{}
+	spy := &deviceSpy{}
+	for _, dev := range []DeviceBatch{nil, spy.newBatch} {
+		var out, errOut strings.Builder
+		dir, err := Exec(t.Context(), Options{Script: script, Sets: sets, RunDir: t.TempDir(), Device: dev,
+			Backend: map[bool]string{true: "cpu", false: "reference"}[dev == nil], Stdout: &out, Stderr: &errOut})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut.String())
+		}
+		for _, name := range []string{"units/connectome/0.json", "units/connectome/1.json", "units/random/0.json", "units/random/1.json", "report.txt"} {
+			raw, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := wallTime.ReplaceAll(raw, nil) // how long a unit took differs
+			if files[name] == "" {
+				files[name] = string(b)
+			} else if files[name] != string(b) {
+				t.Errorf("%s differs between the CPU and the batch backend:\n%.600s\n%.600s", name, files[name], b)
+			}
+		}
+	}
+	if len(spy.batches) == 0 || spy.batches[0] != 4 {
+		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
+	}
+	t.Logf("identical unit and result files; batches made: %v", spy.batches)
 }
