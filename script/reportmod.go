@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -84,9 +85,24 @@ func rowStruct(r report.Row) *starlarkstruct.Struct {
 		"mean_a": starlark.Float(r.MeanA), "mean_b": starlark.Float(r.MeanB),
 		"n_a": starlark.MakeInt(r.NA), "n_b": starlark.MakeInt(r.NB),
 		"u": starlark.Float(r.U), "p": starlark.Float(r.P), "p_fdr": starlark.Float(r.PAdj),
-		"cohens_d": starlark.Float(r.D), "method": starlark.String(r.Method),
+		"cohens_d": cohensD(r.D), "method": starlark.String(r.Method),
 		"winner": starlark.String(r.Winner), "significant": starlark.Bool(r.Significant),
 	})
+}
+
+// cohensD is d as a number, or "inf"/"-inf" when the conditions differ
+// but neither varies (one run each, say), as report's JSON writes it (JSON
+// has no infinities), or None when it is undefined.
+func cohensD(d float64) starlark.Value {
+	switch {
+	case math.IsInf(d, 1):
+		return starlark.String("inf")
+	case math.IsInf(d, -1):
+		return starlark.String("-inf")
+	case math.IsNaN(d):
+		return starlark.None
+	}
+	return starlark.Float(d)
 }
 
 // rowsArg reads back the structs report.compare returned.
@@ -113,6 +129,14 @@ func rowsArg(fn string, v starlark.Value) ([]report.Row, error) {
 		}
 		r.Metric, r.A, r.B, r.Method, r.Winner = str("metric"), str("a"), str("b"), str("method"), str("winner")
 		r.MeanA, r.MeanB, r.U, r.P, r.PAdj, r.D = num("mean_a"), num("mean_b"), num("u"), num("p"), num("p_fdr"), num("cohens_d")
+		switch d := get("cohens_d"); d {
+		case starlark.None:
+			r.D = math.NaN()
+		case starlark.String("inf"):
+			r.D = math.Inf(1)
+		case starlark.String("-inf"):
+			r.D = math.Inf(-1)
+		}
 		r.NA, r.NB = int(num("n_a")), int(num("n_b"))
 		r.Significant = bool(get("significant").Truth())
 		rows = append(rows, r)
@@ -299,7 +323,8 @@ sample sizes, the two-sided Mann–Whitney U and p (method "auto" chooses as Sci
 against b (pooled population variance), and the Benjamini–Hochberg adjusted p over every comparison made;
 winner is the condition with the higher mean ("" if equal), significant whether its adjusted p < 0.05.
 Returns a list of structs (metric, a, b, mean_a, mean_b, n_a, n_b, u, p, p_fdr, cohens_d, method, winner,
-significant).`, reportCompare)
+significant). cohens_d is "inf" or "-inf" when the means differ but neither condition varies (one brain
+each, say) and None when it is undefined, so that the rows can be written with write_json.`, reportCompare)
 	decl("report.table", "outputs", "report.table(rows)",
 		"The rows of report.compare as the printed table of the reference (metric, means, p, FDR p, winner, Cohen's d).", reportTable)
 	decl("report.plot_metrics", "outputs", "report.plot_metrics(name, values, rows=None, metrics=None)",
