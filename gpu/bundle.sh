@@ -4,7 +4,8 @@
 # gpu/, built with `go test -c -tags cuda`), encephagen (the binary with the
 # CUDA backend), the connectome files the tests read (data/) and
 # BUILD-INFO. Carry DIR to the GPU machine with the repository and run
-# gpu/check.sh DIR there. Building needs Go, a C compiler (cgo) and the
+# gpu/check.sh DIR there. DIR/expect/ holds the CPU's results of the full
+# Exp 23, for check.sh to compare with the GPU's. Building needs Go, a C compiler (cgo) and the
 # CUDA headers and link library (Debian: nvidia-cuda-dev), not nvcc: the
 # PTX is committed. The binaries link libcuda.so.1 (gorgonia.org/cu) and
 # nothing else from CUDA, so the GPU machine's driver is all they need.
@@ -30,6 +31,11 @@ for c in paupau tvb66 tvb68 tvb76 tvb80 tvb96; do
   done
   [ -n "$found" ] || { echo "bundle.sh: $c.zip not found in ENCEPHAGEN_DATA ($data)" >&2; exit 1; }
 done
+# The CPU's results of the full Exp 23, which the GPU must reproduce unit
+# for unit (about a minute on two cores).
+CGO_ENABLED=0 "$GO" build -o "$dir/encephagen-cpu" ./cmd/encephagen
+ENCEPHAGEN_DATA="$data" "$dir/encephagen-cpu" exec experiments/23_diversity.star --out "$dir/expect/23_diversity" >/dev/null
+rm "$dir/encephagen-cpu"
 {
   echo "commit $(git rev-parse HEAD 2>/dev/null || echo unknown) ($version)"
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -srm) with $("$GO" version | cut -d' ' -f3-)"
