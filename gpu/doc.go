@@ -25,6 +25,12 @@
 // synapses are laid out column by column so a warp reads them coalesced,
 // and a bitset of the last max-delay+2 steps' spikes says which fire.
 //
+// Hand-over. Load takes brains over from the CPU engine at a step
+// boundary (state, step, and the spikes of their last max-delay steps,
+// whose input is still in flight) and Store gives them back through
+// sim.Brain.Restore, so a script can move brains between the engines
+// (script/device.go) without changing a spike.
+//
 // Proof. NewReference runs the same plan with a Go transcription of the
 // kernels; tests show it reproduces package sim exactly (spike trains,
 // counts, bins, every state variable bit for bit) for batches of different
