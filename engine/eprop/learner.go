@@ -269,6 +269,9 @@ func (l *Learner) Reward(r float64, from Trace) (Update, error) {
 	} else {
 		u = l.applyWeights(f, E)
 	}
+	if u.Changed > 0 {
+		l.brain.WeightsChanged() // spikes in flight arrive with the new weights
+	}
 	u.Reward, u.Baseline = r, l.baseline
 	if from == FromSnapshot {
 		l.hasSnap = false

@@ -184,6 +184,9 @@ func (l *Learner) ApplySupervised() (Update, error) {
 	l.eng.flush()
 	g := l.eng.accumulated()
 	u := l.applyWeights(-l.p.LearningRate, g)
+	if u.Changed > 0 {
+		l.brain.WeightsChanged() // spikes in flight arrive with the new weights
+	}
 	u.Baseline = l.baseline
 	l.eng.clearG()
 	l.sup.presenting = false

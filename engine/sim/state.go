@@ -85,40 +85,68 @@ func (b *Brain) Restore(step int64, st State, emitted func(s int64) []int32) err
 		b.bg[r] = rng.New(b.NoiseSeed, StreamBackground, uint64(r))
 		b.bg[r].Skip(uint64(step) * draws)
 	}
-	clear(b.ring)
 	clear(b.emitted)
 	D := int64(net.MaxDelay)
 	for s := max(0, step-D); s < step; s++ {
-		spikes := emitted(s)
-		if b.emitted != nil {
-			row := b.emitted[int(s%D)*b.words:][:b.words]
-			for _, i := range spikes {
-				if i < 0 || int(i) >= N {
-					return fmt.Errorf("restore: step %d: neuron %d out of range [0, %d)", s, i, N)
-				}
-				row[i>>6] |= 1 << (i & 63)
+		row := b.emitted[int(s%D)*b.words:][:b.words]
+		for _, i := range emitted(s) {
+			if i < 0 || int(i) >= N {
+				return fmt.Errorf("restore: step %d: neuron %d out of range [0, %d)", s, i, N)
 			}
+			row[i>>6] |= 1 << (i & 63)
 		}
-		// Point 8 of step s, keeping only input due after step−1.
+	}
+	b.rebuildInFlight()
+	return nil
+}
+
+// WeightsChanged tells the brain that its network's weights changed (a
+// reward): input already in flight — spikes emitted up to MaxDelay steps
+// ago, not yet delivered — is recomputed with the new weights, since
+// MODEL.md §3.8 weighs a spike when it arrives (I_j = Σ W·z from d steps
+// ago, W as it is then), as the oracle and the GPU backend do. Without
+// delays nothing is in flight between steps and this does nothing.
+func (b *Brain) WeightsChanged() {
+	if b.emitted != nil {
+		b.flush()
+		b.rebuildInFlight()
+	}
+}
+
+// rebuildInFlight recomputes the ring of future input from the spikes of
+// the last MaxDelay steps (b.emitted) with the current weights: point 8 of
+// each of those steps, in order, keeping only input due from b.step on —
+// the same additions in the same order as the steps made.
+func (b *Brain) rebuildInFlight() {
+	clear(b.ring)
+	b.pending = -1
+	if b.emitted == nil {
+		return
+	}
+	net, N, step := b.Net, b.Net.N, b.step
+	D := int64(net.MaxDelay)
+	for s := max(0, step-D); s < step; s++ {
 		slot := int(s % int64(b.slots))
-		for _, pre := range spikes {
-			if pre < 0 || int(pre) >= N {
-				return fmt.Errorf("restore: step %d: neuron %d out of range [0, %d)", s, pre, N)
-			}
-			lo, hi := net.Start[pre], net.Start[pre+1]
-			ws, ds := net.W[lo:hi], net.Delay[lo:hi]
-			for j, post := range net.Post[lo:hi] {
-				d := int64(ds[j])
-				if s+d < step {
-					continue
+		row := b.emitted[int(s%D)*b.words:][:b.words]
+		for w, x := range row {
+			for x != 0 {
+				bit := x & -x
+				x ^= bit
+				pre := w*64 + bits.TrailingZeros64(bit)
+				lo, hi := net.Start[pre], net.Start[pre+1]
+				ws, ds := net.W[lo:hi], net.Delay[lo:hi]
+				for j, post := range net.Post[lo:hi] {
+					d := int64(ds[j])
+					if s+d < step {
+						continue
+					}
+					at := slot + int(d)
+					if at >= b.slots {
+						at -= b.slots
+					}
+					b.ring[at*N+int(post)] += ws[j]
 				}
-				at := slot + int(d)
-				if at >= b.slots {
-					at -= b.slots
-				}
-				b.ring[at*N+int(post)] += ws[j]
 			}
 		}
 	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/enginetest"
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/oracle"
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
@@ -93,4 +94,68 @@ func TestRestoreRefusesBadState(t *testing.T) {
 	if err := b.Restore(10, b.State(), bad); err == nil {
 		t.Error("Restore took a neuron index out of range")
 	}
+}
+
+// TestWeightChangeReachesInputInFlight: after a weight change mid-run
+// (a reward), spikes already in flight arrive with the new weights, as
+// MODEL.md §3.8 and the oracle weigh them (the weight when the spike
+// arrives), once the brain is told (WeightsChanged).
+func TestWeightChangeReachesInputInFlight(t *testing.T) {
+	net, err := network.Build(enginetest.Synthetic(3), params(variant{delays: true, nmda: true}, 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := sim.NewBrain(net, 7)
+	slow := oracle.New(net, 7)
+	pat, _ := sim.Patterns(42, 1, 12, net.NPR)
+	ext, err := sim.Stimulus{{Regions: []int{0, 1}, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for step := 0; step < 1500; step++ {
+		if step == 500 || step == 900 {
+			for s := range net.W { // both read the same weights
+				if s%2 == 0 {
+					net.W[s] *= 3
+				}
+			}
+			fast.WeightsChanged()
+		}
+		in := ext
+		if step%400 >= 200 {
+			in = nil
+		}
+		rec := &sim.Recorder{Raster: allNeurons(net.N)}
+		if err := fast.Run(context.Background(), 1, in, rec); err != nil {
+			t.Fatal(err)
+		}
+		z := slow.Advance(in)
+		var want []int
+		for i, s := range z {
+			if s {
+				want = append(want, i)
+			}
+		}
+		got := make([]int, len(rec.Spikes))
+		for i, s := range rec.Spikes {
+			got[i] = s.Neuron
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: spikes differ from the oracle's\nfast:   %v\noracle: %v", step, got, want)
+		}
+		total += len(got)
+	}
+	if total < 300 {
+		t.Fatalf("%d spikes: the comparison says little", total)
+	}
+	t.Logf("%d spikes identical to the oracle's across two weight changes", total)
+}
+
+func allNeurons(n int) []int {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }
