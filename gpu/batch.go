@@ -57,6 +57,9 @@ type executor interface {
 	// (H × TR); setHistory replaces both.
 	history() (hist []uint32, stamps []uint64, err error)
 	setHistory(hist []uint32, stamps []uint64) error
+	// setWeights takes the plan's weights of entries [lo, hi) after the
+	// host changed them.
+	setWeights(lo, hi int) error
 	close() error
 }
 

@@ -328,3 +328,12 @@ func (e *cudaExec) setHistory(hist []uint32, stamps []uint64) error {
 		return cuMemcpyHtoD(devptr(e.args[argStamps]), unsafe.Pointer(&stamps[0]), 8*len(stamps))
 	})
 }
+
+func (e *cudaExec) setWeights(lo, hi int) error {
+	if hi <= lo {
+		return nil
+	}
+	return e.d.do(func() error {
+		return cuMemcpyHtoD(devptr(e.args[argEW])+devptr(4*lo), unsafe.Pointer(&e.p.eW[lo]), 4*(hi-lo))
+	})
+}

@@ -290,3 +290,9 @@ func TestGPUHandover(t *testing.T) {
 	requireGPU(t)
 	checkHandover(t, NewBatch)
 }
+
+// TestGPUSetNetwork: new weights reach the device (SetNetwork).
+func TestGPUSetNetwork(t *testing.T) {
+	requireGPU(t)
+	checkSetNetwork(t, NewBatch)
+}

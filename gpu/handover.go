@@ -2,7 +2,9 @@ package gpu
 
 import (
 	"fmt"
+	"reflect"
 
+	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
@@ -108,4 +110,48 @@ func (b *Batch) Store(brains []*sim.Brain) error {
 		}
 	}
 	return nil
+}
+
+// SetNetwork makes net brain i's network: a network with the same synapses
+// (the very arrays of the current one: Start, Post, Delay, NMDA) and
+// parameters, whose weights may differ — as e-prop leaves them, in place
+// or in a private copy (eprop.PrivateWeights). Only the weights travel to
+// the device.
+func (b *Batch) SetNetwork(i int, net *network.Network) error {
+	if b.closed {
+		return ErrClosed
+	}
+	if i < 0 || i >= b.Len() {
+		return fmt.Errorf("gpu: brain %d out of range [0, %d)", i, b.Len())
+	}
+	p := b.plan
+	if !sameSynapses(p.nets[i], net) {
+		return fmt.Errorf("gpu: brain %d: the new network's synapses or parameters differ from the batch's (only weights may change)", i)
+	}
+	lo, hi := p.entryOff[i], p.entries
+	if i+1 < b.Len() {
+		hi = p.entryOff[i+1]
+	}
+	eW := p.eW[lo:hi]
+	for s, e := range p.entryOf[i] {
+		eW[e] = net.W[s]
+	}
+	if err := b.exe.setWeights(lo, hi); err != nil {
+		return err
+	}
+	p.nets[i] = net
+	return nil
+}
+
+// sameSynapses says whether b has a's synapses and parameters (the same
+// arrays), whatever its weights.
+func sameSynapses(a, b *network.Network) bool {
+	return a.N == b.N && a.NPR == b.NPR && a.MaxDelay == b.MaxDelay && len(a.W) == len(b.W) &&
+		sameArray(a.Start, b.Start) && sameArray(a.Post, b.Post) && sameArray(a.Delay, b.Delay) &&
+		sameArray(a.NMDA, b.NMDA) && reflect.DeepEqual(a.Params, b.Params)
+}
+
+// sameArray says whether x and y are the same array (not equal contents).
+func sameArray[T any](x, y []T) bool {
+	return len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
 }

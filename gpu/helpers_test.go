@@ -396,3 +396,80 @@ func checkHandover(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 		t.Error("Load of a brain on another network took it")
 	}
 }
+
+// checkSetNetwork: new weights for some brains (a private copy, as e-prop
+// makes, then changed in place) reach the batch, which goes on exactly as
+// the CPU engine with the same weights — spikes in flight included, which
+// arrive with the new weights (MODEL.md §3.8).
+func checkSetNetwork(t *testing.T, mk func(nets []*network.Network, seeds []uint64) (*Batch, error)) {
+	sc := newScenario(t, mixedSpecs(t)[:4], nil)
+	b, err := mk(sc.nets, sc.seeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	var cpu []*sim.Brain
+	for i, net := range sc.nets {
+		cpu = append(cpu, sim.NewBrain(net, sc.seeds()[i]))
+	}
+	runBoth := func(steps int) (spikes int) {
+		t.Helper()
+		all := func(net *network.Network) *sim.Recorder {
+			r := &sim.Recorder{}
+			for i := 0; i < net.N; i++ {
+				r.Raster = append(r.Raster, i)
+			}
+			return r
+		}
+		var ra, rb []*sim.Recorder
+		for i, br := range cpu {
+			ra, rb = append(ra, all(br.Net)), append(rb, all(br.Net))
+			if err := br.Run(ctx, steps, sc.ext[i], ra[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Run(ctx, steps, sc.ext, rb); err != nil {
+			t.Fatal(err)
+		}
+		for i := range ra {
+			if !reflect.DeepEqual(ra[i], rb[i]) {
+				t.Fatalf("brain %d: spikes differ from the CPU's after %d steps (%d vs %d)", i, steps, len(ra[i].Spikes), len(rb[i].Spikes))
+			}
+			spikes += len(ra[i].Spikes)
+		}
+		return spikes
+	}
+	runBoth(400)
+	for _, i := range []int{0, 2} {
+		n := *sc.nets[i]
+		n.W = slices.Clone(n.W)
+		for s := range n.W {
+			if s%3 == 0 {
+				n.W[s] *= 2.5
+			}
+		}
+		cpu[i].Net = &n
+		cpu[i].WeightsChanged()
+		if err := b.SetNetwork(i, &n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := runBoth(600)
+	// In place, as a reward changes them.
+	for s := range cpu[2].Net.W {
+		cpu[2].Net.W[s] = -cpu[2].Net.W[s] * 0.5
+	}
+	cpu[2].WeightsChanged()
+	if err := b.SetNetwork(2, cpu[2].Net); err != nil {
+		t.Fatal(err)
+	}
+	n += runBoth(300)
+	if n < 1000 {
+		t.Fatalf("%d spikes: the comparison says little", n)
+	}
+	if err := b.SetNetwork(1, sc.nets[3]); err == nil {
+		t.Error("SetNetwork took another brain's network")
+	}
+	t.Logf("%d spikes after new weights, identical", n)
+}

@@ -122,6 +122,10 @@ type plan struct {
 	ePre    []uint32
 	eW      []float32
 	entries int
+	// Per brain: its first entry, and the entry (from there) of every
+	// synapse of its network in CSR order, to replace weights (SetNetwork).
+	entryOff []int
+	entryOf  [][]uint32
 	// Per neuron and per region.
 	nmda    []uint8
 	seeds   []uint64 // background stream seed of every region
@@ -178,19 +182,21 @@ func newPlan(nets []*network.Network, seeds []uint64) (*plan, error) {
 	}
 	p.ePre = make([]uint32, entries)
 	p.eW = make([]float32, entries)
-	offs := make([]int, len(nets))
+	p.entryOff = make([]int, len(nets))
+	p.entryOf = make([][]uint32, len(nets))
 	for b := range nets {
-		offs[b] = p.entries
+		p.entryOff[b] = p.entries
 		p.assemble(parts[b])
 	}
 	// Fill every brain's entries in place, concurrently.
 	parallel(len(nets), func(b int) {
-		lo, hi := offs[b], offs[b]+parts[b].entries
+		lo, hi := p.entryOff[b], p.entryOff[b]+parts[b].entries
 		pre := p.ePre[lo:hi]
 		for i := range pre {
 			pre[i] = sentinel
 		}
-		parts[b].fill(pre, p.eW[lo:hi])
+		p.entryOf[b] = make([]uint32, len(nets[b].Post))
+		parts[b].fill(pre, p.eW[lo:hi], p.entryOf[b])
 		parts[b] = nil
 	})
 	if int64(p.TW)*int64(p.H) >= math.MaxUint32 || p.TN >= math.MaxUint32 {
@@ -241,6 +247,7 @@ type incoming struct {
 	delay uint32
 	pre   uint32 // global neuron index inside the brain
 	w     float32
+	s     uint32 // the synapse's index in the network (CSR)
 }
 
 // part is one brain's share of a plan, with indices local to the brain
@@ -251,8 +258,9 @@ type part struct {
 	paths   []path
 	entries int
 	// fill writes the part's synapse entries into ePre and eW (of length
-	// entries, ePre preset to sentinel).
-	fill    func(ePre []uint32, eW []float32)
+	// entries, ePre preset to sentinel) and the entry of every synapse
+	// into entryOf.
+	fill    func(ePre []uint32, eW []float32, entryOf []uint32)
 	nmda    []uint8
 	seeds   []uint64
 	poisson []uint32
@@ -317,7 +325,7 @@ func buildPart(net *network.Network, seed uint64, block int) (*part, error) {
 			if int(d) > net.MaxDelay {
 				return nil, fmt.Errorf("synapse %d has delay %d above the network's max %d", s, d, net.MaxDelay)
 			}
-			syn[fill[post]] = incoming{d, uint32(pre), net.W[s]}
+			syn[fill[post]] = incoming{d, uint32(pre), net.W[s], uint32(s)}
 			fill[post]++
 		}
 	}
@@ -393,7 +401,7 @@ func buildPart(net *network.Network, seed uint64, block int) (*part, error) {
 		return nil, fmt.Errorf("too large: %d synapse entries", entries)
 	}
 	pt.entries = entries
-	pt.fill = func(ePre []uint32, eW []float32) {
+	pt.fill = func(ePre []uint32, eW []float32, entryOf []uint32) {
 		var count []int32
 		for r := 0; r < net.Regions; r++ {
 			paths := pt.paths[regs[r].start:regs[r].end]
@@ -407,6 +415,7 @@ func buildPart(net *network.Network, seed uint64, block int) (*part, error) {
 					count[i]++
 					ePre[e] = syn[j].pre % uint32(npr)
 					eW[e] = syn[j].w
+					entryOf[syn[j].s] = uint32(e)
 				}
 			}
 		}

@@ -102,6 +102,9 @@ func (e *refExec) setHistory(hist []uint32, stamps []uint64) error {
 	return nil
 }
 
+// setWeights: the reference executor reads the plan's weights directly.
+func (e *refExec) setWeights(lo, hi int) error { return nil }
+
 func (e *refExec) close() error { return nil }
 
 func (e *refExec) blocks(f func(t *task)) {

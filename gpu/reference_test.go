@@ -201,3 +201,6 @@ func TestRunErrors(t *testing.T) {
 // TestReferenceHandover: brains move from the CPU engine to a batch and
 // back at step boundaries without a trace (Load, Store).
 func TestReferenceHandover(t *testing.T) { checkHandover(t, NewReference) }
+
+// TestReferenceSetNetwork: new weights reach a batch (SetNetwork).
+func TestReferenceSetNetwork(t *testing.T) { checkSetNetwork(t, NewReference) }
