@@ -218,11 +218,11 @@ func (r *deviceRunner) runGroup(g []*deviceRequest, steps int) error {
 }
 
 // residentFor returns a batch holding brains' current state (r.devMu
-// held): the resident batch when it has exactly these brains and their
-// networks and weights are unchanged, otherwise a new one.
+// held): the resident batch when it has exactly these brains (with the
+// weights e-prop changed since sent to it), otherwise a new one.
 func (r *deviceRunner) residentFor(brains []*Brain) (*residentBatch, error) {
 	res := r.resident
-	if res != nil && !res.valid(brains) {
+	if res != nil && !res.refresh(brains) {
 		if err := r.storeLocked(res); err != nil {
 			return nil, err
 		}
@@ -260,13 +260,19 @@ func (r *deviceRunner) residentFor(brains []*Brain) (*residentBatch, error) {
 	return res, nil
 }
 
-func (res *residentBatch) valid(brains []*Brain) bool {
+// refresh says whether the batch can go on with brains: the same brains,
+// whose weights, if e-prop may have changed them, it takes (only weights
+// travel; the layout stays).
+func (res *residentBatch) refresh(brains []*Brain) bool {
 	if !slices.Equal(res.brains, brains) {
 		return false
 	}
 	for i, br := range brains {
 		if br.b.Net != res.batch.Network(i) || br.weightGen != res.gens[i] {
-			return false
+			if res.batch.SetNetwork(i, br.b.Net) != nil {
+				return false
+			}
+			res.gens[i] = br.weightGen
 		}
 	}
 	return true

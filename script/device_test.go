@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -132,4 +133,47 @@ func TestDeviceBackendRunsExperiment23(t *testing.T) {
 		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
 	}
 	t.Logf("identical unit and result files; batches made: %v", spy.batches)
+}
+
+// TestDeviceBackendAfterLearning: brains leave the device for e-prop (on
+// the CPU) and come back with new weights to the same batch (only the
+// weights travel); spikes in flight at the reward arrive with the new
+// weights on both backends.
+func TestDeviceBackendAfterLearning(t *testing.T) {
+	src := `c = connectome("tvb96")
+bt = batch([brain(c, neurons_per_region = 12, noise_seed = s, velocity_mm_per_ms = 3.5) for s in range(3)])
+before = run(bt, ms = 6)
+eprop.enable(bt, learning_rate = 5000.0)
+run(bt, ms = 5, stimulus = stimulus("amygdala", mv = 20))
+u = eprop.reward(bt, 1.0, trace = "current")
+eprop.disable(bt)
+after = run(bt, ms = 8, raster = list(range(0, 1152, 2)))
+print("changed", [x.changed for x in u], "spikes", [r.total for r in after])
+write_json("r.json", {"before": [r.counts for r in before], "after": [r.counts for r in after],
+                      "raster": [r.raster.neuron for r in after]})
+`
+	var files []string
+	var printed []string
+	spy := &deviceSpy{}
+	for _, dev := range []DeviceBatch{nil, spy.newBatch} {
+		r := execSource(t, src, nil, Options{Device: dev})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		b, err := os.ReadFile(filepath.Join(r.dir, "r.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, printed = append(files, string(b)), append(printed, r.out)
+	}
+	if files[0] != files[1] || printed[0] != printed[1] {
+		t.Fatalf("results differ between the CPU and the batch backend: %q vs %q", printed[0], printed[1])
+	}
+	if strings.Contains(printed[0], "changed [0") {
+		t.Fatalf("the reward changed nothing: %q", printed[0])
+	}
+	if !slices.Equal(spy.batches, []int{3}) {
+		t.Errorf("batches made: %v, want one of 3 (new weights sent to it, not a new batch)", spy.batches)
+	}
+	t.Logf("identical: %s", strings.TrimSpace(printed[0]))
 }
