@@ -113,6 +113,13 @@ func checkScriptsOnGPU(t *testing.T, bin, dir string) {
 			t.Fatal(err)
 		}
 		results[backend] = string(b)
+		info, err := os.ReadFile(filepath.Join(out, "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"cpu": `"backend": "cpu"`, "auto": `"backend": "cuda: `}[backend]; !strings.Contains(string(info), want) {
+			t.Errorf("run.json of --backend %s lacks %s", backend, want)
+		}
 		t.Logf("--backend %s: %s", backend, strings.TrimSpace(stdout))
 	}
 	if results["cpu"] != results["auto"] {

@@ -143,6 +143,8 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	var device script.DeviceBatch
 	if backend == "cuda" {
 		device = gpu.NewBatch
+		_, gpuName := gpu.Available()
+		backend = "cuda: " + gpuName // the provenance names the GPU and driver
 	}
 	dir, err := script.Exec(ctx, script.Options{
 		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume, Shard: shard,
