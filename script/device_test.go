@@ -97,42 +97,60 @@ write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [
 
 var wallTime = regexp.MustCompile(`"wall_s": *[0-9.e+-]+,?`)
 
-// TestDeviceBackendRunsExperiment23: the experiment script itself
-// (study → run_units → pmap), shrunk, gives the same result files on the
-// batch backend as on the CPU, with all its units in one batch.
-func TestDeviceBackendRunsExperiment23(t *testing.T) {
+// TestDeviceBackendRunsExperiments: the experiment scripts themselves
+// (study → run_units → pmap), shrunk, give the same unit files and report
+// on the batch backend as on the CPU, all their units in the first batch:
+// Exp 23 (no learning) and Exp 24 (e-prop on the CPU between device runs,
+// conduction delays, spikes in flight across rewards and hand-overs).
+func TestDeviceBackendRunsExperiments(t *testing.T) {
 	dataPath(t)
-	script, err := filepath.Abs("../experiments/23_diversity.star")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets := []string{"runs=2", "rounds=2", "neurons_per_region=10"}
-	files := map[string]string{}
-	spy := &deviceSpy{}
-	for _, dev := range []DeviceBatch{nil, spy.newBatch} {
-		var out, errOut strings.Builder
-		dir, err := Exec(t.Context(), Options{Script: script, Sets: sets, RunDir: t.TempDir(), Device: dev,
-			Backend: map[bool]string{true: "cpu", false: "reference"}[dev == nil], Stdout: &out, Stderr: &errOut})
-		if err != nil {
-			t.Fatalf("%v\n%s", err, errOut.String())
-		}
-		for _, name := range []string{"units/connectome/0.json", "units/connectome/1.json", "units/random/0.json", "units/random/1.json", "report.txt"} {
-			raw, err := os.ReadFile(filepath.Join(dir, name))
+	for _, exp := range []struct {
+		script string
+		sets   []string
+		units  []string
+	}{
+		{"23_diversity", []string{"runs=2", "rounds=2", "neurons_per_region=10"},
+			[]string{"connectome/0", "connectome/1", "random/0", "random/1"}},
+		{"24_delays", []string{"runs=1", "trials=10", "neurons_per_region=10"},
+			[]string{"connectome+delays/0", "random+delays/0", "connectome/0", "random/0"}},
+	} {
+		t.Run(exp.script, func(t *testing.T) {
+			script, err := filepath.Abs("../experiments/" + exp.script + ".star")
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := wallTime.ReplaceAll(raw, nil) // how long a unit took differs
-			if files[name] == "" {
-				files[name] = string(b)
-			} else if files[name] != string(b) {
-				t.Errorf("%s differs between the CPU and the batch backend:\n%.600s\n%.600s", name, files[name], b)
+			files := map[string]string{}
+			spy := &deviceSpy{}
+			for _, dev := range []DeviceBatch{nil, spy.newBatch} {
+				var out, errOut strings.Builder
+				dir, err := Exec(t.Context(), Options{Script: script, Sets: exp.sets, RunDir: t.TempDir(), Device: dev,
+					Backend: map[bool]string{true: "cpu", false: "reference"}[dev == nil], Stdout: &out, Stderr: &errOut})
+				if err != nil {
+					t.Fatalf("%v\n%s", err, errOut.String())
+				}
+				names := []string{"report.txt"}
+				for _, u := range exp.units {
+					names = append(names, "units/"+u+".json")
+				}
+				for _, name := range names {
+					raw, err := os.ReadFile(filepath.Join(dir, name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					b := string(wallTime.ReplaceAll(raw, nil)) // how long a unit took differs
+					if files[name] == "" {
+						files[name] = b
+					} else if files[name] != b {
+						t.Errorf("%s differs between the CPU and the batch backend:\n%.600s\n%.600s", name, files[name], b)
+					}
+				}
 			}
-		}
+			if len(spy.batches) == 0 || spy.batches[0] != len(exp.units) {
+				t.Errorf("batches made: %v, want the first of all %d units", spy.batches, len(exp.units))
+			}
+			t.Logf("identical unit files and report; %d batches made, the first of %d brains", len(spy.batches), spy.batches[0])
+		})
 	}
-	if len(spy.batches) == 0 || spy.batches[0] != 4 {
-		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
-	}
-	t.Logf("identical unit and result files; batches made: %v", spy.batches)
 }
 
 // TestDeviceBackendAfterLearning: brains leave the device for e-prop (on
