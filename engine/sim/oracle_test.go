@@ -57,35 +57,13 @@ func compare(t *testing.T, c *connectome.Connectome, p network.Params, steps int
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := make([]int, net.N)
-	for i := range all {
-		all[i] = i
-	}
 	total := 0
 	for step := 0; step < steps; step++ {
 		var in []float32
 		if step%1000 >= 300 && step%1000 < 600 {
 			in = ext
 		}
-		rec := &sim.Recorder{Raster: all}
-		if err := fast.Run(context.Background(), 1, in, rec); err != nil {
-			t.Fatal(err)
-		}
-		z := slow.Advance(in)
-		var want []int
-		for i, s := range z {
-			if s {
-				want = append(want, i)
-			}
-		}
-		got := make([]int, len(rec.Spikes))
-		for i, s := range rec.Spikes {
-			got[i] = s.Neuron
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("step %d: spikes differ\nfast:   %v\noracle: %v", step, got, want)
-		}
-		total += len(got)
+		total += stepBoth(t, step, fast, slow, in)
 	}
 	for i := range fast.V {
 		if fast.V[i] != slow.V[i] || fast.ISyn[i] != slow.ISyn[i] || fast.INMDA[i] != slow.INMDA[i] || fast.Refrac[i] != slow.Refrac[i] {
@@ -130,4 +108,34 @@ func TestMatchesOracleOnTVB96(t *testing.T) {
 			compare(t, c, p, 600, visual[:4])
 		})
 	}
+}
+
+// stepBoth advances the fast brain and the oracle by one step with input
+// in, fails the test where their spikes differ, and returns how many there
+// were.
+func stepBoth(t *testing.T, step int, fast *sim.Brain, slow *oracle.Brain, in []float32) int {
+	t.Helper()
+	all := make([]int, fast.Net.N)
+	for i := range all {
+		all[i] = i
+	}
+	rec := &sim.Recorder{Raster: all}
+	if err := fast.Run(context.Background(), 1, in, rec); err != nil {
+		t.Fatal(err)
+	}
+	z := slow.Advance(in)
+	var want []int
+	for i, s := range z {
+		if s {
+			want = append(want, i)
+		}
+	}
+	got := make([]int, len(rec.Spikes))
+	for i, s := range rec.Spikes {
+		got[i] = s.Neuron
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("step %d: spikes differ\nfast:   %v\noracle: %v", step, got, want)
+	}
+	return len(got)
 }

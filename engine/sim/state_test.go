@@ -126,36 +126,10 @@ func TestWeightChangeReachesInputInFlight(t *testing.T) {
 		if step%400 >= 200 {
 			in = nil
 		}
-		rec := &sim.Recorder{Raster: allNeurons(net.N)}
-		if err := fast.Run(context.Background(), 1, in, rec); err != nil {
-			t.Fatal(err)
-		}
-		z := slow.Advance(in)
-		var want []int
-		for i, s := range z {
-			if s {
-				want = append(want, i)
-			}
-		}
-		got := make([]int, len(rec.Spikes))
-		for i, s := range rec.Spikes {
-			got[i] = s.Neuron
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("step %d: spikes differ from the oracle's\nfast:   %v\noracle: %v", step, got, want)
-		}
-		total += len(got)
+		total += stepBoth(t, step, fast, slow, in)
 	}
 	if total < 300 {
 		t.Fatalf("%d spikes: the comparison says little", total)
 	}
 	t.Logf("%d spikes identical to the oracle's across two weight changes", total)
-}
-
-func allNeurons(n int) []int {
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
-	}
-	return all
 }
