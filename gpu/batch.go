@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -20,7 +21,8 @@ import (
 // for concurrent use. Close releases its device memory.
 type Batch struct {
 	plan    *plan
-	seeds   []uint64 // each brain's noise seed
+	learn   *learnState // nil until LoadLearners
+	seeds   []uint64    // each brain's noise seed
 	exe     executor
 	backend string
 	step    int64
@@ -60,6 +62,15 @@ type executor interface {
 	// setWeights takes the plan's weights of entries [lo, hi) after the
 	// host changed them.
 	setWeights(lo, hi int) error
+	// Learning (learn.go). learnSetup allocates the learning arrays and
+	// uploads the networks' synapses; learnPut and learnGet move one
+	// learner's c, a and S (neurons from neuronOff, synapses from synOff);
+	// learnRecords uploads the learning records and tables. steps runs the
+	// learning kernels for the brains that learn.
+	learnSetup(ls *learnState) error
+	learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error
+	learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error
+	learnRecords(rec []uint64, tab []float64) error
 	close() error
 }
 
@@ -73,10 +84,18 @@ type launch struct {
 
 // forSteps issues the launches of rows steps from step t0 with a history
 // of H slots: `neuron` for step t0, then `deliver` for every step, each but
-// the last also advancing the neurons to the next step.
-func forSteps(t0 uint64, rows int, H uint64, neuron, deliver func(launch) error) error {
-	if err := neuron(launch{nstep: t0, nslot: t0 % H}); err != nil {
+// the last also advancing the neurons to the next step; learn, when not
+// nil, after every launch that advanced the neurons (learning sees each
+// step's spikes and pre-reset potentials before the next step's).
+func forSteps(t0 uint64, rows int, H uint64, neuron, deliver, learn func(launch) error) error {
+	l0 := launch{nstep: t0, nslot: t0 % H}
+	if err := neuron(l0); err != nil {
 		return err
+	}
+	if learn != nil {
+		if err := learn(l0); err != nil {
+			return err
+		}
 	}
 	for j := 0; j < rows; j++ {
 		t := t0 + uint64(j)
@@ -86,6 +105,11 @@ func forSteps(t0 uint64, rows int, H uint64, neuron, deliver func(launch) error)
 		}
 		if err := deliver(l); err != nil {
 			return err
+		}
+		if learn != nil && l.next {
+			if err := learn(l); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -209,6 +233,7 @@ func (b *Batch) Run(ctx context.Context, steps int, ext [][]float32, recs []*sim
 			}
 		}
 	}
+	b.learn.runFlags(flags)
 	if err := b.exe.beginRun(flags, dense); err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ type device struct {
 	ctx               cuContext
 	fnNeuron, fnDeliv cuFunction
 	fnDeliv1          cuFunction // deliver_u1
+	// the learning kernels (learn.go)
+	fnLearnSpikes, fnLearnPsi, fnLearnFlush, fnLearnEnd cuFunction
 }
 
 var (
@@ -138,8 +140,14 @@ func (d *device) setup() error {
 	if d.fnDeliv, err = cuModuleGetFunction(mod, "deliver"); err != nil {
 		return err
 	}
-	if d.fnDeliv1, err = cuModuleGetFunction(mod, "deliver_u1"); err != nil {
-		return err
+	for _, f := range []struct {
+		dst  *cuFunction
+		name string
+	}{{&d.fnDeliv1, "deliver_u1"}, {&d.fnLearnSpikes, "learn_spikes"}, {&d.fnLearnPsi, "learn_psi"},
+		{&d.fnLearnFlush, "learn_flush"}, {&d.fnLearnEnd, "learn_end"}} {
+		if *f.dst, err = cuModuleGetFunction(mod, f.name); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 )
 
@@ -58,7 +59,27 @@ const (
 	argH
 	argTW
 	argTR
+	argPrev
 	numArgs
+)
+
+// The learning kernels' arguments (step.cu's LEARN_ARGS), in order.
+const (
+	largTasks = iota
+	largBrains
+	largRec
+	largTab
+	largStart
+	largPost
+	largHist
+	largPrev
+	largA
+	largS
+	largC
+	largT
+	largSlot
+	largTW
+	numLearnArgs
 )
 
 // cudaExec is a batch's device memory and launches.
@@ -71,6 +92,10 @@ type cudaExec struct {
 	// the per-step buffers (chunkSteps rows), allocated on first use
 	regRows, rasRows int
 	regPtr, rasPtr   uint64
+	// learning (learn.go), set up on first use
+	L              *learnState
+	largs          [numLearnArgs]uint64
+	recCap, tabCap int // capacity of the record and table buffers, in words
 }
 
 func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
@@ -94,6 +119,13 @@ func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
 // alloc allocates bytes (at least 4) and records the buffer in argument
 // slot a.
 func (e *cudaExec) alloc(a int, bytes int) (devptr, error) {
+	ptr, err := e.allocTo(&e.args[a], bytes)
+	return ptr, err
+}
+
+// allocTo allocates bytes (at least 4) and stores the buffer's address in
+// *arg.
+func (e *cudaExec) allocTo(arg *uint64, bytes int) (devptr, error) {
 	ptr, err := cuMemAlloc(max(bytes, 4))
 	if err != nil {
 		if free, total, ierr := cuMemGetInfo(); ierr == nil {
@@ -102,15 +134,19 @@ func (e *cudaExec) alloc(a int, bytes int) (devptr, error) {
 		return 0, err
 	}
 	e.allocs = append(e.allocs, ptr)
-	e.args[a] = uint64(ptr)
+	*arg = uint64(ptr)
 	return ptr, nil
 }
 
 // put allocates a buffer for a slice and copies it to the device.
-func put[T any](e *cudaExec, a int, xs []T) error {
+func put[T any](e *cudaExec, a int, xs []T) error { return putTo(e, &e.args[a], xs) }
+
+// putTo allocates a buffer for a slice, copies it to the device and stores
+// its address in *arg.
+func putTo[T any](e *cudaExec, arg *uint64, xs []T) error {
 	var zero T
 	n := len(xs) * int(unsafe.Sizeof(zero))
-	ptr, err := e.alloc(a, (n+3)/4*4)
+	ptr, err := e.allocTo(arg, (n+7)/8*8)
 	if err != nil {
 		return err
 	}
@@ -234,7 +270,23 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 				return cuLaunch(f, grid, block, e.args[:])
 			}
 		}
-		return forSteps(t0, rows, uint64(e.p.H), launcher(e.d.fnNeuron), launcher(e.deliver))
+		var learn func(launch) error
+		if e.L.learning() {
+			learn = func(l launch) error {
+				e.largs[largT], e.largs[largSlot] = l.nstep, l.nslot
+				fns := []cuFunction{e.d.fnLearnSpikes, e.d.fnLearnPsi}
+				if e.L.epochEnds(l.nstep) {
+					fns = append(fns, e.d.fnLearnFlush, e.d.fnLearnEnd)
+				}
+				for _, f := range fns {
+					if err := cuLaunch(f, grid, block, e.largs[:]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		return forSteps(t0, rows, uint64(e.p.H), launcher(e.d.fnNeuron), launcher(e.deliver), learn)
 	})
 }
 
@@ -335,5 +387,89 @@ func (e *cudaExec) setWeights(lo, hi int) error {
 	}
 	return e.d.do(func() error {
 		return cuMemcpyHtoD(devptr(e.args[argEW])+devptr(4*lo), unsafe.Pointer(&e.p.eW[lo]), 4*(hi-lo))
+	})
+}
+
+func (e *cudaExec) learnSetup(ls *learnState) error {
+	e.L = ls
+	return e.d.do(func() error {
+		p := e.p
+		la := &e.largs
+		la[largTasks], la[largBrains], la[largHist] = e.args[argTasks], e.args[argBrains], e.args[argHist]
+		la[largTW] = uint64(p.TW)
+		for _, f := range []func() error{
+			func() error { return putTo(e, &la[largStart], ls.start) },
+			func() error { return putTo(e, &la[largPost], ls.post) },
+			func() error { _, err := e.allocTo(&la[largC], 4*ls.synapses); return err },
+			func() error { _, err := e.allocTo(&la[largA], 8*p.TN); return err },
+			func() error { _, err := e.allocTo(&la[largS], 8*p.TN); return err },
+			func() error { _, err := e.allocTo(&e.args[argPrev], 4*p.TN); return err },
+		} {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		la[largPrev] = e.args[argPrev]
+		return nil
+	})
+}
+
+// learnMove copies one learner's c, a and S to (up) or from the device.
+func (e *cudaExec) learnMove(up bool, neuronOff uint32, synOff int, st eprop.LIFState) error {
+	return e.d.do(func() error {
+		for _, x := range []struct {
+			dev   uint64
+			host  unsafe.Pointer
+			bytes int
+		}{
+			{e.largs[largC] + uint64(4*synOff), unsafe.Pointer(unsafe.SliceData(st.C)), 4 * len(st.C)},
+			{e.largs[largA] + uint64(8*neuronOff), unsafe.Pointer(unsafe.SliceData(st.A)), 8 * len(st.A)},
+			{e.largs[largS] + uint64(8*neuronOff), unsafe.Pointer(unsafe.SliceData(st.S)), 8 * len(st.S)},
+		} {
+			if x.bytes == 0 {
+				continue
+			}
+			var err error
+			if up {
+				err = cuMemcpyHtoD(devptr(x.dev), x.host, x.bytes)
+			} else {
+				err = cuMemcpyDtoH(x.host, devptr(x.dev), x.bytes)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (e *cudaExec) learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error {
+	return e.learnMove(true, neuronOff, synOff, st)
+}
+
+func (e *cudaExec) learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error {
+	return e.learnMove(false, neuronOff, synOff, st)
+}
+
+func (e *cudaExec) learnRecords(rec []uint64, tab []float64) error {
+	return e.d.do(func() error {
+		if len(rec) > e.recCap {
+			if _, err := e.allocTo(&e.largs[largRec], 8*len(rec)); err != nil {
+				return err
+			}
+			e.recCap = len(rec)
+		}
+		if len(tab) > e.tabCap {
+			if _, err := e.allocTo(&e.largs[largTab], 8*len(tab)); err != nil {
+				return err
+			}
+			e.tabCap = len(tab)
+		}
+		if len(tab) > 0 {
+			if err := cuMemcpyHtoD(devptr(e.largs[largTab]), unsafe.Pointer(&tab[0]), 8*len(tab)); err != nil {
+				return err
+			}
+		}
+		return cuMemcpyHtoD(devptr(e.largs[largRec]), unsafe.Pointer(&rec[0]), 8*len(rec))
 	})
 }

@@ -296,3 +296,10 @@ func TestGPUSetNetwork(t *testing.T) {
 	requireGPU(t)
 	checkSetNetwork(t, NewBatch)
 }
+
+// TestGPULearning: e-prop observed on the device (learn kernels) gives the
+// CPU learner's state bit for bit, and weights after rewards.
+func TestGPULearning(t *testing.T) {
+	requireGPU(t)
+	checkLearning(t, NewBatch)
+}

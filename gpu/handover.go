@@ -70,13 +70,24 @@ func (b *Batch) Load(brains []*sim.Brain) error {
 		return err
 	}
 	b.step = step
+	if b.learn != nil { // the learners (if any) stay with the host: LoadLearners again
+		clear(b.learn.learners)
+		clear(b.learn.rec)
+		if err := b.exe.learnRecords(b.learn.rec, b.learn.tab); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // Store sets every brains[i] to the state of the batch's brain i (built on
-// the batch's networks, with its noise seeds), at the batch's step.
+// the batch's networks, with its noise seeds), at the batch's step, and
+// gives back the learners LoadLearners handed over, with their state.
 func (b *Batch) Store(brains []*sim.Brain) error {
 	if err := b.checkBrains("store", brains); err != nil {
+		return err
+	}
+	if err := b.storeLearners(); err != nil {
 		return err
 	}
 	p := b.plan

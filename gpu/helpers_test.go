@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -472,4 +473,131 @@ func checkSetNetwork(t *testing.T, mk func(nets []*network.Network, seeds []uint
 		t.Error("SetNetwork took another brain's network")
 	}
 	t.Logf("%d spikes after new weights, identical", n)
+}
+
+// checkLearning: e-prop learners handed to a batch (LoadLearners) come
+// back (Store) in the very state the CPU learners reach observing the same
+// steps — offsets, a and S bit for bit, across epoch ends — so rewards
+// then change the weights identically, and the brains go on identically.
+func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64) (*Batch, error)) {
+	sc := newScenario(t, mixedSpecs(t), nil)
+	ctx := context.Background()
+	type side struct {
+		brains []*sim.Brain
+		ls     []*eprop.Learner
+	}
+	mkSide := func() side {
+		var s side
+		for i, net := range sc.nets {
+			b := sim.NewBrain(net, sc.seeds()[i])
+			var l *eprop.Learner
+			if !net.Params.ALIF && sc.specs[i].stimRegions != nil {
+				eprop.PrivateWeights(b)
+				p := eprop.Defaults()
+				p.LearningRate = 50
+				var err error
+				if l, err = eprop.New(b, p); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Enable(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.brains, s.ls = append(s.brains, b), append(s.ls, l)
+		}
+		return s
+	}
+	stay, move := mkSide(), mkSide()
+	learning := 0
+	for _, l := range stay.ls {
+		if l != nil {
+			learning++
+		}
+	}
+	if learning < 3 {
+		t.Fatalf("%d learners: the test needs several", learning)
+	}
+	runCPU := func(s side, steps int) {
+		for i, b := range s.brains {
+			if err := b.Run(ctx, steps, sc.ext[i], nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var nets []*network.Network
+	for _, b := range move.brains {
+		nets = append(nets, b.Net)
+	}
+	batch, err := mk(nets, sc.seeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer batch.Close()
+	onBatch := func(steps int) {
+		t.Helper()
+		if err := batch.Load(move.brains); err != nil {
+			t.Fatal(err)
+		}
+		if err := batch.LoadLearners(move.ls); err != nil {
+			t.Fatal(err)
+		}
+		if err := batch.Run(ctx, steps, sc.ext, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := batch.Store(move.brains); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(when string) {
+		t.Helper()
+		for i := range stay.brains {
+			if fmt.Sprint(stay.brains[i].State()) != fmt.Sprint(move.brains[i].State()) {
+				t.Fatalf("%s: brain %d's state differs", when, i)
+			}
+			if !slices.Equal(stay.brains[i].Net.W, move.brains[i].Net.W) {
+				t.Fatalf("%s: brain %d's weights differ", when, i)
+			}
+			a, b := stay.ls[i], move.ls[i]
+			if a == nil {
+				continue
+			}
+			sa, _ := a.ExternalLIF()
+			sb, _ := b.ExternalLIF()
+			if sa.Epoch != sb.Epoch || !slices.Equal(sa.C, sb.C) || !slices.Equal(sa.A, sb.A) || !slices.Equal(sa.S, sb.S) {
+				t.Fatalf("%s: brain %d's learner differs (epoch step %d vs %d)", when, i, sa.Epoch, sb.Epoch)
+			}
+			if a.Stats() != b.Stats() {
+				t.Fatalf("%s: brain %d's learner statistics differ:\n%+v\n%+v", when, i, a.Stats(), b.Stats())
+			}
+		}
+	}
+	runCPU(stay, 300)
+	runCPU(move, 300)
+	runCPU(stay, 1300) // crosses epoch ends (K = 512)
+	onBatch(1300)
+	same("after 1,300 steps on the batch")
+	for i := range stay.ls {
+		if stay.ls[i] == nil {
+			continue
+		}
+		for _, s := range []side{stay, move} {
+			if err := s.ls[i].Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ls[i].Reward(1, eprop.FromSnapshot); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := batch.SetNetwork(i, move.brains[i].Net); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same("after a reward")
+	if u := stay.ls[0].Stats().Last; u.Changed == 0 {
+		t.Fatal("the reward changed no weight: the test shows little")
+	}
+	runCPU(stay, 777)
+	onBatch(777)
+	same("after 777 more steps on the batch")
+	t.Logf("%d learners: state, statistics and weights identical", learning)
 }

@@ -46,6 +46,7 @@ const (
 	runExt    = 1 << 0 // per-run flags: the brain has external input
 	runRaster = 1 << 1 // its recorder keeps a raster
 	runBins   = 1 << 2 // its recorder keeps region bins
+	runLearn  = 1 << 3 // it learns: the neuron update keeps its pre-reset v
 )
 
 func (r *brainRecord) words() [brainWords]uint32 {

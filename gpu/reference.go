@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 )
 
@@ -33,6 +34,16 @@ type refExec struct {
 	// none; tests use it to show results do not depend on it).
 	order []int
 	z     []bool // one block's spikes
+
+	// Learning (learn.go): the records, tables and arrays of step.cu's
+	// learn kernels.
+	L            *learnState
+	lrec         []uint64
+	ltab         []float64
+	lc           []float32
+	la, lS       []float64
+	prev         []float32
+	lstart, lpst []uint32
 }
 
 func newRefExec(p *plan) *refExec {
@@ -157,6 +168,9 @@ func (e *refExec) neuronUpdate(B *brainRecord, rflags, i, k, g uint32, step uint
 	if alif {
 		theta = B.VTh + B.Beta*e.A[i]
 	}
+	if rflags&runLearn != 0 {
+		e.prev[i] = v // 5. learning sees the pre-reset v
+	}
 	z := active && v >= theta
 	if z {
 		if alif {
@@ -224,7 +238,11 @@ func (e *refExec) publish(T *task, B *brainRecord, rflags uint32, l launch) {
 }
 
 func (e *refExec) steps(t0 uint64, rows int) error {
-	return forSteps(t0, rows, uint64(e.p.H), e.neuron, e.deliver)
+	var learn func(launch) error
+	if e.L.learning() {
+		learn = e.learnStep
+	}
+	return forSteps(t0, rows, uint64(e.p.H), e.neuron, e.deliver, learn)
 }
 
 func (e *refExec) neuron(l launch) error {
@@ -303,4 +321,171 @@ func (e *refExec) deliver(l launch) error {
 		}
 	})
 	return nil
+}
+
+func (e *refExec) learnSetup(ls *learnState) error {
+	e.L = ls
+	e.lstart, e.lpst = ls.start, ls.post
+	e.lc = make([]float32, ls.synapses)
+	e.la, e.lS = make([]float64, e.p.TN), make([]float64, e.p.TN)
+	e.prev = make([]float32, e.p.TN)
+	return nil
+}
+
+func (e *refExec) learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error {
+	copy(e.lc[synOff:], st.C)
+	copy(e.la[neuronOff:], st.A)
+	copy(e.lS[neuronOff:], st.S)
+	return nil
+}
+
+func (e *refExec) learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error {
+	copy(st.C, e.lc[synOff:])
+	copy(st.A, e.la[neuronOff:])
+	copy(st.S, e.lS[neuronOff:])
+	return nil
+}
+
+func (e *refExec) learnRecords(rec []uint64, tab []float64) error {
+	e.lrec, e.ltab = rec, tab
+	return nil
+}
+
+// learnStep is step.cu's learn launches after the neurons of step l.nstep.
+func (e *refExec) learnStep(l launch) error {
+	e.learnSpikes(l.nstep, l.nslot)
+	e.learnPsi(l.nstep)
+	if e.L.epochEnds(l.nstep) {
+		e.learnFlush(l.nstep)
+		e.learnEnd(l.nstep)
+	}
+	return nil
+}
+
+// learnRec is one brain's learning record (step.cu's LearnRec).
+type learnRec struct {
+	startOff, synOff, K, tabOff uint64
+	base                        int64
+	on                          bool
+	vth, invVth                 float64
+}
+
+func (e *refExec) learnRec(b uint32) learnRec {
+	r := e.lrec[int(b)*learnWords:]
+	return learnRec{r[0], r[1], r[2], r[3], int64(r[4]), r[5] != 0,
+		math.Float64frombits(r[6]), math.Float64frombits(r[7])}
+}
+
+func (R *learnRec) k(t uint64) int { return epochStep(t, R.base, int(R.K)) }
+
+// learnSpikes is learn_spikes: each spike of step t lowers its outgoing
+// synapses' offsets by dA[k]·S_post and raises its a by dA[k].
+func (e *refExec) learnSpikes(t, slot uint64) {
+	p := e.p
+	e.blocks(func(T *task) {
+		R := e.learnRec(T.Brain)
+		if !R.on {
+			return
+		}
+		B := &p.brains[T.Brain]
+		da := e.ltab[R.tabOff+uint64(R.k(t))]
+		for w := uint32(0); w < uint32(p.Block)/32; w++ {
+			wk := T.First + w*32
+			if wk >= B.NPR {
+				break
+			}
+			word := e.hist[slot*uint64(p.TW)+uint64(B.WordOff)+uint64(T.LocalRegion)*uint64(B.Words)+uint64(wk>>5)]
+			for word != 0 {
+				bit := uint32(bits.TrailingZeros32(word))
+				word &= word - 1
+				il := T.LocalRegion*B.NPR + wk + bit
+				s0, s1 := e.lstart[R.startOff+uint64(il)], e.lstart[R.startOff+uint64(il)+1]
+				for s := s0; s < s1; s++ {
+					g := R.synOff + uint64(s)
+					j := B.NeuronOff + e.lpst[g]
+					e.lc[g] = float32(float64(e.lc[g]) - da*e.lS[j])
+				}
+				e.la[B.NeuronOff+il] += da
+			}
+		}
+	})
+}
+
+// learnPsi is learn_psi: S += max(0, w − |v − v_th|·w/v_th), w = γ·(α/κ)^k.
+func (e *refExec) learnPsi(t uint64) {
+	p := e.p
+	e.blocks(func(T *task) {
+		R := e.learnRec(T.Brain)
+		if !R.on {
+			return
+		}
+		B := &p.brains[T.Brain]
+		w := e.ltab[R.tabOff+(R.K+1)+uint64(R.k(t))]
+		wi := w * R.invVth
+		for x := 0; x < p.Block; x++ {
+			k := T.First + uint32(x)
+			if k >= B.NPR {
+				break
+			}
+			i := B.NeuronOff + T.LocalRegion*B.NPR + k
+			y := w - math.Abs(float64(e.prev[i])-R.vth)*wi
+			if !(y > 0) {
+				y = 0
+			}
+			e.lS[i] += y
+		}
+	})
+}
+
+// learnFlush is learn_flush, for brains at the K-th step of an epoch:
+// c = κ^K·(c + a_pre·S_post) (κ^K·c where a_pre = 0).
+func (e *refExec) learnFlush(t uint64) {
+	p := e.p
+	e.blocks(func(T *task) {
+		R := e.learnRec(T.Brain)
+		if !R.on || R.k(t) != int(R.K) {
+			return
+		}
+		B := &p.brains[T.Brain]
+		kap := e.ltab[R.tabOff+2*(R.K+1)+R.K]
+		for x := 0; x < p.Block; x++ {
+			k := T.First + uint32(x)
+			if k >= B.NPR {
+				break
+			}
+			il := T.LocalRegion*B.NPR + k
+			ai := e.la[B.NeuronOff+il]
+			s0, s1 := e.lstart[R.startOff+uint64(il)], e.lstart[R.startOff+uint64(il)+1]
+			for s := s0; s < s1; s++ {
+				g := R.synOff + uint64(s)
+				if ai == 0 {
+					e.lc[g] = float32(kap * float64(e.lc[g]))
+				} else {
+					e.lc[g] = float32(kap * (float64(e.lc[g]) + ai*e.lS[B.NeuronOff+e.lpst[g]]))
+				}
+			}
+		}
+	})
+}
+
+// learnEnd is learn_end: a ·= α^K, S = 0, for brains that flushed.
+func (e *refExec) learnEnd(t uint64) {
+	p := e.p
+	e.blocks(func(T *task) {
+		R := e.learnRec(T.Brain)
+		if !R.on || R.k(t) != int(R.K) {
+			return
+		}
+		B := &p.brains[T.Brain]
+		al := e.ltab[R.tabOff+3*(R.K+1)+R.K]
+		for x := 0; x < p.Block; x++ {
+			k := T.First + uint32(x)
+			if k >= B.NPR {
+				break
+			}
+			i := B.NeuronOff + T.LocalRegion*B.NPR + k
+			e.la[i] *= al
+			e.lS[i] = 0
+		}
+	})
 }

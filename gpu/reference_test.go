@@ -204,3 +204,7 @@ func TestReferenceHandover(t *testing.T) { checkHandover(t, NewReference) }
 
 // TestReferenceSetNetwork: new weights reach a batch (SetNetwork).
 func TestReferenceSetNetwork(t *testing.T) { checkSetNetwork(t, NewReference) }
+
+// TestReferenceLearning: e-prop observed on a batch (learn kernels)
+// gives the CPU learner's state bit for bit.
+func TestReferenceLearning(t *testing.T) { checkLearning(t, NewReference) }

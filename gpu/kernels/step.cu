@@ -30,6 +30,7 @@ typedef unsigned long long u64;
 #define RUN_EXT 1u
 #define RUN_RASTER 2u
 #define RUN_BINS 4u
+#define RUN_LEARN 8u
 
 // brainRecord in plan.go: 24 words.
 struct Brain {
@@ -59,11 +60,11 @@ struct Path {
         float *V, float *ISyn, float *INMDA, float *Refrac, float *A,       \
         u32 *counts, const float *ext, const u32 *runflags, u32 *regcount,  \
         u32 *raster, u64 t, u64 slot, u64 nstep, u64 nslot, u64 rel,        \
-        u64 next, u64 H, u64 TW, u64 TR
+        u64 next, u64 H, u64 TW, u64 TR, float *prev
 #define KERNEL_ARG_NAMES                                                      \
     tasks, brains, paths, epre, ew, hist, stamps, seeds, poisson, nmda, V,  \
         ISyn, INMDA, Refrac, A, counts, ext, runflags, regcount, raster, t, \
-        slot, nstep, nslot, rel, next, H, TW, TR
+        slot, nstep, nslot, rel, next, H, TW, TR, prev
 
 // wyrand's n-th output (n from 0) of the stream whose state is seed: the
 // state after n+1 draws is seed + (n+1)·0xa0761d6478bd642f (engine/rng).
@@ -79,7 +80,7 @@ __device__ __forceinline__ u64 wyrand_at(u64 seed, u64 n) {
 __device__ __forceinline__ bool neuron_update(
     const Brain &B, u32 rflags, u32 i, u32 k, u32 g, u64 step, float isyn,
     float inmda, const u64 *seeds, const u32 *poisson, float *V, float *ISyn,
-    float *Refrac, float *A, u32 *counts, const float *ext) {
+    float *Refrac, float *A, u32 *counts, const float *ext, float *prev) {
     // 1. background: two neurons per 64-bit draw, high half first.
     u64 bits = wyrand_at(seeds[g], step * (u64)B.draws + (u64)(k >> 1));
     u32 u = (k & 1u) ? (u32)bits : (u32)(bits >> 32);
@@ -97,6 +98,7 @@ __device__ __forceinline__ bool neuron_update(
     bool alif = (B.flags & FLAG_ALIF) != 0;
     float theta = B.vth;  // 4. threshold
     if (alif) theta = __fadd_rn(B.vth, __fmul_rn(B.beta, A[i]));
+    if (rflags & RUN_LEARN) prev[i] = v;  // 5. learning sees the pre-reset v
     bool z = active && v >= theta;
     if (z) {  // 6. reset, 7. refractory
         v = alif ? __fsub_rn(v, theta) : B.vreset;
@@ -147,7 +149,7 @@ extern "C" __global__ void neuron(KERNEL_ARGS) {
     if (k < B.npr) {
         u32 i = B.neuron_off + T.local_region * B.npr + k;
         z = neuron_update(B, rflags, i, k, T.region, nstep, ISyn[i], INMDA[i],
-                          seeds, poisson, V, ISyn, Refrac, A, counts, ext);
+                          seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev);
     }
     publish(z, T, B, rflags, hist, stamps, regcount, raster, nstep, nslot, rel,
             TW, TR);
@@ -231,7 +233,7 @@ __device__ __forceinline__ void deliver_body(KERNEL_ARGS) {
         }
         if (next)
             z = neuron_update(B, rflags, i, k, T.region, nstep, isyn, inmda,
-                              seeds, poisson, V, ISyn, Refrac, A, counts, ext);
+                              seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev);
         else
             ISyn[i] = isyn;
     }
@@ -247,4 +249,110 @@ extern "C" __global__ void deliver(KERNEL_ARGS) {
 }
 extern "C" __global__ void deliver_u1(KERNEL_ARGS) {
     deliver_body<1>(KERNEL_ARG_NAMES);
+}
+
+// ---- e-prop (MODEL.md §4, LIF): gpu/learn.go ----
+//
+// The learner's per-step work on the batch, with eprop's lif algorithm and
+// its float64 operations element by element (double-precision intrinsics,
+// never contracted), so that the state handed back equals the CPU
+// learner's. k, the step's place in its epoch, is ((t − base) mod K) + 1.
+
+// LearnRec in learn.go: 8 words of 64 bits.
+struct LearnRec {
+    u64 start_off, syn_off, K, tab_off, base, on, vth_bits, inv_vth_bits;
+};
+
+#define LEARN_ARGS                                                         \
+    const Task *tasks, const Brain *brains, const LearnRec *lrec,          \
+        const double *ltab, const u32 *lstart, const u32 *lpost,          \
+        const u32 *hist, const float *prev, double *la, double *lS,       \
+        float *lc, u64 t, u64 slot, u64 TW
+
+__device__ __forceinline__ u64 epoch_step(const LearnRec &R, u64 t) {
+    return (u64)(((long long)t - (long long)R.base) % (long long)R.K) + 1ull;
+}
+
+// Each spike of step t lowers its outgoing synapses' offsets by dA[k]·S
+// of their targets and raises its a by dA[k]; a warp takes its word's
+// spikes one after another, its lanes striding over the synapses.
+extern "C" __global__ void learn_spikes(LEARN_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const LearnRec R = lrec[T.brain];
+    if (!R.on) return;
+    const Brain B = brains[T.brain];
+    u32 lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    u32 wk = T.first + warp * 32u;
+    if (wk >= B.npr) return;
+    double da = ltab[R.tab_off + epoch_step(R, t)];
+    u32 word = hist[slot * TW + (u64)B.word_off + (u64)T.local_region * B.words + (wk >> 5)];
+    while (word != 0u) {
+        u32 bit = (u32)(__ffs((int)word) - 1);
+        word &= word - 1u;
+        u32 il = T.local_region * B.npr + wk + bit;
+        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
+        for (u32 s = s0 + lane; s < s1; s += 32u) {
+            u64 g = R.syn_off + s;
+            double S = lS[B.neuron_off + lpost[g]];
+            lc[g] = (float)__dsub_rn((double)lc[g], __dmul_rn(da, S));
+        }
+        if (lane == 0) la[B.neuron_off + il] = __dadd_rn(la[B.neuron_off + il], da);
+    }
+}
+
+// S += max(0, w − |v − v_th|·w/v_th), w = γ·(α/κ)^k.
+extern "C" __global__ void learn_psi(LEARN_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const LearnRec R = lrec[T.brain];
+    if (!R.on) return;
+    const Brain B = brains[T.brain];
+    u32 k = T.first + threadIdx.x;
+    if (k >= B.npr) return;
+    u64 i = B.neuron_off + T.local_region * B.npr + k;
+    double w = ltab[R.tab_off + (R.K + 1ull) + epoch_step(R, t)];
+    double vth = __longlong_as_double((long long)R.vth_bits);
+    double wi = __dmul_rn(w, __longlong_as_double((long long)R.inv_vth_bits));
+    double y = __dsub_rn(w, __dmul_rn(fabs(__dsub_rn((double)prev[i], vth)), wi));
+    lS[i] = __dadd_rn(lS[i], y > 0.0 ? y : 0.0);
+}
+
+// At the K-th step of an epoch: c = κ^K·(c + a_pre·S_post), κ^K·c where
+// a_pre = 0; a warp takes its word's neurons one after another.
+extern "C" __global__ void learn_flush(LEARN_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const LearnRec R = lrec[T.brain];
+    if (!R.on || epoch_step(R, t) != R.K) return;
+    const Brain B = brains[T.brain];
+    u32 lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+    u32 wk = T.first + warp * 32u;
+    if (wk >= B.npr) return;
+    double kap = ltab[R.tab_off + 2ull * (R.K + 1ull) + R.K];
+    u32 n = min(32u, B.npr - wk);
+    for (u32 b = 0; b < n; b++) {
+        u32 il = T.local_region * B.npr + wk + b;
+        double ai = la[B.neuron_off + il];
+        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
+        for (u32 s = s0 + lane; s < s1; s += 32u) {
+            u64 g = R.syn_off + s;
+            double c = (double)lc[g];
+            if (ai == 0.0)
+                lc[g] = (float)__dmul_rn(kap, c);
+            else
+                lc[g] = (float)__dmul_rn(
+                    kap, __dadd_rn(c, __dmul_rn(ai, lS[B.neuron_off + lpost[g]])));
+        }
+    }
+}
+
+// After learn_flush: a ·= α^K, S = 0.
+extern "C" __global__ void learn_end(LEARN_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const LearnRec R = lrec[T.brain];
+    if (!R.on || epoch_step(R, t) != R.K) return;
+    const Brain B = brains[T.brain];
+    u32 k = T.first + threadIdx.x;
+    if (k >= B.npr) return;
+    u64 i = B.neuron_off + T.local_region * B.npr + k;
+    la[i] = __dmul_rn(la[i], ltab[R.tab_off + 3ull * (R.K + 1ull) + R.K]);
+    lS[i] = 0.0;
 }
