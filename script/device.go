@@ -7,21 +7,24 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 	"github.com/encephagen/encephagen/gpu"
 )
 
 // Running scripts on a batch backend (--backend cuda). Scripts do not
-// change: every run() of brains without learning goes to a deviceRunner,
+// change: every run() goes to a deviceRunner (but for brains whose
+// learning only the CPU engine does: ALIF, supervised presentations),
 // which gathers the run() calls of all the script's threads — the pmap
 // workers running an experiment's units side by side — and advances them
 // together, one gpu.Batch for all, as soon as every live thread is waiting
-// in run(). Brains then stay on the device (the host copy is stale) until
-// something needs them on the host: a run with e-prop on (no e-prop
-// kernels yet, so learning runs on the CPU), an eprop.* call, or a run
-// with other company. Hand-overs are exact (gpu.Batch.Load and Store), so
-// a script gives the CPU's results spike for spike on either backend.
+// in run(). Brains then stay on the device (the host copy is stale), with
+// their e-prop learners' traces, until something needs them on the host:
+// an eprop.* call (snapshots, rewards and statistics are the host
+// learner's), a run the device cannot do, or a run with other company.
+// Hand-overs are exact (gpu.Batch.Load, LoadLearners, SetNetwork, Store),
+// so a script gives the CPU's results spike for spike on either backend.
 
 // DeviceBatch makes a batch of brains on a batch backend: gpu.NewBatch
 // for the GPU, gpu.NewReference (the kernels' Go transcription) in tests.
@@ -89,11 +92,23 @@ func (r *deviceRunner) launchIfReady() {
 	go r.execute(reqs)
 }
 
-// learningOnCPU says once that learning brains run on the CPU.
+// learningOnCPU says once that some learning brains run on the CPU.
 func (r *deviceRunner) learningOnCPU() {
 	if !r.noted.Swap(true) {
-		r.note("brains with e-prop on run on the CPU (the CUDA backend has no e-prop kernels yet); the others on the device")
+		r.note("brains learning with ALIF or a supervised presentation run on the CPU (the device's e-prop kernels are for LIF, reward-modulated); the others on the device")
 	}
+}
+
+// deviceLearner is the brain's learner when learning is on and the device
+// can observe it (LIF, no supervised presentation), else nil.
+func (b *Brain) deviceLearner() *eprop.Learner {
+	if b.learner == nil || b.b.Plastic == nil {
+		return nil
+	}
+	if _, ok := b.learner.ExternalLIF(); !ok {
+		return nil
+	}
+	return b.learner
 }
 
 // run advances brains (locked by the caller, all without learning) by
@@ -250,6 +265,13 @@ func (r *deviceRunner) residentFor(brains []*Brain) (*residentBatch, error) {
 			sims[i] = br.b
 		}
 		if err := res.batch.Load(sims); err != nil {
+			return nil, err
+		}
+		ls := make([]*eprop.Learner, len(brains))
+		for i, br := range brains {
+			ls[i] = br.deviceLearner()
+		}
+		if err := res.batch.LoadLearners(ls); err != nil {
 			return nil, err
 		}
 		res.onDevice = true

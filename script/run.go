@@ -440,12 +440,12 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 	}
 	ctx := threadCtx(thread, s)
-	learning := false
+	onCPU := false // learning the device cannot take over (ALIF, supervised)
 	for _, br := range brains {
-		learning = learning || br.b.Plastic != nil
+		onCPU = onCPU || (br.b.Plastic != nil && br.deviceLearner() == nil)
 	}
 	switch {
-	case s.device != nil && !learning:
+	case s.device != nil && !onCPU:
 		err = s.device.run(ctx, brains, steps, ext, engineRecs)
 	case s.device != nil:
 		s.device.learningOnCPU()
