@@ -93,8 +93,8 @@ func TestCUDABuildBehaviour(t *testing.T) {
 }
 
 // checkScriptsOnGPU: a script whose units run side by side gives the CPU's
-// results on --backend auto (which picks the GPU and says so); a script
-// with e-prop runs, its learning on the CPU.
+// results on --backend auto (which picks the GPU and says so), and so
+// does a script with e-prop.
 func checkScriptsOnGPU(t *testing.T, bin, dir string) {
 	requireData(t)
 	units := testdata(t, "units.star")
@@ -128,8 +128,21 @@ func checkScriptsOnGPU(t *testing.T, bin, dir string) {
 	if regexp.MustCompile(`"raster": \[\]`).MatchString(results["cpu"]) {
 		t.Error("a unit's raster is empty: the comparison says little")
 	}
-	code, stdout, stderr := runBinary(t, nil, bin, "exec", testdata(t, "measure.star"), "--backend", "cuda", "--out", filepath.Join(dir, "measure"))
-	if code != 0 || !strings.Contains(stderr, "e-prop on run on the CPU") {
-		t.Errorf("measure.star on cuda: exit %d\n%s%s", code, stdout, stderr)
+	// E-prop on the device: the same reward and rates as on the CPU.
+	var printed, rates []string
+	for _, backend := range []string{"cpu", "cuda"} {
+		out := filepath.Join(dir, "measure-"+backend)
+		code, stdout, stderr := runBinary(t, nil, bin, "exec", testdata(t, "measure.star"), "--backend", backend, "--out", out)
+		if code != 0 {
+			t.Fatalf("measure.star on %s: exit %d\n%s%s", backend, code, stdout, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "rates.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		printed, rates = append(printed, stdout), append(rates, string(b))
+	}
+	if printed[0] != printed[1] || rates[0] != rates[1] || !strings.Contains(printed[0], "reward changed") {
+		t.Errorf("measure.star (e-prop) differs between the CPU and the GPU:\n%s\n%s", printed[0], printed[1])
 	}
 }

@@ -44,9 +44,10 @@ anything runs.
 --backend: cpu (default), cuda, or auto (cuda when a GPU is usable, else cpu; a note
 on stderr says which and why). On cuda, run() advances brains on the GPU: the run()
 calls of all units running side by side (every unit at once, unless --workers is
-given) go to the device together, one batch, and brains stay there between runs.
-Brains with e-prop on run on the CPU (there are no e-prop kernels yet). Results are
-those of the CPU backend, spike for spike. --backend cuda needs the CUDA build
+given) go to the device together, one batch, and brains stay there between runs,
+learning (e-prop traces) included; snapshots, rewards and statistics are computed on
+the host between runs. Brains learning with ALIF or a supervised presentation run on
+the CPU. Results are those of the CPU backend, spike for spike. --backend cuda needs the CUDA build
 (bin/encephagen-cuda, make cuda); elsewhere it is refused with exit code 2 and the
 reason.
 
