@@ -39,7 +39,7 @@ func engineErr(fn string, err error) error {
 
 // lockBrains takes the run locks of brains (learner methods must not run
 // while a brain runs) and checks they may change. On a batch backend it
-// brings them to the host and notes that their weights may change.
+// brings them to the host (learners included).
 func (s *Session) lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
 	for i, br := range brains {
 		if br.frozen {
@@ -60,9 +60,6 @@ func (s *Session) lockBrains(fn string, brains []*Brain) (unlock func(), err err
 				br.mu.Unlock()
 			}
 			return nil, fmt.Errorf("%s: %v", fn, err)
-		}
-		for _, br := range brains {
-			br.weightGen++
 		}
 	}
 	return func() {
@@ -258,6 +255,11 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	var vals []starlark.Value
 	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
+		for i, u := range ups {
+			if u.Changed > 0 {
+				brains[i].weightGen++ // a batch backend must take the new weights
+			}
+		}
 		if err != nil {
 			return engineErr(fn, err)
 		}
@@ -415,8 +417,11 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	}
 	var vals []starlark.Value
 	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
-		for _, l := range ls {
+		for i, l := range ls {
 			u, err := l.ApplySupervised()
+			if u.Changed > 0 {
+				brains[i].weightGen++ // a batch backend must take the new weights
+			}
 			if err != nil {
 				return engineErr(fn, err)
 			}
