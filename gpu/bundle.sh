@@ -5,7 +5,7 @@
 # CUDA backend), the connectome files the tests read (data/) and
 # BUILD-INFO. Carry DIR to the GPU machine with the repository and run
 # gpu/check.sh DIR there. DIR/expect/ holds the CPU's results of the full
-# Exp 23, for check.sh to compare with the GPU's. Building needs Go, a C compiler (cgo) and the
+# Exp 23 and Exp 22, for check.sh to compare with the GPU's. Building needs Go, a C compiler (cgo) and the
 # CUDA headers and link library (Debian: nvidia-cuda-dev), not nvcc: the
 # PTX is committed. The binaries link libcuda.so.1 (gorgonia.org/cu) and
 # nothing else from CUDA, so the GPU machine's driver is all they need.
@@ -31,10 +31,12 @@ for c in paupau tvb66 tvb68 tvb76 tvb80 tvb96; do
   done
   [ -n "$found" ] || { echo "bundle.sh: $c.zip not found in ENCEPHAGEN_DATA ($data)" >&2; exit 1; }
 done
-# The CPU's results of the full Exp 23, which the GPU must reproduce unit
-# for unit (about a minute on two cores).
+# The CPU's results of the full Exp 23 and Exp 22, which the GPU must
+# reproduce unit for unit (about 3 minutes on two cores).
 CGO_ENABLED=0 "$GO" build -o "$dir/encephagen-cpu" ./cmd/encephagen
-ENCEPHAGEN_DATA="$data" "$dir/encephagen-cpu" exec experiments/23_diversity.star --out "$dir/expect/23_diversity" >/dev/null
+for exp in 23_diversity 22_eprop; do
+  ENCEPHAGEN_DATA="$data" "$dir/encephagen-cpu" exec "experiments/$exp.star" --out "$dir/expect/$exp" >/dev/null
+done
 rm "$dir/encephagen-cpu"
 {
   echo "commit $(git rev-parse HEAD 2>/dev/null || echo unknown) ($version)"

@@ -9,7 +9,7 @@
 # a batch of 24 different brains, a 20,000-step run, hand-overs) and
 # benchmark (20 TVB96 brains at npr 200: ms per batch step) runs with
 # REQUIRE_GPU=1, so a missing or broken GPU fails instead of skipping; then
-# the full Exp 23 and Exp 22 run on the GPU, timed, and Exp 23's units are
+# the full Exp 23 and Exp 22 run on the GPU, timed, and their units are
 # compared with the CPU's. Everything goes to
 # one report file (default gpu-check-report.txt); the exit status is the
 # test binary's. Designed to finish in well under 8 minutes on one H200.
@@ -54,8 +54,8 @@ timeout 260 "$bundle/gpu.test" -test.v -test.count=1 -test.timeout 250s \
 rc=${PIPESTATUS[0]}
 
 # Whole experiments on the GPU (--backend cuda), timed: Exp 23 (16 brains,
-# no learning) must reproduce the CPU's unit files (bundle.sh made them);
-# Exp 22 (20 brains) runs its e-prop phases on the CPU for now.
+# no learning) and Exp 22 (20 brains, e-prop) must reproduce the CPU's unit
+# files (bundle.sh made them).
 cd "$root"
 if [ -z "${CHECK_SKIP_EXPERIMENTS:-}" ]; then
   work="$(mktemp -d)"
