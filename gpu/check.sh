@@ -49,7 +49,7 @@ export ENCEPHAGEN_DATA="${ENCEPHAGEN_DATA:-$bundle/data}"
 # The test binary reads nothing relative to its directory, but run it
 # where `go test` would.
 cd "$root/gpu"
-timeout 260 "$bundle/gpu.test" -test.v -test.count=1 -test.timeout 250s \
+timeout 220 "$bundle/gpu.test" -test.v -test.count=1 -test.timeout 210s \
   -test.run "${CHECK_RUN:-Available|GPU}" -test.bench "${CHECK_BENCH:-GPU}" -test.benchtime 3x 2>&1 | tee -a "$report"
 rc=${PIPESTATUS[0]}
 
@@ -59,7 +59,7 @@ rc=${PIPESTATUS[0]}
 cd "$root"
 if [ -z "${CHECK_SKIP_EXPERIMENTS:-}" ]; then
   work="$(mktemp -d)"
-  for exp in ${CHECK_EXPERIMENTS:-23_diversity:100 22_eprop:130}; do
+  for exp in ${CHECK_EXPERIMENTS:-23_diversity:90 22_eprop:130}; do
     name=${exp%%:*} limit=${exp##*:}
     echo "## experiment $name on the GPU (limit ${limit} s)" | tee -a "$report"
     t0=$(date +%s.%N)
