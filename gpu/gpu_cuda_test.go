@@ -12,6 +12,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/enginetest"
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -232,14 +233,24 @@ func BenchmarkGPUBatchTVB96(b *testing.B) {
 						nets, seeds = tvb96Batch(b, brains, delays)
 						built = time.Since(start)
 					}
-					benchBatch(b, nets, seeds, built)
+					benchBatch(b, nets, seeds, built, false)
+				})
+			}
+			if brains > 1 && !delays {
+				// The same with every brain learning (e-prop, LIF): the
+				// learn kernels' cost per step.
+				b.Run(fmt.Sprintf("delays=%v/brains=%d/learning", delays, brains), func(b *testing.B) {
+					if nets == nil {
+						nets, seeds = tvb96Batch(b, brains, delays)
+					}
+					benchBatch(b, nets, seeds, built, true)
 				})
 			}
 		}
 	}
 }
 
-func benchBatch(b *testing.B, nets []*network.Network, seeds []uint64, built time.Duration) {
+func benchBatch(b *testing.B, nets []*network.Network, seeds []uint64, built time.Duration, learn bool) {
 	brains := len(nets)
 	start := time.Now()
 	bt, err := NewBatch(nets, seeds)
@@ -250,6 +261,27 @@ func benchBatch(b *testing.B, nets []*network.Network, seeds []uint64, built tim
 	st := bt.plan.stats()
 	b.Logf("%s; build %v, layout and upload %v; %d synapses in %d entries, %.2f GB on the device, %d blocks of %d",
 		bt.Backend(), built, time.Since(start), st.Synapses, st.Entries, float64(st.DeviceBytes)/1e9, st.Tasks, bt.plan.Block)
+	if learn {
+		var brs []*sim.Brain
+		var ls []*eprop.Learner
+		for i, net := range nets {
+			br := sim.NewBrain(net, seeds[i])
+			l, err := eprop.New(br, eprop.Defaults()) // no reward here: the weights stay shared
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := l.Enable(); err != nil {
+				b.Fatal(err)
+			}
+			brs, ls = append(brs, br), append(ls, l)
+		}
+		if err := bt.Load(brs); err != nil {
+			b.Fatal(err)
+		}
+		if err := bt.LoadLearners(ls); err != nil {
+			b.Fatal(err)
+		}
+	}
 	visual, _ := nets[0].Conn.Group("visual")
 	pat, _ := sim.Patterns(42, 1, 60, 200)
 	ext := make([][]float32, brains)
