@@ -78,8 +78,17 @@ cuda:       # bin/encephagen-cuda, the binary with the CUDA backend
 vet-cuda:
 	CGO_ENABLED=1 $(GO) vet -tags cuda ./gpu/... ./cmd/...
 
-test-cuda: vet-cuda # the cuda build vets, and starts or refuses as decided on this machine (GPU or not)
+# test-cuda: the cuda build vets; it starts or refuses as decided on this
+# machine (GPU or not); and on the driver emulator (about a minute) the
+# kernels reproduce the CPU engine (a batch of different brains, hand-overs,
+# new weights, e-prop) and scripts give the CPU's results through the cuda
+# binary. gpu-emu runs every GPU test on the emulator (many minutes).
+EMU_TESTS = Available|GPUMatchesCPU$$|GPUMatchesCPUVariants|GPUHandover|GPUSetNetwork|GPULearning
+test-cuda: vet-cuda
 	CGO_ENABLED=1 $(GO) test -tags cudacheck -run 'CUDABuild' ./cmd/encephagen
+	gpu/emu.sh -run '$(EMU_TESTS)'
+	EMU_TAGS=cudacheck EMU_PKG=./cmd/encephagen gpu/emu.sh -run 'CUDABuild'
+
 
 gpu-emu:    # the cuda-tagged tests on a CPU emulator of the driver (needs g++)
 	gpu/emu.sh -short

@@ -8,6 +8,8 @@
 # binding). Needs g++ and the CUDA headers (nvidia-cuda-dev). Extra
 # arguments go to `go test`, e.g.
 #   gpu/emu.sh -run 'GPUMatchesCPU$' -v
+# EMU_PKG and EMU_TAGS choose another package and build tags (make
+# test-cuda runs cmd/encephagen's cudacheck test on the emulator too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${TMPDIR:-/tmp}/encephagen-emu"
@@ -17,4 +19,4 @@ mkdir -p "$out"
   -o "$out/libcuda.so.1" gpu/emu/libcuda_emu.cpp
 export LD_LIBRARY_PATH="$out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" REQUIRE_GPU=1
 export ENCEPHAGEN_DATA="${ENCEPHAGEN_DATA:-$(cd .. && pwd)/shared/connectomes}"
-exec go test -tags cuda -count=1 -timeout 60m "$@" ./gpu
+exec go test -tags "${EMU_TAGS:-cuda}" -count=1 -timeout 60m "$@" "${EMU_PKG:-./gpu}"
