@@ -411,58 +411,54 @@ func (e *refExec) learnSpikes(t, slot uint64) {
 	})
 }
 
-// learnPsi is learn_psi: S += max(0, w − |v − v_th|·w/v_th), w = γ·(α/κ)^k.
-func (e *refExec) learnPsi(t uint64) {
+// learnNeurons calls f for every neuron (its index inside its brain) of
+// the brains that learn — only those at the K-th step of an epoch when
+// epochEnd — block by block, as the per-neuron learn kernels run.
+func (e *refExec) learnNeurons(t uint64, epochEnd bool, f func(R *learnRec, B *brainRecord, il uint32)) {
 	p := e.p
 	e.blocks(func(T *task) {
 		R := e.learnRec(T.Brain)
-		if !R.on {
+		if !R.on || (epochEnd && R.k(t) != int(R.K)) {
 			return
 		}
 		B := &p.brains[T.Brain]
-		w := e.ltab[R.tabOff+(R.K+1)+uint64(R.k(t))]
-		wi := w * R.invVth
 		for x := 0; x < p.Block; x++ {
 			k := T.First + uint32(x)
 			if k >= B.NPR {
 				break
 			}
-			i := B.NeuronOff + T.LocalRegion*B.NPR + k
-			y := w - math.Abs(float64(e.prev[i])-R.vth)*wi
-			if !(y > 0) {
-				y = 0
-			}
-			e.lS[i] += y
+			f(&R, B, T.LocalRegion*B.NPR+k)
 		}
+	})
+}
+
+// learnPsi is learn_psi: S += max(0, w − |v − v_th|·w/v_th), w = γ·(α/κ)^k.
+func (e *refExec) learnPsi(t uint64) {
+	e.learnNeurons(t, false, func(R *learnRec, B *brainRecord, il uint32) {
+		w := e.ltab[R.tabOff+(R.K+1)+uint64(R.k(t))]
+		wi := w * R.invVth
+		i := B.NeuronOff + il
+		y := w - math.Abs(float64(e.prev[i])-R.vth)*wi
+		if !(y > 0) {
+			y = 0
+		}
+		e.lS[i] += y
 	})
 }
 
 // learnFlush is learn_flush, for brains at the K-th step of an epoch:
 // c = κ^K·(c + a_pre·S_post) (κ^K·c where a_pre = 0).
 func (e *refExec) learnFlush(t uint64) {
-	p := e.p
-	e.blocks(func(T *task) {
-		R := e.learnRec(T.Brain)
-		if !R.on || R.k(t) != int(R.K) {
-			return
-		}
-		B := &p.brains[T.Brain]
+	e.learnNeurons(t, true, func(R *learnRec, B *brainRecord, il uint32) {
 		kap := e.ltab[R.tabOff+2*(R.K+1)+R.K]
-		for x := 0; x < p.Block; x++ {
-			k := T.First + uint32(x)
-			if k >= B.NPR {
-				break
-			}
-			il := T.LocalRegion*B.NPR + k
-			ai := e.la[B.NeuronOff+il]
-			s0, s1 := e.lstart[R.startOff+uint64(il)], e.lstart[R.startOff+uint64(il)+1]
-			for s := s0; s < s1; s++ {
-				g := R.synOff + uint64(s)
-				if ai == 0 {
-					e.lc[g] = float32(kap * float64(e.lc[g]))
-				} else {
-					e.lc[g] = float32(kap * (float64(e.lc[g]) + ai*e.lS[B.NeuronOff+e.lpst[g]]))
-				}
+		ai := e.la[B.NeuronOff+il]
+		s0, s1 := e.lstart[R.startOff+uint64(il)], e.lstart[R.startOff+uint64(il)+1]
+		for s := s0; s < s1; s++ {
+			g := R.synOff + uint64(s)
+			if ai == 0 {
+				e.lc[g] = float32(kap * float64(e.lc[g]))
+			} else {
+				e.lc[g] = float32(kap * (float64(e.lc[g]) + ai*e.lS[B.NeuronOff+e.lpst[g]]))
 			}
 		}
 	})
@@ -470,22 +466,9 @@ func (e *refExec) learnFlush(t uint64) {
 
 // learnEnd is learn_end: a ·= α^K, S = 0, for brains that flushed.
 func (e *refExec) learnEnd(t uint64) {
-	p := e.p
-	e.blocks(func(T *task) {
-		R := e.learnRec(T.Brain)
-		if !R.on || R.k(t) != int(R.K) {
-			return
-		}
-		B := &p.brains[T.Brain]
-		al := e.ltab[R.tabOff+3*(R.K+1)+R.K]
-		for x := 0; x < p.Block; x++ {
-			k := T.First + uint32(x)
-			if k >= B.NPR {
-				break
-			}
-			i := B.NeuronOff + T.LocalRegion*B.NPR + k
-			e.la[i] *= al
-			e.lS[i] = 0
-		}
+	e.learnNeurons(t, true, func(R *learnRec, B *brainRecord, il uint32) {
+		i := B.NeuronOff + il
+		e.la[i] *= e.ltab[R.tabOff+3*(R.K+1)+R.K]
+		e.lS[i] = 0
 	})
 }
