@@ -154,10 +154,22 @@ type Brain struct {
 	id        int64
 	dev       atomic.Pointer[residentBatch]
 	weightGen uint64
+	runner    *deviceRunner // the session's, nil on the CPU backend
 }
 
 // step is the number of steps simulated, wherever the brain's state is.
+// On a batch backend it waits for a device run in progress (which may move
+// the brain) to end.
 func (b *Brain) step() int64 {
+	if b.runner != nil {
+		b.runner.devMu.Lock()
+		defer b.runner.devMu.Unlock()
+	}
+	return b.stepLocked()
+}
+
+// stepLocked is step for the device runner, which holds devMu.
+func (b *Brain) stepLocked() int64 {
 	if res := b.dev.Load(); res != nil {
 		return res.batch.Step()
 	}
@@ -381,7 +393,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	sb := sim.NewBrain(net, uint64(noise))
 	prog, dt := s.progress, p.DtMs
 	sb.Progress = func(n int) { prog.addSteps(n, dt) }
-	return &Brain{b: sb, conn: conn, shared: true, id: s.brainIDs.Add(1)}, nil
+	return &Brain{b: sb, conn: conn, shared: true, id: s.brainIDs.Add(1), runner: s.device}, nil
 }
 
 // Batch is a set of brains advanced together, in lockstep, by one run()

@@ -146,10 +146,10 @@ func (r *deviceRunner) execute(reqs []*deviceRequest) {
 	groups := map[key][]*deviceRequest{}
 	var order []key
 	for _, q := range reqs {
-		step := q.brains[0].step()
+		step := q.brains[0].stepLocked()
 		mixed := false
 		for _, br := range q.brains {
-			mixed = mixed || br.step() != step
+			mixed = mixed || br.stepLocked() != step
 		}
 		if mixed { // a batch of brains at different steps: on the CPU
 			q.done <- r.runOnCPU(q)
