@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -63,14 +62,14 @@ type executor interface {
 	// host changed them.
 	setWeights(lo, hi int) error
 	// Learning (learn.go). learnSetup allocates the learning arrays and
-	// uploads the networks' synapses; learnPut and learnGet move one
-	// learner's c, a and S (neurons from neuronOff, synapses from synOff);
-	// learnRecords uploads the learning records and tables. steps runs the
-	// learning kernels for the brains that learn.
+	// uploads the networks' synapses; learnRecords uploads the learning
+	// records and tables (and sizes the ALIF history); learnMove copies
+	// host (a []float32, []float64 or []uint32) to learning array buf from
+	// element off (up) or back. steps runs the learning kernels for the
+	// brains that learn.
 	learnSetup(ls *learnState) error
-	learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error
-	learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error
-	learnRecords(rec []uint64, tab []float64) error
+	learnRecords(ls *learnState) error
+	learnMove(up bool, buf learnBuf, off int, host any) error
 	close() error
 }
 

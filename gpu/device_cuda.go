@@ -42,6 +42,8 @@ type device struct {
 	fnDeliv1          cuFunction // deliver_u1
 	// the learning kernels (learn.go)
 	fnLearnSpikes, fnLearnPsi, fnLearnFlush, fnLearnEnd cuFunction
+	fnAlifObserve, fnAlifPass, fnAlifIdentity           cuFunction
+	fnAlifSweepSpikes, fnAlifSweepNeurons, fnAlifZeta   cuFunction
 }
 
 var (
@@ -144,7 +146,10 @@ func (d *device) setup() error {
 		dst  *cuFunction
 		name string
 	}{{&d.fnDeliv1, "deliver_u1"}, {&d.fnLearnSpikes, "learn_spikes"}, {&d.fnLearnPsi, "learn_psi"},
-		{&d.fnLearnFlush, "learn_flush"}, {&d.fnLearnEnd, "learn_end"}} {
+		{&d.fnLearnFlush, "learn_flush"}, {&d.fnLearnEnd, "learn_end"},
+		{&d.fnAlifObserve, "alif_observe"}, {&d.fnAlifPass, "alif_pass"}, {&d.fnAlifIdentity, "alif_identity"},
+		{&d.fnAlifSweepSpikes, "alif_sweep_spikes"}, {&d.fnAlifSweepNeurons, "alif_sweep_neurons"},
+		{&d.fnAlifZeta, "alif_zeta"}} {
 		if *f.dst, err = cuModuleGetFunction(mod, f.name); err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 )
 
@@ -60,7 +59,35 @@ const (
 	argTW
 	argTR
 	argPrev
+	argPTheta
 	numArgs
+)
+
+// The ALIF learning kernels' arguments (step.cu's ALIF_ARGS), in order.
+const (
+	aargTasks = iota
+	aargBrains
+	aargRec
+	aargTab
+	aargStart
+	aargPost
+	aargHist
+	aargPrev
+	aargPTheta
+	aargEps
+	aargE
+	aargZeta
+	aargFEZ
+	aargFEE
+	aargFPZ
+	aargFPE
+	aargAHist
+	aargSpk
+	aargT
+	aargSlot
+	aargTW
+	aargM
+	numAlifArgs
 )
 
 // The learning kernels' arguments (step.cu's LEARN_ARGS), in order.
@@ -93,9 +120,13 @@ type cudaExec struct {
 	regRows, rasRows int
 	regPtr, rasPtr   uint64
 	// learning (learn.go), set up on first use
-	L              *learnState
-	largs          [numLearnArgs]uint64
-	recCap, tabCap int // capacity of the record and table buffers, in words
+	L               *learnState
+	largs           [numLearnArgs]uint64
+	aargs           [numAlifArgs]uint64
+	recCap, tabCap  int // capacity of the record and table buffers, in words
+	arecCap         int
+	alifReady       bool // the ALIF arrays are allocated
+	histCap, spkCap int
 }
 
 func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
@@ -271,17 +302,22 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 			}
 		}
 		var learn func(launch) error
-		if e.L.learning() {
+		if lif, alif := e.L.learning(), e.L.alifLearning(); lif || alif {
 			learn = func(l launch) error {
-				e.largs[largT], e.largs[largSlot] = l.nstep, l.nslot
-				fns := []cuFunction{e.d.fnLearnSpikes, e.d.fnLearnPsi}
-				if e.L.epochEnds(l.nstep) {
-					fns = append(fns, e.d.fnLearnFlush, e.d.fnLearnEnd)
-				}
-				for _, f := range fns {
-					if err := cuLaunch(f, grid, block, e.largs[:]); err != nil {
-						return err
+				if lif {
+					e.largs[largT], e.largs[largSlot] = l.nstep, l.nslot
+					fns := []cuFunction{e.d.fnLearnSpikes, e.d.fnLearnPsi}
+					if e.L.epochEnds(l.nstep) {
+						fns = append(fns, e.d.fnLearnFlush, e.d.fnLearnEnd)
 					}
+					for _, f := range fns {
+						if err := cuLaunch(f, grid, block, e.largs[:]); err != nil {
+							return err
+						}
+					}
+				}
+				if alif {
+					return e.alifLaunches(l, grid, block)
 				}
 				return nil
 			}
@@ -404,72 +440,138 @@ func (e *cudaExec) learnSetup(ls *learnState) error {
 			func() error { _, err := e.allocTo(&la[largA], 8*p.TN); return err },
 			func() error { _, err := e.allocTo(&la[largS], 8*p.TN); return err },
 			func() error { _, err := e.allocTo(&e.args[argPrev], 4*p.TN); return err },
+			func() error { _, err := e.allocTo(&e.args[argPTheta], 4*p.TN); return err },
 		} {
 			if err := f(); err != nil {
 				return err
 			}
 		}
 		la[largPrev] = e.args[argPrev]
+		a := &e.aargs
+		a[aargTasks], a[aargBrains], a[aargHist] = e.args[argTasks], e.args[argBrains], e.args[argHist]
+		a[aargStart], a[aargPost], a[aargPrev], a[aargPTheta] = la[largStart], la[largPost], e.args[argPrev], e.args[argPTheta]
+		a[aargTW] = uint64(p.TW)
 		return nil
 	})
 }
 
-// learnMove copies one learner's c, a and S to (up) or from the device.
-func (e *cudaExec) learnMove(up bool, neuronOff uint32, synOff int, st eprop.LIFState) error {
+// growTo makes *arg a buffer of at least words 64-bit words (*capacity
+// tracks it); the old contents are not kept.
+func (e *cudaExec) growTo(arg *uint64, capacity *int, words int) error {
+	if words <= *capacity {
+		return nil
+	}
+	if _, err := e.allocTo(arg, 8*words); err != nil {
+		return err
+	}
+	*capacity = words
+	return nil
+}
+
+func (e *cudaExec) learnRecords(ls *learnState) error {
 	return e.d.do(func() error {
+		p := e.p
+		if err := e.growTo(&e.largs[largRec], &e.recCap, len(ls.rec)); err != nil {
+			return err
+		}
+		if err := e.growTo(&e.aargs[aargRec], &e.arecCap, len(ls.arec)); err != nil {
+			return err
+		}
+		if err := e.growTo(&e.largs[largTab], &e.tabCap, len(ls.tab)); err != nil {
+			return err
+		}
+		e.aargs[aargTab] = e.largs[largTab]
+		if ls.alifLearning() && !e.alifReady {
+			a := &e.aargs
+			for _, x := range []struct {
+				arg   *uint64
+				bytes int
+			}{{&a[aargEps], 4 * ls.synapses}, {&a[aargE], 4 * ls.synapses}, {&a[aargZeta], 8 * p.TN},
+				{&a[aargFEZ], 8 * p.TN}, {&a[aargFEE], 8 * p.TN}, {&a[aargFPZ], 8 * p.TN}, {&a[aargFPE], 8 * p.TN}} {
+				if _, err := e.allocTo(x.arg, x.bytes); err != nil {
+					return err
+				}
+			}
+			e.alifReady = true
+		}
+		if err := e.growTo(&e.aargs[aargAHist], &e.histCap, (ls.histLen+1)/2); err != nil {
+			return err
+		}
+		if err := e.growTo(&e.aargs[aargSpk], &e.spkCap, (ls.spkLen+1)/2); err != nil {
+			return err
+		}
 		for _, x := range []struct {
-			dev   uint64
-			host  unsafe.Pointer
-			bytes int
-		}{
-			{e.largs[largC] + uint64(4*synOff), unsafe.Pointer(unsafe.SliceData(st.C)), 4 * len(st.C)},
-			{e.largs[largA] + uint64(8*neuronOff), unsafe.Pointer(unsafe.SliceData(st.A)), 8 * len(st.A)},
-			{e.largs[largS] + uint64(8*neuronOff), unsafe.Pointer(unsafe.SliceData(st.S)), 8 * len(st.S)},
-		} {
-			if x.bytes == 0 {
-				continue
-			}
-			var err error
-			if up {
-				err = cuMemcpyHtoD(devptr(x.dev), x.host, x.bytes)
-			} else {
-				err = cuMemcpyDtoH(x.host, devptr(x.dev), x.bytes)
-			}
-			if err != nil {
+			dst uint64
+			src []uint64
+		}{{e.largs[largRec], ls.rec}, {e.aargs[aargRec], ls.arec}} {
+			if err := cuMemcpyHtoD(devptr(x.dst), unsafe.Pointer(&x.src[0]), 8*len(x.src)); err != nil {
 				return err
 			}
+		}
+		if len(ls.tab) > 0 {
+			return cuMemcpyHtoD(devptr(e.largs[largTab]), unsafe.Pointer(&ls.tab[0]), 8*len(ls.tab))
 		}
 		return nil
 	})
 }
 
-func (e *cudaExec) learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error {
-	return e.learnMove(true, neuronOff, synOff, st)
-}
-
-func (e *cudaExec) learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error {
-	return e.learnMove(false, neuronOff, synOff, st)
-}
-
-func (e *cudaExec) learnRecords(rec []uint64, tab []float64) error {
+func (e *cudaExec) learnMove(up bool, buf learnBuf, off int, host any) error {
+	base := map[learnBuf]uint64{
+		bufC: e.largs[largC], bufA: e.largs[largA], bufS: e.largs[largS],
+		bufEps: e.aargs[aargEps], bufE: e.aargs[aargE], bufZeta: e.aargs[aargZeta],
+		bufFEZ: e.aargs[aargFEZ], bufFEE: e.aargs[aargFEE], bufFPZ: e.aargs[aargFPZ], bufFPE: e.aargs[aargFPE],
+		bufHist: e.aargs[aargAHist], bufSpk: e.aargs[aargSpk],
+	}[buf]
+	var ptr unsafe.Pointer
+	var size, n int
+	switch h := host.(type) {
+	case []float32:
+		ptr, size, n = unsafe.Pointer(unsafe.SliceData(h)), 4, len(h)
+	case []float64:
+		ptr, size, n = unsafe.Pointer(unsafe.SliceData(h)), 8, len(h)
+	case []uint32:
+		ptr, size, n = unsafe.Pointer(unsafe.SliceData(h)), 4, len(h)
+	default:
+		return fmt.Errorf("gpu: learnMove: host memory of type %T", host)
+	}
+	if n == 0 {
+		return nil
+	}
+	dev := devptr(base + uint64(size*off))
 	return e.d.do(func() error {
-		if len(rec) > e.recCap {
-			if _, err := e.allocTo(&e.largs[largRec], 8*len(rec)); err != nil {
-				return err
-			}
-			e.recCap = len(rec)
+		if up {
+			return cuMemcpyHtoD(dev, ptr, size*n)
 		}
-		if len(tab) > e.tabCap {
-			if _, err := e.allocTo(&e.largs[largTab], 8*len(tab)); err != nil {
-				return err
-			}
-			e.tabCap = len(tab)
-		}
-		if len(tab) > 0 {
-			if err := cuMemcpyHtoD(devptr(e.largs[largTab]), unsafe.Pointer(&tab[0]), 8*len(tab)); err != nil {
-				return err
-			}
-		}
-		return cuMemcpyHtoD(devptr(e.largs[largRec]), unsafe.Pointer(&rec[0]), 8*len(rec))
+		return cuMemcpyDtoH(ptr, dev, size*n)
 	})
+}
+
+// alifLaunches runs the ALIF learning kernels after the neurons of step
+// l.nstep: alif_observe, and at the end of a block the flush and sweep.
+func (e *cudaExec) alifLaunches(l launch, grid, block int) error {
+	a := &e.aargs
+	a[aargT], a[aargSlot], a[aargM] = l.nstep, l.nslot, 0
+	if err := cuLaunch(e.d.fnAlifObserve, grid, block, a[:]); err != nil {
+		return err
+	}
+	if !e.L.blockEnds(l.nstep) {
+		return nil
+	}
+	for _, f := range []cuFunction{e.d.fnAlifPass, e.d.fnAlifIdentity} {
+		if err := cuLaunch(f, grid, block, a[:]); err != nil {
+			return err
+		}
+	}
+	for m := e.L.blockB; m >= 1; m-- {
+		a[aargM] = uint64(m)
+		if err := cuLaunch(e.d.fnAlifSweepSpikes, grid, block, a[:]); err != nil {
+			return err
+		}
+		if m > 1 {
+			if err := cuLaunch(e.d.fnAlifSweepNeurons, grid, block, a[:]); err != nil {
+				return err
+			}
+		}
+	}
+	return cuLaunch(e.d.fnAlifZeta, grid, block, a[:])
 }

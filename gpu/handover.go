@@ -71,9 +71,8 @@ func (b *Batch) Load(brains []*sim.Brain) error {
 	}
 	b.step = step
 	if b.learn != nil { // the learners (if any) stay with the host: LoadLearners again
-		clear(b.learn.learners)
-		clear(b.learn.rec)
-		if err := b.exe.learnRecords(b.learn.rec, b.learn.tab); err != nil {
+		b.learn.detach()
+		if err := b.exe.learnRecords(b.learn); err != nil {
 			return err
 		}
 	}

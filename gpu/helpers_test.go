@@ -475,10 +475,11 @@ func checkSetNetwork(t *testing.T, mk func(nets []*network.Network, seeds []uint
 	t.Logf("%d spikes after new weights, identical", n)
 }
 
-// checkLearning: e-prop learners handed to a batch (LoadLearners) come
-// back (Store) in the very state the CPU learners reach observing the same
-// steps — offsets, a and S bit for bit, across epoch ends — so rewards
-// then change the weights identically, and the brains go on identically.
+// checkLearning: e-prop learners (LIF and ALIF) handed to a batch
+// (LoadLearners) come back (Store) in the very state the CPU learners
+// reach observing the same steps — bit for bit, across epoch and block
+// ends, loaded mid-block — so rewards then change the weights identically,
+// and the brains go on identically.
 func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64) (*Batch, error)) {
 	sc := newScenario(t, mixedSpecs(t), nil)
 	ctx := context.Background()
@@ -491,7 +492,7 @@ func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 		for i, net := range sc.nets {
 			b := sim.NewBrain(net, sc.seeds()[i])
 			var l *eprop.Learner
-			if !net.Params.ALIF && sc.specs[i].stimRegions != nil {
+			if sc.specs[i].stimRegions != nil {
 				eprop.PrivateWeights(b)
 				p := eprop.Defaults()
 				p.LearningRate = 50
@@ -514,8 +515,14 @@ func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 			learning++
 		}
 	}
-	if learning < 3 {
-		t.Fatalf("%d learners: the test needs several", learning)
+	alif := 0
+	for i, l := range stay.ls {
+		if l != nil && sc.nets[i].Params.ALIF {
+			alif++
+		}
+	}
+	if learning < 4 || alif < 2 {
+		t.Fatalf("%d learners, %d of them ALIF: the test needs several of each", learning, alif)
 	}
 	runCPU := func(s side, steps int) {
 		for i, b := range s.brains {
@@ -561,10 +568,21 @@ func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 			if a == nil {
 				continue
 			}
-			sa, _ := a.ExternalLIF()
-			sb, _ := b.ExternalLIF()
-			if sa.Epoch != sb.Epoch || !slices.Equal(sa.C, sb.C) || !slices.Equal(sa.A, sb.A) || !slices.Equal(sa.S, sb.S) {
-				t.Fatalf("%s: brain %d's learner differs (epoch step %d vs %d)", when, i, sa.Epoch, sb.Epoch)
+			if sa, ok := a.ExternalLIF(); ok {
+				sb, _ := b.ExternalLIF()
+				if sa.Epoch != sb.Epoch || !slices.Equal(sa.C, sb.C) || !slices.Equal(sa.A, sb.A) || !slices.Equal(sa.S, sb.S) {
+					t.Fatalf("%s: brain %d's learner differs (epoch step %d vs %d)", when, i, sa.Epoch, sb.Epoch)
+				}
+			} else {
+				sa, _ := a.ExternalALIF()
+				sb, _ := b.ExternalALIF()
+				N := stay.brains[i].Net.N
+				if sa.Steps != sb.Steps || !slices.Equal(sa.Eps, sb.Eps) || !slices.Equal(sa.E, sb.E) ||
+					!slices.Equal(sa.Zeta, sb.Zeta) || !slices.Equal(sa.Hist[:sa.Steps*N], sb.Hist[:sb.Steps*N]) ||
+					!slices.Equal(sa.FEZ, sb.FEZ) || !slices.Equal(sa.FEE, sb.FEE) || !slices.Equal(sa.FPZ, sb.FPZ) ||
+					!slices.Equal(sa.FPE, sb.FPE) || !slices.Equal(sa.Spikes, sb.Spikes) || !slices.Equal(sa.SpikeOff, sb.SpikeOff) {
+					t.Fatalf("%s: brain %d's ALIF learner differs (block step %d vs %d)", when, i, sa.Steps, sb.Steps)
+				}
 			}
 			if a.Stats() != b.Stats() {
 				t.Fatalf("%s: brain %d's learner statistics differ:\n%+v\n%+v", when, i, a.Stats(), b.Stats())
@@ -599,5 +617,5 @@ func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 	runCPU(stay, 777)
 	onBatch(777)
 	same("after 777 more steps on the batch")
-	t.Logf("%d learners: state, statistics and weights identical", learning)
+	t.Logf("%d learners (%d ALIF): state, statistics and weights identical", learning, alif)
 }

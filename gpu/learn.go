@@ -23,11 +23,44 @@ import (
 // also learn_flush (c = κ^K·(c + a·S)) and learn_end (a ·= α^K, S = 0).
 // k, the step's place in its epoch, is ((t − base) mod K) + 1 with base
 // fixed when the learner is loaded, so nothing on the device counts.
+//
+// ALIF learners (eprop's alif: blocks and a backward sweep) likewise:
+// alif_observe per step (ψ into the block's history, the step's map into
+// Φ, the step's spike words kept); at the end of a block, alif_pass (every
+// synapse through Φ of its target), alif_identity, then for m = B … 1
+// alif_sweep_spikes(m) and alif_sweep_neurons(m) (the backward sweep, one
+// step at a time), and alif_zeta (z̄ to the block's end, Φ back to the
+// identity).
 
-// learnWords is the size of one brain's learning record in 64-bit words:
-// start offset, synapse offset, K, table offset, base, on, v_th and
-// 1/v_th (as float64 bits).
+// learnWords is the size of one brain's LIF learning record in 64-bit
+// words: start offset, synapse offset, K, table offset, base, on, v_th
+// and 1/v_th (as float64 bits).
 const learnWords = 8
+
+// alifWords is the size of one brain's ALIF learning record in 64-bit
+// words: start offset, synapse offset, B, table offset, base, on, history
+// offset, spike-word offset, spike words per step, then α, κ, ρ, β, γ,
+// 1/v_th, (1−κ)(1−β), (1−κ)β and 1−α (as float64 bits), N and a pad.
+const alifWords = 20
+
+// learnBuf names a learning array on the device.
+type learnBuf int
+
+const (
+	bufC    learnBuf = iota // LIF offsets c (float32 per synapse)
+	bufA                    // LIF a (float64 per neuron)
+	bufS                    // LIF S (float64 per neuron)
+	bufEps                  // ALIF ε at the block start (float32 per synapse)
+	bufE                    // ALIF e at the block start (float32 per synapse)
+	bufZeta                 // ALIF z̄ at the block start (float64 per neuron)
+	bufFEZ                  // ALIF Φ, then the sweep's Λ (float64 per neuron) …
+	bufFEE
+	bufFPZ
+	bufFPE
+	bufHist // ALIF ψ of the block's steps (float32; B×N per learning brain)
+	bufSpk  // ALIF spike words of the block's steps (uint32; B×words per learning brain)
+	numLearnBufs
+)
 
 // learnState is the host side of a batch's learning.
 type learnState struct {
@@ -36,22 +69,34 @@ type learnState struct {
 	start, post      []uint32
 	startOff, synOff []int
 	synapses         int
-	// Per brain, set by LoadLearners: the learner, its state and the
-	// step it was loaded at.
+	// Per brain, set by LoadLearners: the learner (LIF or ALIF), its
+	// state, the base of its epoch or block count and the step it was
+	// loaded at.
 	learners []*eprop.Learner
+	isALIF   []bool
 	states   []eprop.LIFState
+	alifs    []eprop.ALIFState
 	base     []int64
 	loaded   []int64
-	rec      []uint64  // learnWords per brain
+	rec      []uint64  // learnWords per brain (LIF)
+	arec     []uint64  // alifWords per brain (ALIF)
 	tab      []float64 // every learning brain's tables
+	// ALIF: each learning brain's share of the history and spike words,
+	// their totals, and the block length (one for the batch).
+	histOff, spkOff []int
+	histLen, spkLen int
+	blockB          int
 }
 
 func newLearnState(p *plan) *learnState {
+	n := len(p.nets)
 	ls := &learnState{
-		startOff: make([]int, len(p.nets)), synOff: make([]int, len(p.nets)),
-		learners: make([]*eprop.Learner, len(p.nets)), states: make([]eprop.LIFState, len(p.nets)),
-		base: make([]int64, len(p.nets)), loaded: make([]int64, len(p.nets)),
-		rec: make([]uint64, learnWords*len(p.nets)),
+		startOff: make([]int, n), synOff: make([]int, n),
+		learners: make([]*eprop.Learner, n), isALIF: make([]bool, n),
+		states: make([]eprop.LIFState, n), alifs: make([]eprop.ALIFState, n),
+		base: make([]int64, n), loaded: make([]int64, n),
+		rec: make([]uint64, learnWords*n), arec: make([]uint64, alifWords*n),
+		histOff: make([]int, n), spkOff: make([]int, n),
 	}
 	for b, net := range p.nets {
 		ls.startOff[b], ls.synOff[b] = len(ls.start), ls.synapses
@@ -62,13 +107,46 @@ func newLearnState(p *plan) *learnState {
 	return ls
 }
 
-// learning says whether any brain learns.
+// detach forgets every learner (their state stays where it is).
+func (ls *learnState) detach() {
+	clear(ls.learners)
+	clear(ls.rec)
+	clear(ls.arec)
+	ls.tab = ls.tab[:0]
+	ls.histLen, ls.spkLen, ls.blockB = 0, 0, 0
+}
+
+// alifLearning says whether any brain learns with ALIF.
+func (ls *learnState) alifLearning() bool {
+	if ls == nil {
+		return false
+	}
+	for i, l := range ls.learners {
+		if l != nil && ls.isALIF[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// blockEnds says whether step t is the last of a block for the ALIF
+// learners (then the block's flush runs after it).
+func (ls *learnState) blockEnds(t uint64) bool {
+	for b, l := range ls.learners {
+		if l != nil && ls.isALIF[b] && epochStep(t, ls.base[b], ls.blockB) == ls.blockB {
+			return true
+		}
+	}
+	return false
+}
+
+// learning says whether any brain learns with LIF.
 func (ls *learnState) learning() bool {
 	if ls == nil {
 		return false
 	}
-	for _, l := range ls.learners {
-		if l != nil {
+	for i, l := range ls.learners {
+		if l != nil && !ls.isALIF[i] {
 			return true
 		}
 	}
@@ -79,7 +157,7 @@ func (ls *learnState) learning() bool {
 // brain (then learn_flush and learn_end run after it).
 func (ls *learnState) epochEnds(t uint64) bool {
 	for b, l := range ls.learners {
-		if l != nil && epochStep(t, ls.base[b], ls.states[b].K) == ls.states[b].K {
+		if l != nil && !ls.isALIF[b] && epochStep(t, ls.base[b], ls.states[b].K) == ls.states[b].K {
 			return true
 		}
 	}
@@ -92,10 +170,11 @@ func epochStep(t uint64, base int64, K int) int {
 }
 
 // LoadLearners hands the learners of the batch's brains to it: ls[i] is
-// brain i's (nil for a brain that does not learn), enabled, LIF, with no
-// supervised presentation in progress, and made on the brain's current
-// network (call after Load and SetNetwork). From the next Run the batch
-// observes their brains' steps; Store gives the learners back.
+// brain i's (nil for a brain that does not learn), enabled, with no
+// supervision (eprop's ExternalLIF or ExternalALIF), made on the brain's
+// current network (call after Load and SetNetwork); ALIF learners of one
+// batch share their block length. From the next Run the batch observes
+// their brains' steps; Store gives the learners back.
 func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 	if b.closed {
 		return ErrClosed
@@ -110,58 +189,158 @@ func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 		}
 	}
 	L := b.learn
-	L.tab = L.tab[:0]
+	L.detach()
+	// Records and offsets first (they size the buffers), then the arrays.
 	for i, l := range ls {
-		L.learners[i] = nil
-		clear(L.rec[i*learnWords : (i+1)*learnWords])
 		if l == nil {
 			continue
 		}
-		st, ok := l.ExternalLIF()
+		net, br := b.plan.nets[i], &b.plan.brains[i]
+		if st, ok := l.ExternalLIF(); ok {
+			if len(st.C) != len(net.Post) {
+				return fmt.Errorf("gpu: load learners: brain %d's learner has %d synapses, its network %d", i, len(st.C), len(net.Post))
+			}
+			L.learners[i], L.isALIF[i], L.states[i] = l, false, st
+			L.base[i], L.loaded[i] = b.step-int64(st.Epoch), b.step
+			r := L.rec[i*learnWords:]
+			r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.K)
+			r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
+			r[6], r[7] = math.Float64bits(st.Vth), math.Float64bits(st.InvVth)
+			L.tab = append(L.tab, st.DA...)
+			L.tab = append(L.tab, st.WS...)
+			L.tab = append(L.tab, st.Kap...)
+			L.tab = append(L.tab, st.Alph...)
+			continue
+		}
+		st, ok := l.ExternalALIF()
 		if !ok {
-			return fmt.Errorf("gpu: load learners: brain %d's learner cannot be observed on the batch (ALIF, disabled, or a supervised presentation in progress)", i)
+			return fmt.Errorf("gpu: load learners: brain %d's learner cannot be observed on the batch (disabled, or supervised)", i)
 		}
-		if len(st.C) != len(b.plan.nets[i].Post) {
-			return fmt.Errorf("gpu: load learners: brain %d's learner has %d synapses, its network %d", i, len(st.C), len(b.plan.nets[i].Post))
+		if len(st.E) != len(net.Post) {
+			return fmt.Errorf("gpu: load learners: brain %d's learner has %d synapses, its network %d", i, len(st.E), len(net.Post))
 		}
-		L.learners[i], L.states[i] = l, st
-		L.base[i] = b.step - int64(st.Epoch)
-		L.loaded[i] = b.step
-		r := L.rec[i*learnWords:]
-		r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.K)
+		if L.blockB != 0 && st.B != L.blockB {
+			return fmt.Errorf("gpu: load learners: ALIF learners with blocks of %d and %d steps in one batch", L.blockB, st.B)
+		}
+		L.blockB = st.B
+		L.learners[i], L.isALIF[i], L.alifs[i] = l, true, st
+		L.base[i], L.loaded[i] = b.step-int64(st.Steps), b.step
+		wb := net.Regions * int(br.Words)
+		L.histOff[i], L.spkOff[i] = L.histLen, L.spkLen
+		L.histLen += st.B * net.N
+		L.spkLen += st.B * wb
+		r := L.arec[i*alifWords:]
+		r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.B)
 		r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
-		r[6], r[7] = math.Float64bits(st.Vth), math.Float64bits(st.InvVth)
-		L.tab = append(L.tab, st.DA...)
-		L.tab = append(L.tab, st.WS...)
-		L.tab = append(L.tab, st.Kap...)
+		r[6], r[7], r[8] = uint64(L.histOff[i]), uint64(L.spkOff[i]), uint64(wb)
+		for k, x := range []float64{st.Alpha, st.Kappa, st.Rho, st.Beta, st.Gamma, st.InvVth, st.C1, st.CB, 1 - st.Alpha} {
+			r[9+k] = math.Float64bits(x)
+		}
+		r[18] = uint64(net.N)
 		L.tab = append(L.tab, st.Alph...)
-		if err := b.exe.learnPut(b.plan.brains[i].NeuronOff, L.synOff[i], st); err != nil {
-			return err
+		L.tab = append(L.tab, st.Kap...)
+	}
+	if err := b.exe.learnRecords(L); err != nil {
+		return err
+	}
+	for i, l := range L.learners {
+		if l == nil {
+			continue
+		}
+		nOff, sOff := int(b.plan.brains[i].NeuronOff), L.synOff[i]
+		var moves []learnMove
+		if !L.isALIF[i] {
+			st := L.states[i]
+			moves = []learnMove{{bufC, sOff, st.C}, {bufA, nOff, st.A}, {bufS, nOff, st.S}}
+		} else {
+			st := L.alifs[i]
+			N := b.plan.nets[i].N
+			moves = []learnMove{{bufEps, sOff, st.Eps}, {bufE, sOff, st.E}, {bufZeta, nOff, st.Zeta},
+				{bufFEZ, nOff, st.FEZ}, {bufFEE, nOff, st.FEE}, {bufFPZ, nOff, st.FPZ}, {bufFPE, nOff, st.FPE},
+				{bufHist, L.histOff[i], st.Hist[:st.Steps*N]},
+				{bufSpk, L.spkOff[i], b.spikeWords(i, st.Spikes, st.SpikeOff)}}
+		}
+		for _, m := range moves {
+			if err := b.exe.learnMove(true, m.buf, m.off, m.host); err != nil {
+				return err
+			}
 		}
 	}
-	return b.exe.learnRecords(L.rec, L.tab)
+	return nil
+}
+
+// learnMove is one learning array's share of a brain.
+type learnMove struct {
+	buf  learnBuf
+	off  int // first element
+	host any // []float32, []float64 or []uint32
+}
+
+// spikeWords lays out a block's spikes (by step) as brain i's spike words.
+func (b *Batch) spikeWords(i int, spikes, spikeOff []int32) []uint32 {
+	net, br := b.plan.nets[i], &b.plan.brains[i]
+	wb, npr := net.Regions*int(br.Words), int32(net.NPR)
+	out := make([]uint32, (len(spikeOff)-1)*wb)
+	for m := 0; m+1 < len(spikeOff); m++ {
+		for _, n := range spikes[spikeOff[m]:spikeOff[m+1]] {
+			r, k := n/npr, n%npr
+			out[m*wb+int(r)*int(br.Words)+int(k>>5)] |= 1 << (k & 31)
+		}
+	}
+	return out
 }
 
 // storeLearners gives the learners back (Store): their arrays take the
 // batch's, and they count the steps the batch observed.
 func (b *Batch) storeLearners() error {
 	L := b.learn
-	if !L.learning() {
+	if L == nil {
 		return nil
 	}
 	for i, l := range L.learners {
 		if l == nil {
 			continue
 		}
-		st := L.states[i]
-		if err := b.exe.learnGet(b.plan.brains[i].NeuronOff, L.synOff[i], st); err != nil {
-			return err
+		nOff, sOff := int(b.plan.brains[i].NeuronOff), L.synOff[i]
+		steps := b.step - L.loaded[i]
+		if !L.isALIF[i] {
+			st := L.states[i]
+			for _, m := range []learnMove{{bufC, sOff, st.C}, {bufA, nOff, st.A}, {bufS, nOff, st.S}} {
+				if err := b.exe.learnMove(false, m.buf, m.off, m.host); err != nil {
+					return err
+				}
+			}
+			l.ObservedExternally(steps, epochStep(uint64(b.step), L.base[i], st.K)-1)
+			continue
 		}
-		l.ObservedExternally(b.step-L.loaded[i], epochStep(uint64(b.step), L.base[i], st.K)-1)
-		L.learners[i] = nil
-		clear(L.rec[i*learnWords : (i+1)*learnWords])
+		st := L.alifs[i]
+		net := b.plan.nets[i]
+		n := epochStep(uint64(b.step), L.base[i], st.B) - 1 // steps in the block now
+		wb := net.Regions * int(b.plan.brains[i].Words)
+		words := make([]uint32, n*wb)
+		for _, m := range []learnMove{{bufEps, sOff, st.Eps}, {bufE, sOff, st.E}, {bufZeta, nOff, st.Zeta},
+			{bufFEZ, nOff, st.FEZ}, {bufFEE, nOff, st.FEE}, {bufFPZ, nOff, st.FPZ}, {bufFPE, nOff, st.FPE},
+			{bufHist, L.histOff[i], st.Hist[:n*net.N]}, {bufSpk, L.spkOff[i], words}} {
+			if err := b.exe.learnMove(false, m.buf, m.off, m.host); err != nil {
+				return err
+			}
+		}
+		spikes, spikeOff := []int32{}, []int32{0}
+		for m := 0; m < n; m++ {
+			for r := 0; r < net.Regions; r++ {
+				w := words[m*wb+r*int(b.plan.brains[i].Words):]
+				for k := 0; k < net.NPR; k++ {
+					if w[k>>5]>>(k&31)&1 != 0 {
+						spikes = append(spikes, int32(r*net.NPR+k))
+					}
+				}
+			}
+			spikeOff = append(spikeOff, int32(len(spikes)))
+		}
+		l.ObservedExternallyALIF(steps, n, spikes, spikeOff)
 	}
-	return b.exe.learnRecords(L.rec, L.tab)
+	L.detach()
+	return b.exe.learnRecords(L)
 }
 
 // runFlags adds runLearn for the brains that learn.

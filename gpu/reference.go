@@ -1,10 +1,10 @@
 package gpu
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 
-	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 )
 
@@ -36,14 +36,18 @@ type refExec struct {
 	z     []bool // one block's spikes
 
 	// Learning (learn.go): the records, tables and arrays of step.cu's
-	// learn kernels.
-	L            *learnState
-	lrec         []uint64
-	ltab         []float64
-	lc           []float32
-	la, lS       []float64
-	prev         []float32
-	lstart, lpst []uint32
+	// learn and alif kernels.
+	L             *learnState
+	lrec, arec    []uint64
+	ltab          []float64
+	lc, aeps, ae  []float32
+	la, lS, azeta []float64
+	fEZ, fEE      []float64
+	fPZ, fPE      []float64
+	ahist         []float32
+	aspk          []uint32
+	prev, ptheta  []float32
+	lstart, lpst  []uint32
 }
 
 func newRefExec(p *plan) *refExec {
@@ -169,7 +173,7 @@ func (e *refExec) neuronUpdate(B *brainRecord, rflags, i, k, g uint32, step uint
 		theta = B.VTh + B.Beta*e.A[i]
 	}
 	if rflags&runLearn != 0 {
-		e.prev[i] = v // 5. learning sees the pre-reset v
+		e.prev[i], e.ptheta[i] = v, theta // 5. learning sees the pre-reset v
 	}
 	z := active && v >= theta
 	if z {
@@ -239,7 +243,7 @@ func (e *refExec) publish(T *task, B *brainRecord, rflags uint32, l launch) {
 
 func (e *refExec) steps(t0 uint64, rows int) error {
 	var learn func(launch) error
-	if e.L.learning() {
+	if e.L.learning() || e.L.alifLearning() {
 		learn = e.learnStep
 	}
 	return forSteps(t0, rows, uint64(e.p.H), e.neuron, e.deliver, learn)
@@ -326,38 +330,89 @@ func (e *refExec) deliver(l launch) error {
 func (e *refExec) learnSetup(ls *learnState) error {
 	e.L = ls
 	e.lstart, e.lpst = ls.start, ls.post
-	e.lc = make([]float32, ls.synapses)
-	e.la, e.lS = make([]float64, e.p.TN), make([]float64, e.p.TN)
-	e.prev = make([]float32, e.p.TN)
+	e.lc, e.aeps, e.ae = make([]float32, ls.synapses), make([]float32, ls.synapses), make([]float32, ls.synapses)
+	n := e.p.TN
+	e.la, e.lS, e.azeta = make([]float64, n), make([]float64, n), make([]float64, n)
+	e.fEZ, e.fEE, e.fPZ, e.fPE = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	e.prev, e.ptheta = make([]float32, n), make([]float32, n)
 	return nil
 }
 
-func (e *refExec) learnPut(neuronOff uint32, synOff int, st eprop.LIFState) error {
-	copy(e.lc[synOff:], st.C)
-	copy(e.la[neuronOff:], st.A)
-	copy(e.lS[neuronOff:], st.S)
+func (e *refExec) learnRecords(ls *learnState) error {
+	e.lrec, e.arec, e.ltab = ls.rec, ls.arec, ls.tab
+	if len(e.ahist) < ls.histLen {
+		e.ahist = make([]float32, ls.histLen)
+	}
+	if len(e.aspk) < ls.spkLen {
+		e.aspk = make([]uint32, ls.spkLen)
+	}
 	return nil
 }
 
-func (e *refExec) learnGet(neuronOff uint32, synOff int, st eprop.LIFState) error {
-	copy(st.C, e.lc[synOff:])
-	copy(st.A, e.la[neuronOff:])
-	copy(st.S, e.lS[neuronOff:])
+func (e *refExec) learnMove(up bool, buf learnBuf, off int, host any) error {
+	var dev any
+	switch buf {
+	case bufC:
+		dev = e.lc
+	case bufA:
+		dev = e.la
+	case bufS:
+		dev = e.lS
+	case bufEps:
+		dev = e.aeps
+	case bufE:
+		dev = e.ae
+	case bufZeta:
+		dev = e.azeta
+	case bufFEZ:
+		dev = e.fEZ
+	case bufFEE:
+		dev = e.fEE
+	case bufFPZ:
+		dev = e.fPZ
+	case bufFPE:
+		dev = e.fPE
+	case bufHist:
+		dev = e.ahist
+	case bufSpk:
+		dev = e.aspk
+	}
+	switch h := host.(type) {
+	case []float32:
+		moveSlice(up, dev.([]float32)[off:], h)
+	case []float64:
+		moveSlice(up, dev.([]float64)[off:], h)
+	case []uint32:
+		moveSlice(up, dev.([]uint32)[off:], h)
+	default:
+		return fmt.Errorf("gpu: learnMove: host memory of type %T", host)
+	}
 	return nil
 }
 
-func (e *refExec) learnRecords(rec []uint64, tab []float64) error {
-	e.lrec, e.ltab = rec, tab
-	return nil
+func moveSlice[T any](up bool, dev, host []T) {
+	if up {
+		copy(dev, host)
+	} else {
+		copy(host, dev[:len(host)])
+	}
 }
 
 // learnStep is step.cu's learn launches after the neurons of step l.nstep.
 func (e *refExec) learnStep(l launch) error {
-	e.learnSpikes(l.nstep, l.nslot)
-	e.learnPsi(l.nstep)
-	if e.L.epochEnds(l.nstep) {
-		e.learnFlush(l.nstep)
-		e.learnEnd(l.nstep)
+	if e.L.learning() {
+		e.learnSpikes(l.nstep, l.nslot)
+		e.learnPsi(l.nstep)
+		if e.L.epochEnds(l.nstep) {
+			e.learnFlush(l.nstep)
+			e.learnEnd(l.nstep)
+		}
+	}
+	if e.L.alifLearning() {
+		e.alifObserve(l.nstep, l.nslot)
+		if e.L.blockEnds(l.nstep) {
+			e.alifBlockEnd(l.nstep)
+		}
 	}
 	return nil
 }

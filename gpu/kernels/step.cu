@@ -60,11 +60,11 @@ struct Path {
         float *V, float *ISyn, float *INMDA, float *Refrac, float *A,       \
         u32 *counts, const float *ext, const u32 *runflags, u32 *regcount,  \
         u32 *raster, u64 t, u64 slot, u64 nstep, u64 nslot, u64 rel,        \
-        u64 next, u64 H, u64 TW, u64 TR, float *prev
+        u64 next, u64 H, u64 TW, u64 TR, float *prev, float *ptheta
 #define KERNEL_ARG_NAMES                                                      \
     tasks, brains, paths, epre, ew, hist, stamps, seeds, poisson, nmda, V,  \
         ISyn, INMDA, Refrac, A, counts, ext, runflags, regcount, raster, t, \
-        slot, nstep, nslot, rel, next, H, TW, TR, prev
+        slot, nstep, nslot, rel, next, H, TW, TR, prev, ptheta
 
 // wyrand's n-th output (n from 0) of the stream whose state is seed: the
 // state after n+1 draws is seed + (n+1)·0xa0761d6478bd642f (engine/rng).
@@ -80,7 +80,8 @@ __device__ __forceinline__ u64 wyrand_at(u64 seed, u64 n) {
 __device__ __forceinline__ bool neuron_update(
     const Brain &B, u32 rflags, u32 i, u32 k, u32 g, u64 step, float isyn,
     float inmda, const u64 *seeds, const u32 *poisson, float *V, float *ISyn,
-    float *Refrac, float *A, u32 *counts, const float *ext, float *prev) {
+    float *Refrac, float *A, u32 *counts, const float *ext, float *prev,
+    float *ptheta) {
     // 1. background: two neurons per 64-bit draw, high half first.
     u64 bits = wyrand_at(seeds[g], step * (u64)B.draws + (u64)(k >> 1));
     u32 u = (k & 1u) ? (u32)bits : (u32)(bits >> 32);
@@ -98,7 +99,10 @@ __device__ __forceinline__ bool neuron_update(
     bool alif = (B.flags & FLAG_ALIF) != 0;
     float theta = B.vth;  // 4. threshold
     if (alif) theta = __fadd_rn(B.vth, __fmul_rn(B.beta, A[i]));
-    if (rflags & RUN_LEARN) prev[i] = v;  // 5. learning sees the pre-reset v
+    if (rflags & RUN_LEARN) {  // 5. learning sees the pre-reset v
+        prev[i] = v;
+        ptheta[i] = theta;
+    }
     bool z = active && v >= theta;
     if (z) {  // 6. reset, 7. refractory
         v = alif ? __fsub_rn(v, theta) : B.vreset;
@@ -149,7 +153,7 @@ extern "C" __global__ void neuron(KERNEL_ARGS) {
     if (k < B.npr) {
         u32 i = B.neuron_off + T.local_region * B.npr + k;
         z = neuron_update(B, rflags, i, k, T.region, nstep, ISyn[i], INMDA[i],
-                          seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev);
+                          seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev, ptheta);
     }
     publish(z, T, B, rflags, hist, stamps, regcount, raster, nstep, nslot, rel,
             TW, TR);
@@ -233,7 +237,7 @@ __device__ __forceinline__ void deliver_body(KERNEL_ARGS) {
         }
         if (next)
             z = neuron_update(B, rflags, i, k, T.region, nstep, isyn, inmda,
-                              seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev);
+                              seeds, poisson, V, ISyn, Refrac, A, counts, ext, prev, ptheta);
         else
             ISyn[i] = isyn;
     }
@@ -355,4 +359,183 @@ extern "C" __global__ void learn_end(LEARN_ARGS) {
     u64 i = B.neuron_off + T.local_region * B.npr + k;
     la[i] = __dmul_rn(la[i], ltab[R.tab_off + 3ull * (R.K + 1ull) + R.K]);
     lS[i] = 0.0;
+}
+
+// ---- e-prop (MODEL.md §4, ALIF): gpu/learn.go, eprop's alif ----
+//
+// Per step alif_observe; at the end of a block (step B of it) alif_pass,
+// alif_identity, alif_sweep_spikes(m) and alif_sweep_neurons(m) for
+// m = B … 1, and alif_zeta. Φ (then the sweep's Λ) lives in fEZ, fEE,
+// fPZ, fPE.
+
+// AlifRec in learn.go: 20 words of 64 bits.
+struct AlifRec {
+    u64 start_off, syn_off, B, tab_off, base, on, hist_off, spk_off, wb;
+    double alpha, kappa, rho, beta, gamma, inv_vth, c1, cb, oma;
+    u64 N, pad;
+};
+
+#define ALIF_ARGS                                                           \
+    const Task *tasks, const Brain *brains, const AlifRec *arec,            \
+        const double *ltab, const u32 *lstart, const u32 *lpost,           \
+        const u32 *hist, const float *prev, const float *ptheta,           \
+        float *aeps, float *ae, double *azeta, double *fEZ, double *fEE,   \
+        double *fPZ, double *fPE, float *ahist, u32 *aspk, u64 t, u64 slot, \
+        u64 TW, u64 m
+
+__device__ __forceinline__ u64 block_step(const AlifRec &R, u64 t) {
+    return (u64)(((long long)t - (long long)R.base) % (long long)R.B) + 1ull;
+}
+
+// ψ of step t into the block's history, the step's map into Φ, and the
+// step's spike words kept.
+extern "C" __global__ void alif_observe(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on) return;
+    const Brain B = brains[T.brain];
+    u64 n1 = block_step(R, t), row = n1 - 1ull;
+    u32 k = T.first + threadIdx.x;
+    if (k < B.npr) {
+        u32 il = T.local_region * B.npr + k;
+        u64 i = B.neuron_off + il;
+        double d = __dsub_rn((double)prev[i], (double)ptheta[i]);
+        if (d < 0.0) d = -d;
+        double x = __dmul_rn(R.gamma, __dsub_rn(1.0, __dmul_rn(d, R.inv_vth)));
+        if (x < 0.0) x = 0.0;
+        float psi32 = (float)x;
+        ahist[R.hist_off + row * R.N + il] = psi32;
+        double psi = (double)psi32;
+        double an1 = ltab[R.tab_off + n1];
+        double q = __dsub_rn(R.rho, __dmul_rn(R.beta, psi));
+        double pa = __dmul_rn(psi, an1), cq = __dmul_rn(R.cb, q);
+        double ez = fEZ[i], ee = fEE[i];
+        fEZ[i] = __dadd_rn(__dmul_rn(q, ez), pa);
+        fEE[i] = __dmul_rn(q, ee);
+        fPZ[i] = __dsub_rn(__dadd_rn(__dmul_rn(R.kappa, fPZ[i]), __dmul_rn(R.c1, pa)),
+                           __dmul_rn(cq, ez));
+        fPE[i] = __dsub_rn(__dmul_rn(R.kappa, fPE[i]), __dmul_rn(cq, ee));
+    }
+    u32 wk = T.first + (threadIdx.x & ~31u);
+    if ((threadIdx.x & 31u) == 0 && wk < B.npr) {
+        u64 lw = (u64)T.local_region * B.words + (wk >> 5);
+        aspk[R.spk_off + row * R.wb + lw] = hist[slot * TW + B.word_off + lw];
+    }
+}
+
+// Every synapse's block-start state through Φ of its target; a warp takes
+// its word's neurons one after another.
+extern "C" __global__ void alif_pass(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on || block_step(R, t) != R.B) return;
+    const Brain B = brains[T.brain];
+    u32 lane = threadIdx.x & 31u, wk = T.first + (threadIdx.x & ~31u);
+    if (wk >= B.npr) return;
+    double kn = ltab[R.tab_off + (R.B + 1ull) + R.B];
+    u32 cnt = min(32u, B.npr - wk);
+    for (u32 b = 0; b < cnt; b++) {
+        u32 il = T.local_region * B.npr + wk + b;
+        double z0 = azeta[B.neuron_off + il];
+        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
+        for (u32 s = s0 + lane; s < s1; s += 32u) {
+            u64 g = R.syn_off + s;
+            u64 j = B.neuron_off + lpost[g];
+            double e0 = (double)aeps[g], p0 = (double)ae[g];
+            aeps[g] = (float)__dadd_rn(__dmul_rn(fEZ[j], z0), __dmul_rn(fEE[j], e0));
+            ae[g] = (float)__dadd_rn(__dadd_rn(__dmul_rn(fPZ[j], z0), __dmul_rn(fPE[j], e0)),
+                                     __dmul_rn(kn, p0));
+        }
+    }
+}
+
+// Λ starts at the identity.
+extern "C" __global__ void alif_identity(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on || block_step(R, t) != R.B) return;
+    const Brain B = brains[T.brain];
+    u32 k = T.first + threadIdx.x;
+    if (k >= B.npr) return;
+    u64 i = B.neuron_off + T.local_region * B.npr + k;
+    fEZ[i] = 0.0;
+    fEE[i] = 1.0;
+    fPZ[i] = 0.0;
+    fPE[i] = 0.0;
+}
+
+// The backward sweep, step m: each spike of the block's step m adds its
+// jump through Λ to its outgoing synapses.
+extern "C" __global__ void alif_sweep_spikes(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on || block_step(R, t) != R.B) return;
+    const Brain B = brains[T.brain];
+    u32 lane = threadIdx.x & 31u, wk = T.first + (threadIdx.x & ~31u);
+    if (wk >= B.npr) return;
+    double Kc1 = __dmul_rn(ltab[R.tab_off + (R.B + 1ull) + (R.B - m)], R.c1);
+    u64 row = R.hist_off + (m - 1ull) * R.N;
+    u32 word = aspk[R.spk_off + (m - 1ull) * R.wb + (u64)T.local_region * B.words + (wk >> 5)];
+    while (word != 0u) {
+        u32 bit = (u32)(__ffs((int)word) - 1);
+        word &= word - 1u;
+        u32 il = T.local_region * B.npr + wk + bit;
+        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
+        for (u32 s = s0 + lane; s < s1; s += 32u) {
+            u64 g = R.syn_off + s;
+            u32 jl = lpost[g];
+            u64 j = B.neuron_off + jl;
+            double psi = (double)ahist[row + jl];
+            aeps[g] = (float)__dadd_rn((double)aeps[g],
+                                       __dmul_rn(R.oma, __dadd_rn(fEZ[j], __dmul_rn(fEE[j], psi))));
+            ae[g] = (float)__dadd_rn(
+                (double)ae[g],
+                __dmul_rn(R.oma, __dadd_rn(fPZ[j], __dmul_rn(__dadd_rn(fPE[j], Kc1), psi))));
+        }
+    }
+}
+
+// The backward sweep, step m > 1: Λ takes the block's step m's map.
+extern "C" __global__ void alif_sweep_neurons(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on || block_step(R, t) != R.B) return;
+    const Brain B = brains[T.brain];
+    u32 k = T.first + threadIdx.x;
+    if (k >= B.npr) return;
+    u32 il = T.local_region * B.npr + k;
+    u64 j = B.neuron_off + il;
+    double K = ltab[R.tab_off + (R.B + 1ull) + (R.B - m)];
+    double Kc1 = __dmul_rn(K, R.c1), Kcb = __dmul_rn(K, R.cb);
+    double psi = (double)ahist[R.hist_off + (m - 1ull) * R.N + il];
+    double q = __dsub_rn(R.rho, __dmul_rn(R.beta, psi));
+    double lee = fEE[j], lpe = fPE[j];
+    fEZ[j] = __dmul_rn(R.alpha, __dadd_rn(fEZ[j], __dmul_rn(lee, psi)));
+    fEE[j] = __dmul_rn(lee, q);
+    fPZ[j] = __dmul_rn(R.alpha, __dadd_rn(fPZ[j], __dmul_rn(__dadd_rn(lpe, Kc1), psi)));
+    fPE[j] = __dmul_rn(q, __dsub_rn(lpe, Kcb));
+}
+
+// z̄ to the block's end (the block's spikes in step order); Φ back to the
+// identity.
+extern "C" __global__ void alif_zeta(ALIF_ARGS) {
+    const Task T = tasks[blockIdx.x];
+    const AlifRec R = arec[T.brain];
+    if (!R.on || block_step(R, t) != R.B) return;
+    const Brain B = brains[T.brain];
+    u32 k = T.first + threadIdx.x;
+    if (k >= B.npr) return;
+    u32 il = T.local_region * B.npr + k;
+    u64 i = B.neuron_off + il;
+    double z = __dmul_rn(azeta[i], ltab[R.tab_off + R.B]);
+    u64 lw = (u64)T.local_region * B.words + (k >> 5);
+    for (u64 mm = 1; mm <= R.B; mm++) {
+        u32 w = aspk[R.spk_off + (mm - 1ull) * R.wb + lw];
+        if ((w >> (k & 31u)) & 1u) z = __dadd_rn(z, __dmul_rn(R.oma, ltab[R.tab_off + (R.B - mm)]));
+    }
+    azeta[i] = z;
+    fEZ[i] = 0.0;
+    fEE[i] = 1.0;
+    fPZ[i] = 0.0;
+    fPE[i] = 0.0;
 }
