@@ -15,7 +15,7 @@ import (
 
 // Running scripts on a batch backend (--backend cuda). Scripts do not
 // change: every run() goes to a deviceRunner (but for brains whose
-// learning only the CPU engine does: ALIF, supervised presentations),
+// learning only the CPU engine does: supervised e-prop),
 // which gathers the run() calls of all the script's threads — the pmap
 // workers running an experiment's units side by side — and advances them
 // together, one gpu.Batch for all, as soon as every live thread is waiting
@@ -95,20 +95,23 @@ func (r *deviceRunner) launchIfReady() {
 // learningOnCPU says once that some learning brains run on the CPU.
 func (r *deviceRunner) learningOnCPU() {
 	if !r.noted.Swap(true) {
-		r.note("brains learning with ALIF or a supervised presentation run on the CPU (the device's e-prop kernels are for LIF, reward-modulated); the others on the device")
+		r.note("brains with supervised e-prop run on the CPU (the device's e-prop kernels are reward-modulated only); the others on the device")
 	}
 }
 
 // deviceLearner is the brain's learner when learning is on and the device
-// can observe it (LIF, no supervised presentation), else nil.
+// can observe it (no supervision), else nil.
 func (b *Brain) deviceLearner() *eprop.Learner {
 	if b.learner == nil || b.b.Plastic == nil {
 		return nil
 	}
-	if _, ok := b.learner.ExternalLIF(); !ok {
-		return nil
+	if _, ok := b.learner.ExternalLIF(); ok {
+		return b.learner
 	}
-	return b.learner
+	if _, ok := b.learner.ExternalALIF(); ok {
+		return b.learner
+	}
+	return nil
 }
 
 // run advances brains (locked by the caller, all without learning) by

@@ -31,8 +31,8 @@ func (d *deviceSpy) newBatch(nets []*network.Network, seeds []uint64) (*gpu.Batc
 // TestDeviceBackendMatchesCPU: a script gives the same results, to the
 // spike, on a batch backend as on the CPU: lockstep units gathered into
 // one batch (with and without delays, rewired or not, stimulated,
-// recording bins and rasters), e-prop (LIF on the device, ALIF on the
-// CPU), and a batch of brains.
+// recording bins and rasters), e-prop (LIF and ALIF, on the device), a
+// supervised learner (on the CPU), and a batch of brains.
 func TestDeviceBackendMatchesCPU(t *testing.T) {
 	src := `c = connectome("tvb96")
 def unit_fn(seed):
@@ -42,7 +42,7 @@ def unit_fn(seed):
     r2 = run(b, ms = 7, raster = list(range(0, 1152, 5)))
     out = {"counts": r1.counts, "bins": r1.bins, "rates": r2.region_rates(), "raster": r2.raster.neuron,
            "at": r2.raster.step, "step": b.step, "total": r1.total + r2.total}
-    if seed >= 2:  # LIF learning on the device, ALIF on the CPU
+    if seed >= 2:  # LIF and ALIF learning on the device
         eprop.enable(b, learning_rate = 1000.0)
         run(b, ms = 5, stimulus = stimulus("amygdala", mv = 20))
         eprop.reward(b, 1.0, trace = "current")
@@ -58,7 +58,15 @@ for o in per:
 print("spikes", spikes, "raster", raster)
 bt = batch([brain(c, neurons_per_region = 12, noise_seed = s, velocity_mm_per_ms = 3.5) for s in range(3)])
 recs = run(bt, ms = 6)
-write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [b.step for b in bt]})
+s = brain(c, neurons_per_region = 12, noise_seed = 9)
+eprop.enable(s, learning_rate = 100.0)
+eprop.supervise(s, [0, 1, 2], feedback_seed = 7)
+eprop.present(s, [[1, 0, 0]] * 50)
+run(s, steps = 50)
+us = eprop.apply_supervised(s)
+sup = run(s, ms = 5).counts
+write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [b.step for b in bt],
+                      "supervised": [us.changed, sup]})
 `
 	var printed []string
 	read := func(r result) string {
@@ -88,7 +96,7 @@ write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [
 	if len(spy.batches) == 0 || spy.batches[0] != 4 {
 		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
 	}
-	if !strings.Contains(devRun.stderr, "learning with ALIF or a supervised presentation run on the CPU") {
+	if !strings.Contains(devRun.stderr, "supervised e-prop run on the CPU") {
 		t.Errorf("no note that learning runs on the CPU: %q", devRun.stderr)
 	}
 	t.Logf("identical results (%d spikes, %d in rasters); batches made: %v", spikes, raster, spy.batches)
