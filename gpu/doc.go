@@ -31,10 +31,11 @@
 // sim.Brain.Restore, so a script can move brains between the engines
 // (script/device.go) without changing a spike.
 //
-// Learning. LoadLearners hands e-prop learners (LIF) to the batch, whose
-// learn kernels then do their per-step work with eprop's event-driven
-// algorithm and float64 operations element by element; Store gives them
-// back in the state the CPU learner would have reached (learn.go).
+// Learning. LoadLearners hands e-prop learners (LIF and ALIF) to the
+// batch, whose learn and alif kernels then do their per-step work with
+// eprop's event-driven algorithms and float64 operations element by
+// element; Store gives them back in the state the CPU learner would have
+// reached (learn.go).
 //
 // Proof. NewReference runs the same plan with a Go transcription of the
 // kernels; tests show it reproduces package sim exactly (spike trains,

@@ -440,7 +440,7 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 	}
 	ctx := threadCtx(thread, s)
-	onCPU := false // learning the device cannot take over (ALIF, supervised)
+	onCPU := false // learning the device cannot take over (supervised)
 	for _, br := range brains {
 		onCPU = onCPU || (br.b.Plastic != nil && br.deviceLearner() == nil)
 	}

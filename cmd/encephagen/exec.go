@@ -46,8 +46,8 @@ on stderr says which and why). On cuda, run() advances brains on the GPU: the ru
 calls of all units running side by side (every unit at once, unless --workers is
 given) go to the device together, one batch, and brains stay there between runs,
 learning (e-prop traces) included; snapshots, rewards and statistics are computed on
-the host between runs. Brains learning with ALIF or a supervised presentation run on
-the CPU. Results are those of the CPU backend, spike for spike. --backend cuda needs the CUDA build
+the host between runs. Brains with supervised e-prop run on the CPU. Results are
+those of the CPU backend, spike for spike. --backend cuda needs the CUDA build
 (bin/encephagen-cuda, make cuda); elsewhere it is refused with exit code 2 and the
 reason.
 
