@@ -114,8 +114,9 @@ func (b *Brain) deviceLearner() *eprop.Learner {
 	return nil
 }
 
-// run advances brains (locked by the caller, all without learning) by
-// steps steps on the device, together with the other threads' runs.
+// run advances brains (locked by the caller; their learning, if on, one
+// the device can observe) by steps steps on the device, together with the
+// other threads' runs.
 func (r *deviceRunner) run(ctx context.Context, brains []*Brain, steps int, ext [][]float32, recs []*sim.Recorder) error {
 	req := &deviceRequest{ctx: ctx, brains: brains, steps: steps, ext: ext, recs: recs, done: make(chan error, 1)}
 	r.mu.Lock()
