@@ -7,7 +7,9 @@ package main
 // with encephagen's message and exit status 1, before gorgonia.org/cu's own
 // initialiser can print its; the GPU test binary skips (exit 0), or fails
 // under REQUIRE_GPU=1. With a GPU (or the driver emulator first on
-// LD_LIBRARY_PATH): the program starts and names the device.
+// LD_LIBRARY_PATH): the program starts and names the device, and scripts
+// give the CPU's results. REQUIRE_GPU=1 (gpu/emu.sh sets it) makes the
+// no-GPU outcome a failure.
 
 import (
 	"bytes"
@@ -76,6 +78,9 @@ func TestCUDABuildBehaviour(t *testing.T) {
 		return
 	}
 	// No usable GPU.
+	if os.Getenv("REQUIRE_GPU") == "1" {
+		t.Fatalf("REQUIRE_GPU=1 and the cuda build found no usable GPU (exit %d):\n%s", code, stderr)
+	}
 	if code != 1 {
 		t.Errorf("exit status %d without a GPU, want 1", code)
 	}
