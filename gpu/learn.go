@@ -7,7 +7,7 @@ import (
 	"github.com/encephagen/encephagen/engine/eprop"
 )
 
-// E-prop on the batch (MODEL.md §4, LIF learners): the batch observes a
+// E-prop on the batch (MODEL.md §4): the batch observes a
 // learning brain's steps in its learner's place, with the learner's own
 // state (eprop.LIFState: the per-synapse offsets c, the per-neuron a and S
 // of the event-driven algorithm) and the very float64 operations of

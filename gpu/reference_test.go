@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/encephagen/encephagen/engine/enginetest"
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/rng"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -208,3 +210,56 @@ func TestReferenceSetNetwork(t *testing.T) { checkSetNetwork(t, NewReference) }
 // TestReferenceLearning: e-prop observed on a batch (learn kernels)
 // gives the CPU learner's state bit for bit.
 func TestReferenceLearning(t *testing.T) { checkLearning(t, NewReference) }
+
+// TestLoadLearnersRefuses: learners the batch cannot observe are refused
+// with the reason.
+func TestLoadLearnersRefuses(t *testing.T) {
+	sc := newScenario(t, mixedSpecs(t)[:4], nil) // brains 2 and 3 are ALIF
+	b, err := NewReference(sc.nets, sc.seeds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mk := func(i int, p eprop.Params, enable bool) *eprop.Learner {
+		br := sim.NewBrain(sc.nets[i], sc.seeds()[i])
+		l, err := eprop.New(br, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enable {
+			if err := l.Enable(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return l
+	}
+	if err := b.LoadLearners([]*eprop.Learner{nil}); err == nil || !strings.Contains(err.Error(), "1 learners for a batch of 4") {
+		t.Errorf("wrong count: %v", err)
+	}
+	off := mk(0, eprop.Defaults(), false)
+	if err := b.LoadLearners([]*eprop.Learner{off, nil, nil, nil}); err == nil || !strings.Contains(err.Error(), "cannot be observed") {
+		t.Errorf("a disabled learner: %v", err)
+	}
+	sup := mk(0, eprop.Defaults(), true)
+	if err := sup.Supervise(eprop.Supervision{Outputs: []int{0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Present([][]bool{{true, false}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.LoadLearners([]*eprop.Learner{sup, nil, nil, nil}); err == nil || !strings.Contains(err.Error(), "cannot be observed") {
+		t.Errorf("a supervised presentation: %v", err)
+	}
+	other := mk(1, eprop.Defaults(), true) // brain 1's learner given for brain 0
+	if err := b.LoadLearners([]*eprop.Learner{other, nil, nil, nil}); err == nil || !strings.Contains(err.Error(), "synapses") {
+		t.Errorf("another brain's learner: %v", err)
+	}
+	short := eprop.Defaults()
+	short.BlockSteps = 64
+	if err := b.LoadLearners([]*eprop.Learner{nil, nil, mk(2, short, true), mk(3, eprop.Defaults(), true)}); err == nil || !strings.Contains(err.Error(), "blocks of 64 and 512") {
+		t.Errorf("ALIF learners with different blocks: %v", err)
+	}
+	if err := b.LoadLearners([]*eprop.Learner{nil, nil, mk(2, short, true), nil}); err != nil {
+		t.Fatal(err)
+	}
+}
