@@ -1,7 +1,9 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
+	"math/bits"
 	"reflect"
 
 	"github.com/encephagen/encephagen/engine/network"
@@ -94,32 +96,38 @@ func (b *Batch) Store(brains []*sim.Brain) error {
 	if err != nil {
 		return err
 	}
-	H := int64(p.H)
-	for i, br := range brains {
-		B := &p.brains[i]
-		npr := int(B.NPR)
-		st, err := b.State(i)
-		if err != nil {
+	states := make([]State, len(brains))
+	for i := range brains {
+		if states[i], err = b.State(i); err != nil {
 			return err
 		}
+	}
+	// The brains rebuild their input in flight from the history on the
+	// host's cores, side by side (with delays it is most of the cost).
+	H := int64(p.H)
+	errs := make([]error, len(brains))
+	parallel(len(brains), func(i int) {
+		br, B := brains[i], &p.brains[i]
+		npr := int32(B.NPR)
 		emitted := func(s int64) []int32 {
 			var out []int32
 			row := hist[int(s%H)*p.TW+int(B.WordOff):]
-			for r := 0; r < br.Net.Regions; r++ {
-				words := row[r*int(B.Words):]
-				for k := 0; k < npr; k++ {
-					if words[k>>5]>>(k&31)&1 != 0 {
-						out = append(out, int32(r*npr+k))
+			for r := int32(0); r < int32(br.Net.Regions); r++ {
+				words := row[int(r)*int(B.Words):][:B.Words]
+				for w, x := range words {
+					for x != 0 {
+						out = append(out, r*npr+int32(w*32+bits.TrailingZeros32(x)))
+						x &= x - 1
 					}
 				}
 			}
 			return out
 		}
-		if err := br.Restore(b.step, st, emitted); err != nil {
-			return fmt.Errorf("gpu: store brain %d: %w", i, err)
+		if err := br.Restore(b.step, states[i], emitted); err != nil {
+			errs[i] = fmt.Errorf("gpu: store brain %d: %w", i, err)
 		}
-	}
-	return nil
+	})
+	return errors.Join(errs...)
 }
 
 // SetNetwork makes net brain i's network: a network with the same synapses
