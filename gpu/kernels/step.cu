@@ -273,8 +273,13 @@ struct LearnRec {
         const u32 *hist, const float *prev, double *la, double *lS,       \
         float *lc, u64 t, u64 slot, u64 TW
 
+// The place (1 … len) of step t in its epoch or block, counted from base
+// (learn.go's epochStep).
+__device__ __forceinline__ u64 cycle_step(u64 t, u64 base, u64 len) {
+    return (u64)(((long long)t - (long long)base) % (long long)len) + 1ull;
+}
 __device__ __forceinline__ u64 epoch_step(const LearnRec &R, u64 t) {
-    return (u64)(((long long)t - (long long)R.base) % (long long)R.K) + 1ull;
+    return cycle_step(t, R.base, R.K);
 }
 
 // Each spike of step t lowers its outgoing synapses' offsets by dA[k]·S
@@ -384,7 +389,7 @@ struct AlifRec {
         u64 TW, u64 m
 
 __device__ __forceinline__ u64 block_step(const AlifRec &R, u64 t) {
-    return (u64)(((long long)t - (long long)R.base) % (long long)R.B) + 1ull;
+    return cycle_step(t, R.base, R.B);
 }
 
 // ψ of step t into the block's history, the step's map into Φ, and the
