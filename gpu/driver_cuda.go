@@ -134,12 +134,18 @@ func cuMemGetInfo() (free, total uint64, err error) {
 	return uint64(f), uint64(t), wrap("cuMemGetInfo", err)
 }
 
-// cuLaunch launches f on grid blocks of block threads; every argument is
-// 8 bytes wide (cu.Function.Launch copies 8 bytes per argument).
-func cuLaunch(f cuFunction, grid, block int, args []uint64) error {
+// kernelParams points at every argument of args, for cuLaunch; made once
+// per argument array, since the launch reads the values at call time.
+func kernelParams(args []uint64) []unsafe.Pointer {
 	params := make([]unsafe.Pointer, len(args))
 	for i := range args {
 		params[i] = unsafe.Pointer(&args[i])
 	}
+	return params
+}
+
+// cuLaunch launches f on grid blocks of block threads; every argument is
+// 8 bytes wide (cu.Function.Launch copies 8 bytes per argument).
+func cuLaunch(f cuFunction, grid, block int, params []unsafe.Pointer) error {
 	return wrap("cuLaunchKernel", f.Launch(grid, 1, 1, block, 1, 1, 0, cu.NoStream, params))
 }

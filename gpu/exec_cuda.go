@@ -120,17 +120,20 @@ type cudaExec struct {
 	regRows, rasRows int
 	regPtr, rasPtr   uint64
 	// learning (learn.go), set up on first use
-	L               *learnState
-	largs           [numLearnArgs]uint64
-	aargs           [numAlifArgs]uint64
-	recCap, tabCap  int // capacity of the record and table buffers, in words
-	arecCap         int
-	alifReady       bool // the ALIF arrays are allocated
-	histCap, spkCap int
+	L     *learnState
+	largs [numLearnArgs]uint64
+	aargs [numAlifArgs]uint64
+	// pointers at args, largs and aargs, for the launches
+	params, lparams, aparams []unsafe.Pointer
+	recCap, tabCap           int // capacity of the record and table buffers, in words
+	arecCap                  int
+	alifReady                bool // the ALIF arrays are allocated
+	histCap, spkCap          int
 }
 
 func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
 	e := &cudaExec{d: d, p: p, deliver: d.fnDeliv}
+	e.params, e.lparams, e.aparams = kernelParams(e.args[:]), kernelParams(e.largs[:]), kernelParams(e.aargs[:])
 	if deliverUnroll == 1 {
 		e.deliver = d.fnDeliv1
 	}
@@ -298,7 +301,7 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 				if l.next {
 					e.args[argNext] = 1
 				}
-				return cuLaunch(f, grid, block, e.args[:])
+				return cuLaunch(f, grid, block, e.params)
 			}
 		}
 		var learn func(launch) error
@@ -306,12 +309,11 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 			learn = func(l launch) error {
 				if lif {
 					e.largs[largT], e.largs[largSlot] = l.nstep, l.nslot
-					fns := []cuFunction{e.d.fnLearnSpikes, e.d.fnLearnPsi}
-					if e.L.epochEnds(l.nstep) {
-						fns = append(fns, e.d.fnLearnFlush, e.d.fnLearnEnd)
+					if err := launchAll(grid, block, e.lparams, e.d.fnLearnSpikes, e.d.fnLearnPsi); err != nil {
+						return err
 					}
-					for _, f := range fns {
-						if err := cuLaunch(f, grid, block, e.largs[:]); err != nil {
+					if e.L.epochEnds(l.nstep) {
+						if err := launchAll(grid, block, e.lparams, e.d.fnLearnFlush, e.d.fnLearnEnd); err != nil {
 							return err
 						}
 					}
@@ -546,32 +548,40 @@ func (e *cudaExec) learnMove(up bool, buf learnBuf, off int, host any) error {
 	})
 }
 
+// launchAll launches fs in order with the same arguments.
+func launchAll(grid, block int, params []unsafe.Pointer, fs ...cuFunction) error {
+	for _, f := range fs {
+		if err := cuLaunch(f, grid, block, params); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // alifLaunches runs the ALIF learning kernels after the neurons of step
 // l.nstep: alif_observe, and at the end of a block the flush and sweep.
 func (e *cudaExec) alifLaunches(l launch, grid, block int) error {
 	a := &e.aargs
 	a[aargT], a[aargSlot], a[aargM] = l.nstep, l.nslot, 0
-	if err := cuLaunch(e.d.fnAlifObserve, grid, block, a[:]); err != nil {
+	if err := cuLaunch(e.d.fnAlifObserve, grid, block, e.aparams); err != nil {
 		return err
 	}
 	if !e.L.blockEnds(l.nstep) {
 		return nil
 	}
-	for _, f := range []cuFunction{e.d.fnAlifPass, e.d.fnAlifIdentity} {
-		if err := cuLaunch(f, grid, block, a[:]); err != nil {
-			return err
-		}
+	if err := launchAll(grid, block, e.aparams, e.d.fnAlifPass, e.d.fnAlifIdentity); err != nil {
+		return err
 	}
 	for m := e.L.blockB; m >= 1; m-- {
 		a[aargM] = uint64(m)
-		if err := cuLaunch(e.d.fnAlifSweepSpikes, grid, block, a[:]); err != nil {
+		if err := cuLaunch(e.d.fnAlifSweepSpikes, grid, block, e.aparams); err != nil {
 			return err
 		}
 		if m > 1 {
-			if err := cuLaunch(e.d.fnAlifSweepNeurons, grid, block, a[:]); err != nil {
+			if err := cuLaunch(e.d.fnAlifSweepNeurons, grid, block, e.aparams); err != nil {
 				return err
 			}
 		}
 	}
-	return cuLaunch(e.d.fnAlifZeta, grid, block, a[:])
+	return cuLaunch(e.d.fnAlifZeta, grid, block, e.aparams)
 }
