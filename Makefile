@@ -26,7 +26,7 @@ TEST_TIMEOUT ?= 20m
 all: build
 
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/encephagen
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/encephagen
 
 # The main job: Experiment 22 in a reduced form (8 brains per condition
 # instead of 10; about two minutes on 2 cores). Fetches TVB96 first when no
