@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"reflect"
+	"slices"
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -136,28 +137,49 @@ func (b *Batch) Store(brains []*sim.Brain) error {
 // or in a private copy (eprop.PrivateWeights). Only the weights travel to
 // the device.
 func (b *Batch) SetNetwork(i int, net *network.Network) error {
+	return b.SetNetworks(map[int]*network.Network{i: net})
+}
+
+// SetNetworks is SetNetwork for several brains (brain index → network),
+// their weights laid out on the host's cores side by side.
+func (b *Batch) SetNetworks(nets map[int]*network.Network) error {
 	if b.closed {
 		return ErrClosed
 	}
-	if i < 0 || i >= b.Len() {
-		return fmt.Errorf("gpu: brain %d out of range [0, %d)", i, b.Len())
-	}
 	p := b.plan
-	if !sameSynapses(p.nets[i], net) {
-		return fmt.Errorf("gpu: brain %d: the new network's synapses or parameters differ from the batch's (only weights may change)", i)
+	idx := make([]int, 0, len(nets))
+	for i, net := range nets {
+		if i < 0 || i >= b.Len() {
+			return fmt.Errorf("gpu: brain %d out of range [0, %d)", i, b.Len())
+		}
+		if !sameSynapses(p.nets[i], net) {
+			return fmt.Errorf("gpu: brain %d: the new network's synapses or parameters differ from the batch's (only weights may change)", i)
+		}
+		idx = append(idx, i)
 	}
-	lo, hi := p.entryOff[i], p.entries
-	if i+1 < b.Len() {
-		hi = p.entryOff[i+1]
+	slices.Sort(idx)
+	span := func(i int) (lo, hi int) {
+		lo, hi = p.entryOff[i], p.entries
+		if i+1 < b.Len() {
+			hi = p.entryOff[i+1]
+		}
+		return lo, hi
 	}
-	eW := p.eW[lo:hi]
-	for s, e := range p.entryOf[i] {
-		eW[e] = net.W[s]
+	parallel(len(idx), func(k int) {
+		i := idx[k]
+		lo, hi := span(i)
+		eW, W := p.eW[lo:hi], nets[i].W
+		for s, e := range p.entryOf[i] {
+			eW[e] = W[s]
+		}
+	})
+	for _, i := range idx {
+		lo, hi := span(i)
+		if err := b.exe.setWeights(lo, hi); err != nil {
+			return err
+		}
+		p.nets[i] = nets[i]
 	}
-	if err := b.exe.setWeights(lo, hi); err != nil {
-		return err
-	}
-	p.nets[i] = net
 	return nil
 }
 

@@ -293,12 +293,18 @@ func (res *residentBatch) refresh(brains []*Brain) bool {
 	if !slices.Equal(res.brains, brains) {
 		return false
 	}
+	changed := map[int]*network.Network{}
 	for i, br := range brains {
 		if br.b.Net != res.batch.Network(i) || br.weightGen != res.gens[i] {
-			if res.batch.SetNetwork(i, br.b.Net) != nil {
-				return false
-			}
-			res.gens[i] = br.weightGen
+			changed[i] = br.b.Net
+		}
+	}
+	if len(changed) > 0 {
+		if res.batch.SetNetworks(changed) != nil {
+			return false
+		}
+		for i := range changed {
+			res.gens[i] = brains[i].weightGen
 		}
 	}
 	return true
