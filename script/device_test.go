@@ -170,10 +170,11 @@ bt = batch([brain(c, neurons_per_region = 12, noise_seed = s, velocity_mm_per_ms
 before = run(bt, ms = 6)
 eprop.enable(bt, learning_rate = 5000.0)
 run(bt, ms = 5, stimulus = stimulus("amygdala", mv = 20))
+st = [(x.steps, x.max_abs_e, x.mean_abs_e) for x in eprop.stats(bt)]  # the traces the device observed
 u = eprop.reward(bt, 1.0, trace = "current")
 eprop.disable(bt)
 after = run(bt, ms = 8, raster = list(range(0, 1152, 2)))
-print("changed", [x.changed for x in u], "spikes", [r.total for r in after])
+print("changed", [x.changed for x in u], "spikes", [r.total for r in after], "stats", st)
 write_json("r.json", {"before": [r.counts for r in before], "after": [r.counts for r in after],
                       "raster": [r.raster.neuron for r in after]})
 `

@@ -38,11 +38,12 @@ func engineErr(fn string, err error) error {
 }
 
 // lockBrains takes the run locks of brains (learner methods must not run
-// while a brain runs) and checks they may change. On a batch backend it
-// brings them to the host (learners included).
-func (s *Session) lockBrains(fn string, brains []*Brain) (unlock func(), err error) {
+// while a brain runs) and, when the operation changes them, checks they
+// may. On a batch backend it brings them to the host (learners included),
+// where the learners' state is current.
+func (s *Session) lockBrains(fn string, brains []*Brain, changes bool) (unlock func(), err error) {
 	for i, br := range brains {
-		if br.frozen {
+		if changes && br.frozen {
 			return nil, fmt.Errorf("%s: brain %d is frozen (a global of a loaded module, or captured by a pmap function)", fn, i)
 		}
 	}
@@ -123,7 +124,7 @@ func perBrain(single bool, vals []starlark.Value) starlark.Value {
 // withLearners holds the brains (no run() on another thread meanwhile)
 // and hands their learners to op, whose errors come back as they are.
 func (s *Session) withLearners(fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
-	unlock, err := s.lockBrains(fn, brains)
+	unlock, err := s.lockBrains(fn, brains, true)
 	if err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := s.lockBrains(fn, brains)
+	unlock, err := s.lockBrains(fn, brains, true)
 	if err != nil {
 		return nil, err
 	}
@@ -284,12 +285,11 @@ func eStats(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, err
 	}
-	for _, br := range brains {
-		if !br.mu.TryLock() {
-			return nil, fmt.Errorf("%s: a brain is being run by another thread", fn)
-		}
-		br.mu.Unlock()
+	unlock, err := s.lockBrains(fn, brains, false)
+	if err != nil {
+		return nil, err
 	}
+	defer unlock()
 	ls, err := learners(fn, brains)
 	if err != nil {
 		return nil, err
