@@ -165,14 +165,8 @@ var connectomeType = newType("connectome",
 		}},
 	member[*Connectome]{name: "weight", sig: "weight(src, dst)", doc: "The weight of the pathway src→dst (region indices).",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var s, d int
-			if err := unpack(fn, args, kw, "src", &s, "dst", &d); err != nil {
-				return nil, err
-			}
-			if err := c.checkIndex(fn, "src", s); err != nil {
-				return nil, err
-			}
-			if err := c.checkIndex(fn, "dst", d); err != nil {
+			s, d, err := c.pathwayArgs(fn, args, kw)
+			if err != nil {
 				return nil, err
 			}
 			return starlark.Float(c.c.Weight(s, d)), nil
@@ -180,14 +174,8 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "distance_mm", sig: "distance_mm(src, dst)",
 		doc: "The length of the pathway src→dst in mm used for conduction delays: the tract length, or the distance between centres; None when the connectome has neither.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var s, d int
-			if err := unpack(fn, args, kw, "src", &s, "dst", &d); err != nil {
-				return nil, err
-			}
-			if err := c.checkIndex(fn, "src", s); err != nil {
-				return nil, err
-			}
-			if err := c.checkIndex(fn, "dst", d); err != nil {
+			s, d, err := c.pathwayArgs(fn, args, kw)
+			if err != nil {
 				return nil, err
 			}
 			mm, ok := c.c.DistanceMM(s, d)
@@ -293,6 +281,17 @@ var connectomeType = newType("connectome",
 			}), nil
 		}},
 )
+
+// pathwayArgs reads a pathway's (src, dst) region indices.
+func (c *Connectome) pathwayArgs(fn string, args starlark.Tuple, kw []starlark.Tuple) (src, dst int, err error) {
+	if err := unpack(fn, args, kw, "src", &src, "dst", &dst); err != nil {
+		return 0, 0, err
+	}
+	if err := c.checkIndex(fn, "src", src); err != nil {
+		return 0, 0, err
+	}
+	return src, dst, c.checkIndex(fn, "dst", dst)
+}
 
 func (c *Connectome) checkIndex(fn, name string, i int) error {
 	if i < 0 || i >= c.c.N() {

@@ -18,8 +18,9 @@ import (
 // (package script/report) and its plots, written into the run directory.
 
 // metricValues converts {metric: {condition: values}} and returns the
-// metrics and the conditions in the dict's order.
-func metricValues(fn string, v starlark.Value) (map[string]report.Values, []string, []string, error) {
+// metrics (metricsV's list when it is one, else the dict's order) and the
+// conditions in the dict's order.
+func metricValues(fn string, v, metricsV starlark.Value) (map[string]report.Values, []string, []string, error) {
 	d, ok := v.(*starlark.Dict)
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("%s: for parameter values: want a dict metric → {condition: values}, got %s", fn, v.Type())
@@ -53,6 +54,11 @@ func metricValues(fn string, v starlark.Value) (map[string]report.Values, []stri
 				conds = append(conds, c)
 			}
 		}
+	}
+	if ms, err := stringList(fn, "metrics", metricsV); err != nil {
+		return nil, nil, nil, err
+	} else if ms != nil {
+		metrics = ms
 	}
 	return out, metrics, conds, nil
 }
@@ -151,14 +157,9 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err := unpack(fn, args, kwargs, "values", &values, "pairs?", &pairsV, "metrics?", &metricsV, "method?", &method); err != nil {
 		return nil, err
 	}
-	data, metrics, conds, err := metricValues(fn, values)
+	data, metrics, conds, err := metricValues(fn, values, metricsV)
 	if err != nil {
 		return nil, err
-	}
-	if ms, err := stringList(fn, "metrics", metricsV); err != nil {
-		return nil, err
-	} else if ms != nil {
-		metrics = ms
 	}
 	var pairs []report.Pair
 	if pairsV == starlark.None {
@@ -246,14 +247,9 @@ func reportPlotMetrics(thread *starlark.Thread, b *starlark.Builtin, args starla
 	if err := unpack(fn, args, kwargs, "name", &name, "values", &values, "rows?", &rowsV, "metrics?", &metricsV); err != nil {
 		return nil, err
 	}
-	data, metrics, conds, err := metricValues(fn, values)
+	data, metrics, conds, err := metricValues(fn, values, metricsV)
 	if err != nil {
 		return nil, err
-	}
-	if ms, err := stringList(fn, "metrics", metricsV); err != nil {
-		return nil, err
-	} else if ms != nil {
-		metrics = ms
 	}
 	var rows []report.Row
 	if rowsV != starlark.None {
