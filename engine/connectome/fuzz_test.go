@@ -57,13 +57,9 @@ func FuzzReadMatrix(f *testing.F) {
 		t2 := textLines{b: b}
 		var fs [][]byte
 		for {
-			l, ok := t2.next()
-			if !ok {
+			var ok bool
+			if fs, ok = t2.nextRecord(fs); !ok {
 				break
-			}
-			fs = fields(fs, l)
-			if skipLine(fs) {
-				continue
 			}
 			for _, tok := range fs {
 				v, err := strconvFinite(string(tok))

@@ -352,13 +352,9 @@ func readCentres(b []byte) ([]string, [][3]float64, error) {
 	var centres [][3]float64
 	cols, firstLine := -1, 0
 	for {
-		l, ok := t.next()
-		if !ok {
+		var ok bool
+		if f, ok = t.nextRecord(f); !ok {
 			break
-		}
-		f = fields(f, l)
-		if skipLine(f) {
-			continue
 		}
 		if len(f) < 4 {
 			return nil, nil, lineErr(t.line, "want \"label x y z\", got %d columns", len(f))

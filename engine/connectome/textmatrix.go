@@ -109,6 +109,20 @@ func skipLine(f [][]byte) bool {
 	return len(f) == 0 || f[0][0] == '#'
 }
 
+// nextRecord returns the fields (in dst, reused) of the next line that is
+// neither blank nor a comment; t.line is its number.
+func (t *textLines) nextRecord(dst [][]byte) ([][]byte, bool) {
+	for {
+		l, ok := t.next()
+		if !ok {
+			return dst[:0], false
+		}
+		if dst = fields(dst, l); !skipLine(dst) {
+			return dst, true
+		}
+	}
+}
+
 // matrix is a square matrix read from text, row-major as in the file.
 type matrix struct {
 	n    int
@@ -126,13 +140,9 @@ func readMatrix(b []byte, what string) (*matrix, error) {
 	cols, rows := -1, 0
 	firstLine := 0
 	for {
-		l, ok := t.next()
-		if !ok {
+		var ok bool
+		if f, ok = t.nextRecord(f); !ok {
 			break
-		}
-		f = fields(f, l)
-		if skipLine(f) {
-			continue
 		}
 		if cols < 0 {
 			cols = len(f)
