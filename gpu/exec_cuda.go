@@ -117,8 +117,8 @@ type cudaExec struct {
 	args    [numArgs]uint64
 	allocs  []devptr
 	// the per-step buffers (chunkSteps rows), allocated on first use
-	regRows, rasRows int
-	regPtr, rasPtr   uint64
+	regPtr, rasPtr uint64
+	regCap, rasCap int // their sizes, in 64-bit words
 	// learning (learn.go), set up on first use
 	L     *learnState
 	largs [numLearnArgs]uint64
@@ -262,12 +262,8 @@ func (e *cudaExec) beginChunk(rows int, bins, raster bool) error {
 	return e.d.do(func() error {
 		e.args[argRegCount], e.args[argRaster] = 0, 0
 		if bins {
-			if e.regRows < chunkSteps {
-				if _, err := e.alloc(argRegCount, chunkSteps*e.p.TR*4); err != nil {
-					return err
-				}
-				e.regRows = chunkSteps
-				e.regPtr = e.args[argRegCount]
+			if err := e.growTo(&e.regPtr, &e.regCap, (chunkSteps*e.p.TR+1)/2); err != nil {
+				return err
 			}
 			e.args[argRegCount] = e.regPtr
 			if err := cuMemsetD32(devptr(e.regPtr), 0, rows*e.p.TR); err != nil {
@@ -275,12 +271,8 @@ func (e *cudaExec) beginChunk(rows int, bins, raster bool) error {
 			}
 		}
 		if raster {
-			if e.rasRows < chunkSteps {
-				if _, err := e.alloc(argRaster, chunkSteps*e.p.TW*4); err != nil {
-					return err
-				}
-				e.rasRows = chunkSteps
-				e.rasPtr = e.args[argRaster]
+			if err := e.growTo(&e.rasPtr, &e.rasCap, (chunkSteps*e.p.TW+1)/2); err != nil {
+				return err
 			}
 			// Every word of every step is written (brains without a
 			// raster leave theirs unread), so no clearing is needed.
