@@ -179,31 +179,6 @@ func TestGPULongRunExact(t *testing.T) {
 	}
 }
 
-// tvb96Batch builds n TVB96 brains at npr 200 with the Exp 22/23
-// parameters (NMDA in the prefrontal group), each with its own wiring and
-// noise seed.
-func tvb96Batch(b *testing.B, n int, delays bool) ([]*network.Network, []uint64) {
-	c := enginetest.TVB96(b)
-	pfc, _ := c.Group("prefrontal")
-	var nets []*network.Network
-	var seeds []uint64
-	for i := 0; i < n; i++ {
-		p := network.Defaults()
-		p.NMDARegions = pfc
-		p.WiringSeed = uint64(42 + i)
-		if delays {
-			p.VelocityMMPerMs = 3.5
-		}
-		net, err := network.Build(c, p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		nets = append(nets, net)
-		seeds = append(seeds, uint64(1+i))
-	}
-	return nets, seeds
-}
-
 // BenchmarkGPUBatchTVB96 is the target: a batch of 20 TVB96 brains
 // at 200 neurons per region, ms per batch step (target ≤ 0.05). One
 // iteration is 1,000 steps with spike counts recorded; a stimulus of 30%

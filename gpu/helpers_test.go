@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/enginetest"
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -618,4 +619,29 @@ func checkLearning(t *testing.T, mk func(nets []*network.Network, seeds []uint64
 	onBatch(777)
 	same("after 777 more steps on the batch")
 	t.Logf("%d learners (%d ALIF): state, statistics and weights identical", learning, alif)
+}
+
+// tvb96Batch builds n TVB96 brains at npr 200 with the Exp 22/23
+// parameters (NMDA in the prefrontal group), each with its own wiring and
+// noise seed.
+func tvb96Batch(b testing.TB, n int, delays bool) ([]*network.Network, []uint64) {
+	c := enginetest.TVB96(b)
+	pfc, _ := c.Group("prefrontal")
+	var nets []*network.Network
+	var seeds []uint64
+	for i := 0; i < n; i++ {
+		p := network.Defaults()
+		p.NMDARegions = pfc
+		p.WiringSeed = uint64(42 + i)
+		if delays {
+			p.VelocityMMPerMs = 3.5
+		}
+		net, err := network.Build(c, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nets = append(nets, net)
+		seeds = append(seeds, uint64(1+i))
+	}
+	return nets, seeds
 }
