@@ -278,6 +278,30 @@ struct LearnRec {
 __device__ __forceinline__ u64 cycle_step(u64 t, u64 base, u64 len) {
     return (u64)(((long long)t - (long long)base) % (long long)len) + 1ull;
 }
+// Calls f(g, jl) for every outgoing synapse of neuron il (g its global
+// index, jl its target inside the brain), the warp's lanes striding over
+// them; the CSR starts of the brain's network begin at start_off.
+template <typename F>
+__device__ __forceinline__ void out_synapses(const u32 *lstart, const u32 *lpost,
+                                             u64 start_off, u64 syn_off, u32 il,
+                                             u32 lane, F f) {
+    u32 s0 = lstart[start_off + il], s1 = lstart[start_off + il + 1];
+    for (u32 s = s0 + lane; s < s1; s += 32u) {
+        u64 g = syn_off + s;
+        f(g, lpost[g]);
+    }
+}
+
+// Calls f(il0 + bit) for every set bit of word, lowest first.
+template <typename F>
+__device__ __forceinline__ void each_bit(u32 word, u32 il0, F f) {
+    while (word != 0u) {
+        u32 bit = (u32)(__ffs((int)word) - 1);
+        word &= word - 1u;
+        f(il0 + bit);
+    }
+}
+
 __device__ __forceinline__ u64 epoch_step(const LearnRec &R, u64 t) {
     return cycle_step(t, R.base, R.K);
 }
@@ -295,18 +319,12 @@ extern "C" __global__ void learn_spikes(LEARN_ARGS) {
     if (wk >= B.npr) return;
     double da = ltab[R.tab_off + epoch_step(R, t)];
     u32 word = hist[slot * TW + (u64)B.word_off + (u64)T.local_region * B.words + (wk >> 5)];
-    while (word != 0u) {
-        u32 bit = (u32)(__ffs((int)word) - 1);
-        word &= word - 1u;
-        u32 il = T.local_region * B.npr + wk + bit;
-        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
-        for (u32 s = s0 + lane; s < s1; s += 32u) {
-            u64 g = R.syn_off + s;
-            double S = lS[B.neuron_off + lpost[g]];
-            lc[g] = (float)__dsub_rn((double)lc[g], __dmul_rn(da, S));
-        }
+    each_bit(word, T.local_region * B.npr + wk, [&](u32 il) {
+        out_synapses(lstart, lpost, R.start_off, R.syn_off, il, lane, [&](u64 g, u32 jl) {
+            lc[g] = (float)__dsub_rn((double)lc[g], __dmul_rn(da, lS[B.neuron_off + jl]));
+        });
         if (lane == 0) la[B.neuron_off + il] = __dadd_rn(la[B.neuron_off + il], da);
-    }
+    });
 }
 
 // S += max(0, w − |v − v_th|·w/v_th), w = γ·(α/κ)^k.
@@ -340,16 +358,13 @@ extern "C" __global__ void learn_flush(LEARN_ARGS) {
     for (u32 b = 0; b < n; b++) {
         u32 il = T.local_region * B.npr + wk + b;
         double ai = la[B.neuron_off + il];
-        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
-        for (u32 s = s0 + lane; s < s1; s += 32u) {
-            u64 g = R.syn_off + s;
+        out_synapses(lstart, lpost, R.start_off, R.syn_off, il, lane, [&](u64 g, u32 jl) {
             double c = (double)lc[g];
             if (ai == 0.0)
                 lc[g] = (float)__dmul_rn(kap, c);
             else
-                lc[g] = (float)__dmul_rn(
-                    kap, __dadd_rn(c, __dmul_rn(ai, lS[B.neuron_off + lpost[g]])));
-        }
+                lc[g] = (float)__dmul_rn(kap, __dadd_rn(c, __dmul_rn(ai, lS[B.neuron_off + jl])));
+        });
     }
 }
 
@@ -442,15 +457,13 @@ extern "C" __global__ void alif_pass(ALIF_ARGS) {
     for (u32 b = 0; b < cnt; b++) {
         u32 il = T.local_region * B.npr + wk + b;
         double z0 = azeta[B.neuron_off + il];
-        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
-        for (u32 s = s0 + lane; s < s1; s += 32u) {
-            u64 g = R.syn_off + s;
-            u64 j = B.neuron_off + lpost[g];
+        out_synapses(lstart, lpost, R.start_off, R.syn_off, il, lane, [&](u64 g, u32 jl) {
+            u64 j = B.neuron_off + jl;
             double e0 = (double)aeps[g], p0 = (double)ae[g];
             aeps[g] = (float)__dadd_rn(__dmul_rn(fEZ[j], z0), __dmul_rn(fEE[j], e0));
             ae[g] = (float)__dadd_rn(__dadd_rn(__dmul_rn(fPZ[j], z0), __dmul_rn(fPE[j], e0)),
                                      __dmul_rn(kn, p0));
-        }
+        });
     }
 }
 
@@ -481,14 +494,8 @@ extern "C" __global__ void alif_sweep_spikes(ALIF_ARGS) {
     double Kc1 = __dmul_rn(ltab[R.tab_off + (R.B + 1ull) + (R.B - m)], R.c1);
     u64 row = R.hist_off + (m - 1ull) * R.N;
     u32 word = aspk[R.spk_off + (m - 1ull) * R.wb + (u64)T.local_region * B.words + (wk >> 5)];
-    while (word != 0u) {
-        u32 bit = (u32)(__ffs((int)word) - 1);
-        word &= word - 1u;
-        u32 il = T.local_region * B.npr + wk + bit;
-        u32 s0 = lstart[R.start_off + il], s1 = lstart[R.start_off + il + 1];
-        for (u32 s = s0 + lane; s < s1; s += 32u) {
-            u64 g = R.syn_off + s;
-            u32 jl = lpost[g];
+    each_bit(word, T.local_region * B.npr + wk, [&](u32 il) {
+        out_synapses(lstart, lpost, R.start_off, R.syn_off, il, lane, [&](u64 g, u32 jl) {
             u64 j = B.neuron_off + jl;
             double psi = (double)ahist[row + jl];
             aeps[g] = (float)__dadd_rn((double)aeps[g],
@@ -496,8 +503,8 @@ extern "C" __global__ void alif_sweep_spikes(ALIF_ARGS) {
             ae[g] = (float)__dadd_rn(
                 (double)ae[g],
                 __dmul_rn(R.oma, __dadd_rn(fPZ[j], __dmul_rn(__dadd_rn(fPE[j], Kc1), psi))));
-        }
-    }
+        });
+    });
 }
 
 // The backward sweep, step m > 1: Λ takes the block's step m's map.
