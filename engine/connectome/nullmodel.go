@@ -3,6 +3,8 @@ package connectome
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/encephagen/encephagen/engine/rng"
 )
 
 // pcgStream is the second PCG word of every null-model generator
@@ -75,6 +77,57 @@ func Rewire(c *Connectome, seed uint64) *Connectome {
 	}
 	for _, e := range es {
 		d.Weights[e.Src*n+e.Dst] = e.W
+	}
+	return d
+}
+
+// RewireNumPy is the reference implementation's own rewiring with its own
+// draws (randomize_connectome in the reference's Exp 22/23): NumPy's
+// default_rng(seed), and per attempt choice(E, 2, replace=False) over the
+// E positive entries in row-major order, self-loops included. So it
+// differs from Rewire in one respect besides the generator: a self-loop
+// takes part in swaps (a→a with c→d gives a→d and c→a), which moves most
+// of TVB96's 79 self-loops off the diagonal and adds them to the long-range
+// edges (seed 1000: 3,931 off-diagonal edges instead of 3,860). No swap
+// makes a self-loop. The surviving self-loops are kept. With fewer than 2
+// edges the result is a copy.
+func RewireNumPy(c *Connectome, seed uint64) *Connectome {
+	n := c.N()
+	d := derived(c, fmt.Sprintf("rewire(seed=%d, rng=numpy)", seed))
+	type edge struct {
+		src, dst int
+		w        float64
+	}
+	var es []edge
+	for i, w := range c.Weights {
+		if w > 0 {
+			es = append(es, edge{i / n, i % n, w})
+		}
+	}
+	m := len(es)
+	if m >= 2 {
+		exists := newBitset(n * n)
+		for _, e := range es {
+			exists.set(e.src*n + e.dst)
+		}
+		g := rng.NewNumPy(seed)
+		for it := 0; it < 10*m; it++ {
+			pick, _ := g.Choice(m, 2)
+			i, j := pick[0], pick[1]
+			a, b := es[i].src, es[i].dst
+			cc, dd := es[j].src, es[j].dst
+			if a == dd || cc == b || exists.has(a*n+dd) || exists.has(cc*n+b) {
+				continue
+			}
+			exists.clear(a*n + b)
+			exists.clear(cc*n + dd)
+			exists.set(a*n + dd)
+			exists.set(cc*n + b)
+			es[i].dst, es[j].dst = dd, b
+		}
+	}
+	for _, e := range es {
+		d.Weights[e.src*n+e.dst] = e.w
 	}
 	return d
 }

@@ -56,50 +56,79 @@ func inhibitoryEdge(src, dst string) bool {
 
 // pathway is one long-range edge as the builder uses it.
 type pathway struct {
-	dst    int
-	p      float64 // connection probability per (exc pre, post) pair
-	w      float32 // weight onto excitatory targets
-	wInh   float32 // weight onto inhibitory targets (3·w for feed-forward inhibition)
-	delay  uint16
+	dst   int
+	p     float64 // connection probability per (exc pre, post) pair
+	w     float32 // weight onto excitatory targets
+	wInh  float32 // weight onto inhibitory targets (3·w for feed-forward inhibition)
+	delay uint16
+	// stream seeds the edge's own generator (WiringEncephagen); draw is the
+	// position of the edge's first number in the reference's single NumPy
+	// stream (WiringNumPy).
 	stream uint64
+	draw   uint64
+}
+
+// longRangeScale is the normalisation of MODEL.md §2: w_norm = w/w_max, or
+// log1p(1000·w)/max(log1p(1000·w)) when max/min > 100, the maximum and
+// minimum taken over every positive entry of the matrix, self-loops
+// included (as the reference does).
+func longRangeScale(c *connectome.Connectome) func(w float64) float64 {
+	wmax, wmin := 0.0, math.Inf(1)
+	for _, w := range c.Weights {
+		if w > 0 {
+			wmax, wmin = max(wmax, w), min(wmin, w)
+		}
+	}
+	if !(wmax/wmin > 100) {
+		return func(w float64) float64 { return w / wmax }
+	}
+	logMax := 0.0
+	for _, w := range c.Weights {
+		if w > 0 {
+			logMax = max(logMax, math.Log1p(1000*w))
+		}
+	}
+	return func(w float64) float64 { return math.Log1p(1000*w) / logMax }
 }
 
 // pathways derives, for every source region, its long-range edges in
-// ascending target order (MODEL.md §2 normalisation and §5 delays).
+// ascending target order (MODEL.md §2 rules, or the report's v1 rules, and
+// §5 delays). Edges whose probability is below 1e-6 are dropped before
+// any draw, as the reference does.
 func pathways(c *connectome.Connectome, p *Params) ([][]pathway, int, error) {
-	edges := c.Edges()
-	wmax, wmin := 0.0, math.Inf(1)
-	for _, e := range edges {
-		wmax = max(wmax, e.W)
-		wmin = min(wmin, e.W)
-	}
-	logNorm := len(edges) > 0 && wmax/wmin > 100
-	logMax := 0.0
-	if logNorm {
-		for _, e := range edges {
-			logMax = max(logMax, math.Log1p(1000*e.W))
-		}
-	}
+	norm := longRangeScale(c)
 	jeff, jinh := p.JEff(), p.JInh()
+	npr, nexc := uint64(p.NeuronsPerRegion), uint64(p.NExc())
+	// The reference draws every region's local rows first, then one row
+	// per excitatory neuron of each kept edge in row-major order.
+	draw := uint64(c.N()) * npr * npr
 	out := make([][]pathway, c.N())
 	maxDelay := 0
-	for _, e := range edges {
-		wn := e.W / wmax
-		if logNorm {
-			wn = math.Log1p(1000*e.W) / logMax
-		}
-		prob := min(1, p.PBet*wn)
-		if prob < 1e-6 {
-			continue
-		}
-		pw := pathway{dst: e.Dst, p: prob, stream: rng.Mix(p.WiringSeed, 3, uint64(e.Src), uint64(e.Dst))}
-		if inhibitoryEdge(c.Labels[e.Src], c.Labels[e.Dst]) {
-			s := float32(-jinh * p.GlobalCoupling * wn)
+	for _, e := range c.Edges() {
+		pw := pathway{dst: e.Dst}
+		if p.LongRange == LongRangeV1 {
+			// The report's model: raw weights scaled by the coupling, every
+			// target alike, no inhibitory pathways.
+			pw.p = min(1, p.PBet*e.W*p.GlobalCoupling)
+			s := float32(jeff * e.W * p.GlobalCoupling)
 			pw.w, pw.wInh = s, s
 		} else {
-			s := jeff * p.GlobalCoupling * wn
-			pw.w, pw.wInh = float32(s), float32(3*s)
+			wn := norm(e.W)
+			pw.p = min(1, p.PBet*wn)
+			if inhibitoryEdge(c.Labels[e.Src], c.Labels[e.Dst]) {
+				s := float32(-jinh * p.GlobalCoupling * wn)
+				pw.w, pw.wInh = s, s
+			} else {
+				s := jeff * p.GlobalCoupling * wn
+				pw.w, pw.wInh = float32(s), float32(3*s)
+			}
 		}
+		if pw.p < 1e-6 {
+			continue
+		}
+		pw.stream = rng.Mix(p.WiringSeed, 3, uint64(e.Src), uint64(e.Dst))
+		pw.draw = draw
+		draw += nexc * npr
 		if p.VelocityMMPerMs > 0 {
 			mm, ok := c.DistanceMM(e.Src, e.Dst)
 			if !ok {
@@ -176,8 +205,10 @@ var MemoryLimit float64
 
 // Build samples one brain's synapses from the connectome (MODEL.md §2).
 // The result depends only on (c, p), never on the number of cores used:
-// every block of synapses has its own random stream derived from
-// p.WiringSeed and the region pair.
+// with WiringEncephagen every block of synapses has its own random stream
+// derived from p.WiringSeed and the region pair; with WiringNumPy each
+// region's rows start at their known position in the reference's single
+// stream (NumPy.Advance).
 func Build(c *connectome.Connectome, p Params) (*Network, error) {
 	if c.N() == 0 {
 		return nil, fmt.Errorf("connectome %q has no regions", c.Name)
@@ -216,7 +247,11 @@ func Build(c *connectome.Connectome, p Params) (*Network, error) {
 		go func() {
 			defer wg.Done()
 			for r := range next {
-				segs[r] = buildRegion(r, &p, pws[r])
+				if p.WiringRNG == WiringNumPy {
+					segs[r] = drawRegionNumPy(r, &p, pws[r])
+				} else {
+					segs[r] = drawRegionStreams(r, &p, pws[r])
+				}
 			}
 		}()
 	}
@@ -304,7 +339,9 @@ func bernoulliPairs(r *rng.Stream, m int, p float64, emit func(i int)) {
 	}
 }
 
-func buildRegion(r int, p *Params, pws []pathway) segment {
+// drawRegionStreams samples region r's synapses (WiringEncephagen): local
+// excitatory, local inhibitory and each pathway from their own streams.
+func drawRegionStreams(r int, p *Params, pws []pathway) segment {
 	npr, nexc := p.NeuronsPerRegion, p.NExc()
 	jeff, jinh := float32(p.JEff()), float32(p.JInh())
 	base := uint32(r * npr)
@@ -338,8 +375,62 @@ func buildRegion(r int, p *Params, pws []pathway) segment {
 			syns = append(syns, synapse{int32(k), dbase + uint32(m), w, pw.delay})
 		})
 	}
-	// Stable counting sort by presynaptic neuron keeps, within each neuron,
-	// local synapses first and targets ascending.
+	return newSegment(syns, nLocal, p)
+}
+
+// drawRegionNumPy samples region r's synapses with the reference's draw
+// (WiringNumPy, MODEL.md §2 "The reference's draw"): NumPy's
+// default_rng(WiringSeed), one random(npr) row per presynaptic neuron
+// compared < p: the region's excitatory rows (the self-synapse dropped
+// after its draw), its inhibitory rows, then one row per excitatory neuron
+// for each pathway. Region r's local rows start at draw r·npr² of the
+// stream and each pathway's rows at its pathway.draw.
+func drawRegionNumPy(r int, p *Params, pws []pathway) segment {
+	npr, nexc := p.NeuronsPerRegion, p.NExc()
+	jeff, jinh := float32(p.JEff()), float32(p.JInh())
+	base := uint32(r * npr)
+	seeded := rng.NewNumPy(p.WiringSeed)
+	var syns []synapse
+	g := *seeded
+	g.Advance(uint64(r) * uint64(npr) * uint64(npr))
+	below := rng.Below(p.PInt)
+	for k := 0; k < npr; k++ {
+		w := jeff
+		if k >= nexc {
+			w = -jinh
+		}
+		for m := 0; m < npr; m++ {
+			if g.Uint64()>>11 < below && (k != m || k >= nexc) {
+				syns = append(syns, synapse{int32(k), base + uint32(m), w, 0})
+			}
+		}
+	}
+	nLocal := len(syns)
+	for _, pw := range pws {
+		g := *seeded
+		g.Advance(pw.draw)
+		below := rng.Below(pw.p)
+		dbase := uint32(pw.dst * npr)
+		for k := 0; k < nexc; k++ {
+			for m := 0; m < npr; m++ {
+				if g.Uint64()>>11 < below {
+					w := pw.w
+					if m >= nexc {
+						w = pw.wInh
+					}
+					syns = append(syns, synapse{int32(k), dbase + uint32(m), w, pw.delay})
+				}
+			}
+		}
+	}
+	return newSegment(syns, nLocal, p)
+}
+
+// newSegment lays a region's synapses out in CSR form. The stable counting
+// sort by presynaptic neuron keeps, within each neuron, local synapses
+// first and targets ascending.
+func newSegment(syns []synapse, nLocal int, p *Params) segment {
+	npr := p.NeuronsPerRegion
 	seg := segment{start: make([]uint32, npr+1), nLocal: nLocal}
 	for _, s := range syns {
 		seg.start[s.pre+1]++

@@ -41,7 +41,39 @@ type Params struct {
 	// WiringSeed drives synapse sampling; the noise seed lives with the
 	// brain's state (sim.NewBrain) so runs can vary noise on fixed wiring.
 	WiringSeed uint64
+	// WiringRNG says how synapses are drawn from WiringSeed: WiringNumPy
+	// (the reference's own draw, the default) or WiringEncephagen.
+	WiringRNG string
+	// LongRange names the long-range rules: LongRangeNormalised (MODEL.md
+	// §2, the default) or LongRangeV1 (the report's model).
+	LongRange string
 }
+
+// The ways of drawing a brain's synapses (Params.WiringRNG).
+const (
+	// WiringNumPy is the reference's draw (MODEL.md §2): NumPy's
+	// default_rng(WiringSeed) consumed in the reference's loop order, so
+	// seed 42 gives exactly the reference's synapses. One sequential
+	// stream, drawn in parallel by jumping ahead.
+	WiringNumPy = "numpy"
+	// WiringEncephagen draws every block of synapses (local excitatory,
+	// local inhibitory, each pathway) from its own counter-based stream
+	// with geometric skips: faster, and a block does not move when another
+	// changes, but seed 42 is not the reference's brain.
+	WiringEncephagen = "encephagen"
+)
+
+// The long-range rules (Params.LongRange).
+const (
+	// LongRangeNormalised is MODEL.md §2: p = min(1, p_bet·w_norm), weight
+	// ±j·global_coupling·w_norm, 3× onto inhibitory targets, inhibitory
+	// basal-ganglia pathways.
+	LongRangeNormalised = "normalised"
+	// LongRangeV1 is the model the research report's tables came from
+	// (reference commit 525cccb): p = min(1, p_bet·w·g), weight
+	// +j_eff·w·g onto every target, no inhibitory pathways.
+	LongRangeV1 = "v1"
+)
 
 // Defaults returns the parameters of the reference experiments 22/23
 // (MODEL.md §2): npr 200, coupling 0.15, nmda_ratio 0.4, no delays. The NMDA
@@ -67,6 +99,8 @@ func Defaults() Params {
 		BetaALIF:         1.6,
 		DtMs:             0.1,
 		WiringSeed:       42,
+		WiringRNG:        WiringNumPy,
+		LongRange:        LongRangeNormalised,
 	}
 }
 
@@ -79,8 +113,9 @@ func (p *Params) CE() int {
 	return max(1, int(float64(p.NeuronsPerRegion)*0.8*p.PInt))
 }
 
-// JEff is the excitatory synaptic weight j_exc·16/C_E in mV.
-func (p *Params) JEff() float64 { return p.JExc * 16 / float64(p.CE()) }
+// JEff is the excitatory synaptic weight j_exc·(16/C_E) in mV, in the
+// reference's order of operations.
+func (p *Params) JEff() float64 { return p.JExc * (16 / float64(p.CE())) }
 
 // JInh is the inhibitory weight magnitude j_eff·g_inh.
 func (p *Params) JInh() float64 { return p.JEff() * p.GInh }
@@ -142,6 +177,12 @@ func (p *Params) Validate(regions int) error {
 		return bad("velocity_mm_per_ms", "≥ 0 (0 = no delays)", p.VelocityMMPerMs)
 	case !finitePos(p.DtMs) || p.DtMs > 10:
 		return bad("dt_ms", "in (0, 10]", p.DtMs)
+	}
+	if p.WiringRNG != WiringNumPy && p.WiringRNG != WiringEncephagen {
+		return fmt.Errorf("wiring_rng must be %q or %q, got %q", WiringNumPy, WiringEncephagen, p.WiringRNG)
+	}
+	if p.LongRange != LongRangeNormalised && p.LongRange != LongRangeV1 {
+		return fmt.Errorf("long_range must be %q or %q, got %q", LongRangeNormalised, LongRangeV1, p.LongRange)
 	}
 	if l := p.Lambda(); l > 50 {
 		return fmt.Errorf("background rate λ = %.3g events per neuron per step is too large (max 50): lower ext_rate_factor or dt_ms", l)
