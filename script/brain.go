@@ -24,7 +24,7 @@ type brainParam struct {
 	name  string
 	model string // the MODEL.md name
 	doc   string
-	field func(p *network.Params) any // *float64, *int, *bool or *uint64
+	field func(p *network.Params) any // *float64, *int, *bool, *uint64 or *string
 }
 
 var brainParams = []brainParam{
@@ -48,7 +48,9 @@ var brainParams = []brainParam{
 	{"beta", "β", "ALIF adaptation strength", func(p *network.Params) any { return &p.BetaALIF }},
 	{"velocity_mm_per_ms", "v", "conduction velocity for long-range delays d = round(L/(v·dt)); 0 = no delays (MODEL.md §5 uses 3.5)", func(p *network.Params) any { return &p.VelocityMMPerMs }},
 	{"dt_ms", "dt", "time step, ms", func(p *network.Params) any { return &p.DtMs }},
-	{"wiring_seed", "wiring seed", "seed of synapse sampling (the reference fixes it and varies the noise seed)", func(p *network.Params) any { return &p.WiringSeed }},
+	{"wiring_seed", "wiring seed", "seed of synapse sampling (the reference fixes it at 42 and varies the noise seed)", func(p *network.Params) any { return &p.WiringSeed }},
+	{"wiring_rng", "the reference's draw", `how synapses are drawn from wiring_seed: "numpy" (the reference's own draw: NumPy's default_rng(wiring_seed) in its loop order; seed 42 gives the reference's brain) or "encephagen" (a counter-based stream per block of synapses: another brain of the same family)`, func(p *network.Params) any { return &p.WiringRNG }},
+	{"long_range", "the report's model (v1)", `long-range rules: "normalised" (MODEL.md §2) or "v1" (the model the research report's tables came from: raw weights × coupling, no 3× onto inhibitory targets, no inhibitory pathways)`, func(p *network.Params) any { return &p.LongRange }},
 }
 
 func paramDefault(bp brainParam) starlark.Value {
@@ -66,6 +68,8 @@ func paramValue(bp brainParam, p *network.Params) starlark.Value {
 		return starlark.Bool(*v)
 	case *uint64:
 		return starlark.MakeUint64(*v)
+	case *string:
+		return starlark.String(*v)
 	}
 	panic("script: unknown parameter kind " + bp.name)
 }
@@ -97,6 +101,12 @@ func setParam(fn string, bp brainParam, p *network.Params, v starlark.Value) err
 			return fmt.Errorf("%s: for parameter %s: %v", fn, bp.name, err)
 		}
 		*f = uint64(s)
+	case *string:
+		str, ok := v.(starlark.String)
+		if !ok {
+			return fmt.Errorf("%s: for parameter %s: got %s, want string", fn, bp.name, v.Type())
+		}
+		*f = string(str)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/network"
 )
 
 // Connectome is a loaded (or derived) connectome. It is immutable: null
@@ -249,9 +250,25 @@ var connectomeType = newType("connectome",
 			}
 			return starlark.MakeInt(i), nil
 		}},
-	member[*Connectome]{name: "rewire", sig: "rewire(seed)",
-		doc:  "A degree-preserving (Maslov–Sneppen) rewiring, as the reference does it (MODEL.md §1); the same seed gives the same graph everywhere.",
-		call: nullModel(connectome.Rewire)},
+	member[*Connectome]{name: "rewire", sig: `rewire(seed, rng="numpy")`,
+		doc: "A degree-preserving (Maslov–Sneppen) rewiring (MODEL.md §1); the same seed gives the same graph everywhere. " +
+			`rng "numpy" is the reference's own rewiring with its draws (default_rng(seed); its edge list includes self-loops, ` +
+			`so most of them move off the diagonal and become long-range edges); "encephagen" rewires the off-diagonal edges ` +
+			"with the engine's generator and drops the diagonal.",
+		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var sd seed
+			gen := network.WiringNumPy
+			if err := unpack(fn, args, kw, "seed", &sd, "rng?", &gen); err != nil {
+				return nil, err
+			}
+			if err := checkRNG(fn, gen); err != nil {
+				return nil, err
+			}
+			if gen == network.WiringNumPy {
+				return &Connectome{connectome.RewireNumPy(c.c, uint64(sd))}, nil
+			}
+			return &Connectome{connectome.Rewire(c.c, uint64(sd))}, nil
+		}},
 	member[*Connectome]{name: "erdos_renyi", sig: "erdos_renyi(seed)",
 		doc:  "An Erdős–Rényi null model: as many directed edges placed uniformly, carrying a random permutation of the weights (MODEL.md §1).",
 		call: nullModel(connectome.ErdosRenyi)},
@@ -309,6 +326,14 @@ func nullModel(model func(*connectome.Connectome, uint64) *connectome.Connectome
 		}
 		return &Connectome{model(c.c, uint64(sd))}, nil
 	}
+}
+
+// checkRNG refuses an unknown generator name for a rng= keyword.
+func checkRNG(fn, gen string) error {
+	if gen != network.WiringNumPy && gen != network.WiringEncephagen {
+		return fmt.Errorf("%s: rng must be %q (the reference's draws) or %q, got %q", fn, network.WiringNumPy, network.WiringEncephagen, gen)
+	}
+	return nil
 }
 
 // findConnectome resolves a connectome name or path inside the sandbox.

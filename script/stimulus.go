@@ -19,6 +19,7 @@ type Pattern struct {
 	bits  []bool
 	k     int
 	seed  uint64
+	rng   string // network.WiringNumPy or WiringEncephagen
 	index int
 }
 
@@ -80,6 +81,8 @@ var patternType = newType("pattern",
 		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(len(p.bits)), nil }},
 	member[*Pattern]{name: "seed", doc: "The seed it was drawn with.",
 		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeUint64(p.seed), nil }},
+	member[*Pattern]{name: "rng", doc: `The generator it was drawn with: "numpy" or "encephagen".`,
+		get: func(p *Pattern) (starlark.Value, error) { return starlark.String(p.rng), nil }},
 	member[*Pattern]{name: "index", doc: "Its position in the sequence drawn from the seed.",
 		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.index), nil }},
 	member[*Pattern]{name: "active", doc: "The indices of the active neurons, ascending, as a tuple.",
@@ -99,7 +102,11 @@ func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	var count int
 	k, n := 60, 200
 	sd := seed(42)
-	if err := unpack(fn, args, kwargs, "count", &count, "k?", &k, "n?", &n, "seed?", &sd); err != nil {
+	gen := network.WiringNumPy
+	if err := unpack(fn, args, kwargs, "count", &count, "k?", &k, "n?", &n, "seed?", &sd, "rng?", &gen); err != nil {
+		return nil, err
+	}
+	if err := checkRNG(fn, gen); err != nil {
 		return nil, err
 	}
 	switch {
@@ -110,13 +117,17 @@ func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	case k < 0 || k > n:
 		return nil, rangeError(fn, "k", fmt.Sprintf("in [0, n=%d]", n), k)
 	}
-	ps, err := sim.Patterns(uint64(sd), count, k, n)
+	draw := sim.Patterns
+	if gen == network.WiringNumPy {
+		draw = sim.PatternsNumPy
+	}
+	ps, err := draw(uint64(sd), count, k, n)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
 	out := make(starlark.Tuple, len(ps))
 	for i, p := range ps {
-		out[i] = &Pattern{bits: p, k: k, seed: uint64(sd), index: i}
+		out[i] = &Pattern{bits: p, k: k, seed: uint64(sd), rng: gen, index: i}
 	}
 	return out, nil
 }
@@ -285,10 +296,12 @@ func denseInput(fn string, stims []*Stimulus, conn *Connectome, net *network.Net
 }
 
 func init() {
-	decl("patterns", "stimuli", "patterns(count, k=60, n=200, seed=42)",
+	decl("patterns", "stimuli", `patterns(count, k=60, n=200, seed=42, rng="numpy")`,
 		"Draws count patterns, each of k active neurons out of n, from one generator seeded with seed, "+
-			"in order: pattern 0 is the same whether 1 or 5 are drawn (the reference draws all its patterns "+
-			"this way from seed 42). n must equal the brain's neurons_per_region. Returns a tuple of patterns.",
+			"in order: pattern 0 is the same whether 1 or 5 are drawn. rng \"numpy\" draws each as the reference "+
+			"does, default_rng(seed).choice(n, k, replace=False) from one generator (seed 42, k 60, n 200: the "+
+			"reference's five patterns); \"encephagen\" uses the engine's own generator. n must equal the "+
+			"brain's neurons_per_region. Returns a tuple of patterns.",
 		patternsBuiltin)
 	decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None)",
 		`An external input: mv (mV per step, added to i_syn every step while on, MODEL.md §3) to every neuron,

@@ -49,6 +49,32 @@ func (s Stimulus) Dense(net *network.Network) ([]float32, error) {
 	return out, nil
 }
 
+// PatternsNumPy draws count patterns as the reference does: each is
+// default_rng(seed).choice(n, k, replace=False) from one generator, in
+// order (MODEL.md §2 "The reference's draw"; seed 42, k 60, n 200 gives
+// the reference's five patterns).
+func PatternsNumPy(seed uint64, count, k, n int) ([][]bool, error) {
+	if n < 1 || k < 0 || k > n {
+		return nil, fmt.Errorf("patterns: need 0 ≤ k ≤ n and n ≥ 1, got k=%d n=%d", k, n)
+	}
+	if count < 0 {
+		return nil, fmt.Errorf("patterns: count must be ≥ 0, got %d", count)
+	}
+	g := rng.NewNumPy(seed)
+	out := make([][]bool, count)
+	for c := range out {
+		idx, err := g.Choice(n, k)
+		if err != nil {
+			return nil, err
+		}
+		out[c] = make([]bool, n)
+		for _, i := range idx {
+			out[c][i] = true
+		}
+	}
+	return out, nil
+}
+
 // Patterns draws count patterns, each of k active neurons out of n, from
 // one generator seeded with seed, in order (so pattern 0 is the same
 // whether 1 or 5 patterns are drawn). Each pattern is a uniform k-subset
