@@ -39,6 +39,11 @@ func TestExitCodes(t *testing.T) {
 	if code, out := runCLI(t, "simulate", "--rows", "diagonal", "--connectome", "paupau"); code != exitUsage || !strings.Contains(out, "orientation must be") {
 		t.Fatalf("bad --rows: exit %d (%s)", code, out)
 	}
+	for _, flag := range []string{"--wiring-rng", "--long-range"} {
+		if code, out := runCLI(t, "simulate", flag, "torch", "--connectome", "paupau"); code != exitUsage || !strings.Contains(out, flag+" must be") {
+			t.Fatalf("bad %s: exit %d (%s)", flag, code, out)
+		}
+	}
 	if code, out := runCLI(t, "connectome", "info", "no-such-connectome"); code != exitError || !strings.Contains(out, "connectome fetch") {
 		t.Fatalf("missing connectome: exit %d (%s)", code, out)
 	}

@@ -22,6 +22,8 @@ type brainFlags struct {
 	npr        int
 	velocity   float64
 	wiringSeed uint64
+	wiringRNG  string
+	longRange  string
 	noiseSeed  uint64
 	alif       bool
 }
@@ -32,6 +34,8 @@ func (f *brainFlags) add(c *cobra.Command) {
 	c.Flags().IntVar(&f.npr, "npr", 200, "neurons per region")
 	c.Flags().Float64Var(&f.velocity, "velocity-mm-per-ms", 0, "conduction velocity for delays (0: no delays)")
 	c.Flags().Uint64Var(&f.wiringSeed, "wiring-seed", 42, "seed of the synapse sampling")
+	c.Flags().StringVar(&f.wiringRNG, "wiring-rng", network.WiringNumPy, `how synapses are drawn: "numpy" (the reference's draw) or "encephagen"`)
+	c.Flags().StringVar(&f.longRange, "long-range", network.LongRangeNormalised, `long-range rules: "normalised" (MODEL.md §2) or "v1" (the report's model)`)
 	c.Flags().Uint64Var(&f.noiseSeed, "noise-seed", 1, "seed of initial potentials and background input")
 	c.Flags().BoolVar(&f.alif, "alif", false, "adaptive thresholds (ALIF)")
 }
@@ -43,6 +47,12 @@ func (f *brainFlags) load() (*connectome.Connectome, network.Params, error) {
 	if err != nil {
 		return nil, network.Params{}, usageError{fmt.Errorf("--rows: %w", err)}
 	}
+	if f.wiringRNG != network.WiringNumPy && f.wiringRNG != network.WiringEncephagen {
+		return nil, network.Params{}, usagef("--wiring-rng must be %q or %q, got %q", network.WiringNumPy, network.WiringEncephagen, f.wiringRNG)
+	}
+	if f.longRange != network.LongRangeNormalised && f.longRange != network.LongRangeV1 {
+		return nil, network.Params{}, usagef("--long-range must be %q or %q, got %q", network.LongRangeNormalised, network.LongRangeV1, f.longRange)
+	}
 	c, err := connectome.LoadNamed(f.connectome, connectome.LoadOptions{Rows: rows})
 	if err != nil {
 		return nil, network.Params{}, err
@@ -51,6 +61,7 @@ func (f *brainFlags) load() (*connectome.Connectome, network.Params, error) {
 	p.NeuronsPerRegion = f.npr
 	p.VelocityMMPerMs = f.velocity
 	p.WiringSeed = f.wiringSeed
+	p.WiringRNG, p.LongRange = f.wiringRNG, f.longRange
 	p.ALIF = f.alif
 	p.NMDARegions, _ = c.Group("prefrontal")
 	return c, p, nil
