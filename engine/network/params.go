@@ -1,6 +1,13 @@
 // Package network turns a connectome and model parameters into one brain's
 // wiring (MODEL.md §2 and §5): neurons per region, local and long-range
 // synapses in CSR form by presynaptic neuron, and conduction delays.
+//
+// Two draws of the same random family are offered (Params.WiringRNG): the
+// reference's own, NumPy's default_rng(seed) consumed in the reference's
+// loop order, which reproduces the reference implementation's synapses
+// exactly (the default); and the engine's counter-based streams. Two sets
+// of long-range rules are offered (Params.LongRange): MODEL.md §2's, and
+// the report's v1 model.
 package network
 
 import (
