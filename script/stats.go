@@ -68,21 +68,31 @@ func sameLen(fn, a, b string, f func(x, y []float64) (float64, error)) func(x, y
 	}
 }
 
+// labelledVectors converts a list of vectors and their integer labels of
+// the same length (name is the labels' parameter name).
+func labelledVectors(fn string, vectors, labels starlark.Value, name string) ([][]float64, []int, error) {
+	rows, err := toMatrix(fn, "vectors", vectors)
+	if err != nil {
+		return nil, nil, err
+	}
+	ints, err := toInts(fn, name, labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ints) != len(rows) {
+		return nil, nil, fmt.Errorf("%s: got %d %s for %d vectors", fn, len(ints), name, len(rows))
+	}
+	return rows, ints, nil
+}
+
 func labelled(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([][]float64, []int) (float64, error)) (starlark.Value, error) {
 	var vv, lv starlark.Value
 	if err := unpack(fn, args, kw, "vectors", &vv, "labels", &lv); err != nil {
 		return nil, err
 	}
-	rows, err := toMatrix(fn, "vectors", vv)
+	rows, labels, err := labelledVectors(fn, vv, lv, "labels")
 	if err != nil {
 		return nil, err
-	}
-	labels, err := toInts(fn, "labels", lv)
-	if err != nil {
-		return nil, err
-	}
-	if len(labels) != len(rows) {
-		return nil, fmt.Errorf("%s: got %d labels for %d vectors", fn, len(labels), len(rows))
 	}
 	v, err := f(rows, labels)
 	if err != nil {
@@ -237,20 +247,13 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			if shuffles < 1 || shuffles > 1_000_000 {
 				return nil, rangeError(fn, "shuffles", "in [1, 1000000]", shuffles)
 			}
-			rows, err := toMatrix(fn, "vectors", vv)
+			rows, labels, err := labelledVectors(fn, vv, lv, "labels")
 			if err != nil {
 				return nil, err
 			}
-			labels, err := toInts(fn, "labels", lv)
+			_, rounds, err := labelledVectors(fn, vv, rv, "rounds")
 			if err != nil {
 				return nil, err
-			}
-			rounds, err := toInts(fn, "rounds", rv)
-			if err != nil {
-				return nil, err
-			}
-			if len(labels) != len(rows) || len(rounds) != len(rows) {
-				return nil, fmt.Errorf("%s: got %d labels and %d rounds for %d vectors", fn, len(labels), len(rounds), len(rows))
 			}
 			r, err := stats.RoundCentredLOO(rows, labels, rounds, shuffles, uint64(sd))
 			if err != nil {

@@ -46,38 +46,16 @@ func (b bitset) clear(i int)    { b[i>>6] &^= 1 << (uint(i) & 63) }
 // math/rand/v2 PCG seeded with (seed, pcgStream); the same seed gives the
 // same graph on every platform.
 func Rewire(c *Connectome, seed uint64) *Connectome {
-	n := c.N()
 	d := derived(c, fmt.Sprintf("rewire(seed=%d)", seed))
-	es := c.Edges()
-	m := len(es)
-	exists := newBitset(n * n)
-	for _, e := range es {
-		exists.set(e.Src*n + e.Dst)
-	}
-	if m >= 2 {
-		rng := rand.New(rand.NewPCG(seed, pcgStream))
-		for it := 0; it < 10*m; it++ {
-			i := rng.IntN(m)
-			j := rng.IntN(m - 1)
-			if j >= i {
-				j++
-			}
-			a, b := es[i].Src, es[i].Dst
-			cc, dd := es[j].Src, es[j].Dst
-			if a == dd || cc == b || exists.has(a*n+dd) || exists.has(cc*n+b) {
-				continue
-			}
-			exists.clear(a*n + b)
-			exists.clear(cc*n + dd)
-			exists.set(a*n + dd)
-			exists.set(cc*n + b)
-			es[i].Dst = dd
-			es[j].Dst = b
+	r := rand.New(rand.NewPCG(seed, pcgStream))
+	swapEdges(d, c.Edges(), func(m int) (int, int) {
+		i := r.IntN(m)
+		j := r.IntN(m - 1)
+		if j >= i {
+			j++
 		}
-	}
-	for _, e := range es {
-		d.Weights[e.Src*n+e.Dst] = e.W
-	}
+		return i, j
+	})
 	return d
 }
 
@@ -92,44 +70,47 @@ func Rewire(c *Connectome, seed uint64) *Connectome {
 // makes a self-loop. The surviving self-loops are kept. With fewer than 2
 // edges the result is a copy.
 func RewireNumPy(c *Connectome, seed uint64) *Connectome {
-	n := c.N()
 	d := derived(c, fmt.Sprintf("rewire(seed=%d, rng=numpy)", seed))
-	type edge struct {
-		src, dst int
-		w        float64
-	}
-	var es []edge
+	n := c.N()
+	var es []Edge
 	for i, w := range c.Weights {
 		if w > 0 {
-			es = append(es, edge{i / n, i % n, w})
+			es = append(es, Edge{i / n, i % n, w})
 		}
 	}
-	m := len(es)
-	if m >= 2 {
-		exists := newBitset(n * n)
-		for _, e := range es {
-			exists.set(e.src*n + e.dst)
+	g := rng.NewNumPy(seed)
+	swapEdges(d, es, func(m int) (int, int) {
+		pick, _ := g.Choice(m, 2)
+		return int(pick[0]), int(pick[1])
+	})
+	return d
+}
+
+// swapEdges runs the 10·E Maslov–Sneppen attempts of MODEL.md §1 on es
+// (pick draws two distinct edge indices of [0, E)) and writes the result
+// into d's empty weight matrix. With fewer than 2 edges nothing is drawn.
+func swapEdges(d *Connectome, es []Edge, pick func(m int) (int, int)) {
+	n, m := d.N(), len(es)
+	exists := newBitset(n * n)
+	for _, e := range es {
+		exists.set(e.Src*n + e.Dst)
+	}
+	for it := 0; m >= 2 && it < 10*m; it++ {
+		i, j := pick(m)
+		a, b := es[i].Src, es[i].Dst
+		cc, dd := es[j].Src, es[j].Dst
+		if a == dd || cc == b || exists.has(a*n+dd) || exists.has(cc*n+b) {
+			continue
 		}
-		g := rng.NewNumPy(seed)
-		for it := 0; it < 10*m; it++ {
-			pick, _ := g.Choice(m, 2)
-			i, j := pick[0], pick[1]
-			a, b := es[i].src, es[i].dst
-			cc, dd := es[j].src, es[j].dst
-			if a == dd || cc == b || exists.has(a*n+dd) || exists.has(cc*n+b) {
-				continue
-			}
-			exists.clear(a*n + b)
-			exists.clear(cc*n + dd)
-			exists.set(a*n + dd)
-			exists.set(cc*n + b)
-			es[i].dst, es[j].dst = dd, b
-		}
+		exists.clear(a*n + b)
+		exists.clear(cc*n + dd)
+		exists.set(a*n + dd)
+		exists.set(cc*n + b)
+		es[i].Dst, es[j].Dst = dd, b
 	}
 	for _, e := range es {
-		d.Weights[e.src*n+e.dst] = e.w
+		d.Weights[e.Src*n+e.Dst] = e.W
 	}
-	return d
 }
 
 // ErdosRenyi places as many directed off-diagonal edges as c has uniformly
