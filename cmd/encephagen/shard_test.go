@@ -158,7 +158,7 @@ func TestPlan(t *testing.T) {
 	r.want(t, 0)
 	want := []string{
 		"# " + exp + " (sha256 ",
-		"# params: connectome=\"tvb96\" neurons_per_region=10 noise_seed=0 rewire_seed=1000 rows=\"source\" runs=2 trace=\"snapshot\" trials=10",
+		"# params: connectome=\"tvb96\" long_range=\"normalised\" neurons_per_region=10 noise_seed=0 rewire_seed=1000 rng=\"numpy\" rows=\"source\" runs=2 trace=\"snapshot\" trials=10",
 		"# 3 shards: unit i (counted from 0 in this list) runs in shard i % shards; units per shard: [2 1 1]",
 		"#  shard  key           unit",
 		`0  0      connectome/0  {"key":"connectome/0",`,
