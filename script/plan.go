@@ -116,7 +116,7 @@ func (s *Session) buildPlan(items []starlark.Value, keys []string) *Plan {
 		p.Assignment = assignment
 	}
 	for i, it := range items {
-		enc, err := encodeJSON("run_units", it, "")
+		enc, err := encodeJSON(s.ctx, "run_units", it, "")
 		if err != nil {
 			// Not JSON-able (a function, a brain): its repr, as a string.
 			enc, _ = json.Marshal(it.String())

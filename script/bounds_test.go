@@ -1,0 +1,68 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.starlark.net/starlark"
+)
+
+// TestJSONBounded: write_json and unit() refuse a value that contains
+// itself, one nested deeper than maxJSONDepth and one whose encoding is
+// longer than maxJSONBytes, with the script's position, in bounded time.
+func TestJSONBounded(t *testing.T) {
+	cases := []struct{ name, src, want string }{
+		{"list cycle", "a = [1]\na.append(a)\nwrite_json(\"x.json\", a)\n", "value[1] contains itself"},
+		{"dict cycle", "d = {}\nd[\"self\"] = [d]\nwrite_json(\"x.json\", {\"d\": d})\n", "value.d.self[0] contains itself"},
+		{"unit cycle", "a = []\na.append(a)\nunit(\"k\", lambda: a)\n", "the result of unit \"k\": value[0] contains itself"},
+		{"deep list", "x = []\nfor i in range(100000):\n    x = [x]\nwrite_json(\"x.json\", x)\n", "nested more than 200 lists, dicts or structs deep"},
+		{"deep dict", "x = {}\nfor i in range(100000):\n    x = {\"a\": x}\nunit(\"k\", lambda: x)\n", "nested more than 200 lists, dicts or structs deep"},
+		{"long", "s = \"x\" * (1 << 20)\nwrite_json(\"x.json\", [s] * 300)\n", "longer than 256 MiB"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			r := execSource(t, c.src, nil, Options{})
+			if r.err == nil || !strings.Contains(r.err.Error(), c.want) {
+				t.Fatalf("error %v, want %q", r.err, c.want)
+			}
+			if !strings.Contains(r.err.Error(), "main.star:") {
+				t.Errorf("error without the script position: %v", r.err)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+	// At the limit: maxJSONDepth levels are written and read back.
+	r := execSource(t, "x = 1\nfor i in range(200):\n    x = [x]\nunit(\"k\", lambda: x)\nwrite_json(\"x.json\", x)\n", nil, Options{})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+}
+
+// TestJSONEncodeCancelled: a cancelled context stops a long encoding.
+func TestJSONEncodeCancelled(t *testing.T) {
+	big := make(starlark.Tuple, 100000)
+	for i := range big {
+		big[i] = starlark.MakeInt(i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := encodeJSON(ctx, "write_json", big, "")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+// TestJSONDecodeDepth: a stored unit nested too deep is refused, not
+// followed down the stack.
+func TestJSONDecodeDepth(t *testing.T) {
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	if _, err := decodeOrdered([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Fatalf("error %v", err)
+	}
+}
