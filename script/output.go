@@ -34,7 +34,7 @@ const (
 type jsonEncoder struct {
 	buf    bytes.Buffer
 	indent string
-	ctx    context.Context // nil: never interrupted
+	ctx    context.Context  // nil: never interrupted
 	open   []starlark.Value // the lists and dicts being written, outermost first
 	count  int              // values written, for the cancellation check
 }
