@@ -177,8 +177,8 @@ func TestExecSetErrors(t *testing.T) {
 	requireData(t)
 	s := testdata(t, "measure.star")
 	cli(t, "", "exec", s, "--set", "lable=x").want(t, 2, `no parameter "lable" (did you mean label?)`, "its parameters: connectome, label, ms, neurons_per_region, strong")
-	cli(t, "", "exec", s, "--set", "ms=fast").want(t, 2, `--set ms: parameter ms (float) want a finite float, got "fast"`)
-	cli(t, "", "exec", s, "--set", "neurons_per_region=2.5").want(t, 2, `want an int, got "2.5"`)
+	cli(t, "", "exec", s, "--set", "ms=fast").want(t, 2, `--set ms: parameter ms (float) want a finite decimal number (e.g. 0.25, 3, -1.5e-3), got "fast"`)
+	cli(t, "", "exec", s, "--set", "neurons_per_region=2.5").want(t, 2, `want an int (decimal digits, e.g. 12 or -3), got "2.5"`)
 	cli(t, "", "exec", s, "--set", "neurons_per_region=5").want(t, 2, "must be ≥ 10, got 5")
 	cli(t, "", "exec", s, "--set", "strong=maybe").want(t, 2, "want a bool")
 	cli(t, "", "exec", s, "--set", "novalue").want(t, 2, "want name=value")
@@ -200,7 +200,7 @@ func TestExecUsage(t *testing.T) {
 func TestExecScriptError(t *testing.T) {
 	requireData(t)
 	r := cli(t, "", "exec", testdata(t, "failing.star"))
-	r.want(t, 1, "failing.star:2:17: brain: tau_m_ms must be > 0, got -1", "Traceback (most recent call last):",
+	r.want(t, 1, "failing.star:2:17: brain: tau_m_ms must be in [0.001, 1000000], got -1.0", "Traceback (most recent call last):",
 		"failing.star:5:5: in <toplevel>", "failing.star:2:17: in make")
 	// Resolution errors are reported before anything runs, with a suggestion.
 	r = cli(t, "", "exec", testdata(t, "undefined.star"))
