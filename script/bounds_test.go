@@ -3,7 +3,11 @@ package script
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,5 +68,44 @@ func TestJSONDecodeDepth(t *testing.T) {
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	if _, err := decodeOrdered([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested more than") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestFIFOsRefused: a script, a module or a connectome that is a FIFO is
+// refused at once; opening it would block until a writer came, through
+// Ctrl-C.
+func TestFIFOsRefused(t *testing.T) {
+	dataPath(t)
+	dir := t.TempDir()
+	for _, name := range []string{"fifo.star", "mod.star", "c.zip"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o644); err != nil {
+			t.Skip("no FIFOs here:", err)
+		}
+	}
+	main := filepath.Join(dir, "main.star")
+	cases := []struct {
+		script, src, want string
+	}{
+		{filepath.Join(dir, "fifo.star"), "", "fifo.star is not a regular file"},
+		{main, "load(\"mod.star\", \"x\")\n", "mod.star is not a regular file"},
+		{main, "connectome(\"./c.zip\")\n", "c.zip is not a regular file"},
+	}
+	for _, c := range cases {
+		if c.src != "" {
+			os.WriteFile(c.script, []byte(c.src), 0o644)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := Exec(context.Background(), Options{Script: c.script, RunDir: filepath.Join(t.TempDir(), "run"), Stdout: io.Discard, Stderr: io.Discard})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %v, want %q", c.src, err, c.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q: still blocked after 5 s", c.src)
+		}
 	}
 }

@@ -379,7 +379,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 	if err != nil {
 		return nil, err
 	}
-	opt := connectome.LoadOptions{Rows: orient}
+	opt := connectome.LoadOptions{Rows: orient, Ctx: threadCtx(thread, s)}
 	for _, x := range []struct {
 		arg string
 		val string
@@ -396,7 +396,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 	}
 	c, err := connectome.Load(p, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
 	c.Source = p
 	return &Connectome{c}, nil

@@ -126,7 +126,7 @@ func (ref moduleRef) source() ([]byte, error) {
 	if ref.stdlib != "" {
 		return fs.ReadFile(stdlib.FS, ref.stdlib)
 	}
-	return os.ReadFile(ref.disk)
+	return readSource(ref.disk)
 }
 
 // load is the Thread.Load of every session thread.

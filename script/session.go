@@ -181,6 +181,7 @@ func (s *Session) note(format string, args ...any) {
 // prepared is a script read, parsed and given its parameters, before
 // anything runs.
 type prepared struct {
+	file   *syntax.File
 	prog   *starlark.Program
 	decls  []ParamDecl
 	values map[string]starlark.Value
@@ -189,7 +190,7 @@ type prepared struct {
 }
 
 func prepare(opts Options) (*prepared, error) {
-	src, err := os.ReadFile(opts.Script)
+	src, err := readSource(opts.Script)
 	if err != nil {
 		return nil, usagef("script: %v", err)
 	}
@@ -205,7 +206,7 @@ func prepare(opts Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
+	return &prepared{file: f, prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
 }
 
 // Exec runs a script as `encephagen exec` does: it reads the script and
@@ -355,7 +356,7 @@ func (s *Session) settle(runErr error) error {
 			if s.mode == modeShard {
 				what = s.shard.Flag()
 			}
-			return usagef("%s: %s never calls run_units, so it has no units to plan or to split into shards (declare its independent units with run_units; see encephagen doc run_units)", what, s.opts.Script)
+			return noRunUnits(what, s.opts.Script)
 		}
 	case modeMerge:
 		if runErr == nil && !called {
@@ -603,6 +604,35 @@ func (sb *sandbox) dataRootsString() string {
 		return "(none: ENCEPHAGEN_DATA is not set)"
 	}
 	return strings.Join(sb.dataRoots, ", ")
+}
+
+// maxSourceBytes bounds a script or module file.
+const maxSourceBytes = 16 << 20
+
+// readSource reads a script or module: a regular file (a FIFO or a device
+// is refused before it is opened, so reading never blocks) of at most
+// maxSourceBytes.
+func readSource(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", p, st.Mode().Type())
+	}
+	if st.Size() > maxSourceBytes {
+		return nil, fmt.Errorf("%s is %d bytes; scripts and modules may have at most %d", p, st.Size(), maxSourceBytes)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSourceBytes+1))
+	if err == nil && len(b) > maxSourceBytes {
+		err = fmt.Errorf("%s grew beyond %d bytes while read", p, maxSourceBytes)
+	}
+	return b, err
 }
 
 // fileSHA returns the hex SHA-256 of b.

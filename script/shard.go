@@ -165,6 +165,9 @@ func execShard(ctx context.Context, opts Options, p *prepared) (string, error) {
 	if path == "" {
 		return "", usagef("%s: give the run directory that all shards share with --out", what)
 	}
+	if !namesRunUnits(opts, p.file) {
+		return "", noRunUnits(what, opts.Script)
+	}
 	if opts.Resume {
 		// Shards always reuse finished units; --resume changes nothing.
 		opts.Resume = false
