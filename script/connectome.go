@@ -1,9 +1,7 @@
 package script
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,8 +323,14 @@ func (s *Session) findConnectome(fn, from, name string) (string, error) {
 	if p, ok := sb.store.Find(name); ok {
 		return sb.allowRead(fn, p)
 	}
-	// Not in the data folders: let the store explain where it looked and
-	// how to get the file.
+	// Not in the data folders. A file or folder of that name beside the
+	// script is meant as a path.
+	if from != "" && !strings.HasPrefix(from, StdlibPrefix) {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(from), name)); err == nil {
+			return "", fmt.Errorf("%s: %q is not a connectome of the data path, but %s is beside the script: give it as a path, connectome(\"./%s\")", fn, name, name, name)
+		}
+	}
+	// Let the store explain where it looked and how to get the file.
 	if _, err := sb.store.Resolve(name); err != nil {
 		return "", fmt.Errorf("%s: %v", fn, err)
 	}
@@ -342,12 +346,6 @@ func (s *Session) scriptFile(fn, from, name string) (string, error) {
 	p := name
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(filepath.Dir(from), filepath.FromSlash(name))
-	}
-	if _, err := os.Stat(p); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s: no such file %s", fn, p)
-		}
-		return "", fmt.Errorf("%s: %v", fn, err)
 	}
 	return s.sandbox.allowRead(fn, p)
 }

@@ -583,20 +583,106 @@ func within(root, p string) bool {
 // allowRead checks that p (an existing file) lies in the script folder or
 // the data path, after resolving symbolic links.
 func (sb *sandbox) allowRead(fn, p string) (string, error) {
-	real, err := realPath(p)
+	roots := append([]string{sb.scriptRoot}, sb.dataRoots...)
+	real, err := locate(p, roots, func() error {
+		return fmt.Errorf("%s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",
+			p, sb.scriptRoot, sb.dataRootsString())
+	})
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", fn, err)
 	}
-	if within(sb.scriptRoot, real) {
+	return real, nil
+}
+
+// locate resolves a path a script gave (p; what names it in messages)
+// for reading inside roots. A path that leads outside them is refused
+// with outside's message whether or not it exists, so that scripts cannot
+// probe which files exist elsewhere; inside, the message says what is
+// wrong: no such file, or a loop of symbolic links.
+func locate(p string, roots []string, outside func() error) (string, error) {
+	inRoots := func(real string) bool {
+		for _, r := range roots {
+			if within(r, real) {
+				return true
+			}
+		}
+		return false
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil {
+		if !inRoots(real) {
+			return "", outside()
+		}
 		return real, nil
 	}
-	for _, r := range sb.dataRoots {
-		if within(r, real) {
-			return real, nil
+	// Where would it be? The nearest ancestor that resolves, with the rest
+	// of the path below it.
+	rest := ""
+	dir := abs
+	var base string
+	for {
+		parent := filepath.Dir(dir)
+		rest = filepath.Join(filepath.Base(dir), rest)
+		if parent == dir {
+			return "", outside()
+		}
+		dir = parent
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			base = r
+			break
 		}
 	}
-	return "", fmt.Errorf("%s: %s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",
-		fn, p, sb.scriptRoot, sb.dataRootsString())
+	if !inRoots(filepath.Join(base, rest)) {
+		return "", outside()
+	}
+	// A dangling link inside may point outside: then say nothing about
+	// its target.
+	if fi, lerr := os.Lstat(abs); lerr == nil && fi.Mode()&os.ModeSymlink != 0 && !isLoop(abs) {
+		if target, rerr := os.Readlink(abs); rerr == nil {
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(abs), target)
+			}
+			if t, err := realPathOrLexical(target); err != nil || !inRoots(t) {
+				return "", outside()
+			}
+		}
+	}
+	if isLoop(abs) {
+		return "", fmt.Errorf("%s: a loop of symbolic links", p)
+	}
+	return "", fmt.Errorf("no such file %s", p)
+}
+
+// isLoop reports whether resolving p runs into a loop of symbolic links.
+func isLoop(p string) bool {
+	_, err := filepath.EvalSymlinks(p)
+	return err != nil && strings.Contains(err.Error(), "too many links")
+}
+
+// realPathOrLexical is the real path of p, or of its nearest existing
+// ancestor joined with the rest when p does not exist.
+func realPathOrLexical(p string) (string, error) {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r, nil
+	} else if strings.Contains(err.Error(), "too many links") {
+		return "", err
+	}
+	rest, dir := "", filepath.Clean(p)
+	for {
+		parent := filepath.Dir(dir)
+		rest = filepath.Join(filepath.Base(dir), rest)
+		if parent == dir {
+			return filepath.Join(dir, rest), nil
+		}
+		dir = parent
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest), nil
+		}
+	}
 }
 
 func (sb *sandbox) dataRootsString() string {
