@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,6 +107,49 @@ func TestFIFOsRefused(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%q: still blocked after 5 s", c.src)
+		}
+	}
+}
+
+// TestRunDirLocked: while a run uses its directory, a second run there
+// (--resume, or the same shard) is refused with the holder's process id;
+// the lock ends with the run.
+func TestRunDirLocked(t *testing.T) {
+	dataPath(t)
+	root := t.TempDir()
+	script := filepath.Join(root, "main.star")
+	for _, shard := range []*Shard{nil, {Index: 0, Count: 2, From: "--shard"}} {
+		os.WriteFile(script, []byte("def f(u):\n    write_text(\"started.txt\", \"x\")\n    while True:\n        pass\nrun_units([{\"key\": \"a\"}, {\"key\": \"b\"}], f)\n"), 0o644)
+		run := filepath.Join(t.TempDir(), "run")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := Exec(ctx, Options{Script: script, RunDir: run, Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+			done <- err
+		}()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(run, "started.txt")); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the first run did not start")
+			}
+		}
+		_, err := Exec(context.Background(), Options{Script: script, RunDir: run, Resume: true, Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+		var ue *UsageError
+		want := fmt.Sprintf("is in use by another encephagen run (pid %d on ", os.Getpid())
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
+			t.Errorf("second run (shard %v): %v, want a usage error with %q", shard, err, want)
+		}
+		cancel()
+		<-done
+		// The lock ends with the run: resuming now proceeds (and is
+		// interrupted at once).
+		ctx2, cancel2 := context.WithCancel(context.Background())
+		cancel2()
+		_, err = Exec(ctx2, Options{Script: script, RunDir: run, Resume: true, Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil && strings.Contains(err.Error(), "in use") {
+			t.Errorf("after the first run ended: %v", err)
 		}
 	}
 }

@@ -314,6 +314,11 @@ func Merge(ctx context.Context, opts Options, checkOnly bool) (string, *MergeRes
 		return "", nil, &UsageError{err}
 	}
 	defer dir.Close()
+	if !checkOnly {
+		if err := dir.lock(lockFile); err != nil {
+			return dirPath, nil, err
+		}
+	}
 	plan, err := readPlan(dir)
 	if err != nil {
 		return dirPath, nil, err

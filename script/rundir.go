@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -33,20 +34,22 @@ import (
 // Every file is written to a temporary name and renamed into place, so a
 // killed run never leaves a partial file under its real name.
 const (
+	lockFile   = ".lock" // held by the run using the directory (see RunDir.lock)
 	runFile    = "run.json"
 	outputFile = "output.txt"
 	unitsDir   = "units"
 )
 
 // reserved names scripts may not write.
-var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir}
+var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir, lockFile}
 
 // RunDir is a run directory; every access goes through an os.Root, so
 // nothing outside it can be touched, even through symbolic links.
 type RunDir struct {
-	Path string
-	root *os.Root
-	mu   sync.Mutex
+	Path   string
+	root   *os.Root
+	mu     sync.Mutex
+	locked *os.File // the lock file while held
 }
 
 // DefaultRunDir is results/<script name>/<UTC timestamp>, relative to the
@@ -101,8 +104,45 @@ func openRunDir(dir string) (*RunDir, error) {
 	return &RunDir{Path: dir, root: root}, nil
 }
 
-// Close releases the directory.
-func (d *RunDir) Close() error { return d.root.Close() }
+// Close releases the directory (and its lock).
+func (d *RunDir) Close() error {
+	if d.locked != nil {
+		d.locked.Close()
+		d.locked = nil
+	}
+	return d.root.Close()
+}
+
+// lock takes the lock file name (lockFile, or a shard's own) for this
+// process until Close, so that two runs cannot use the directory (two
+// --resume runs, or one shard run twice at once) and compute units twice
+// or overwrite each other's run info. A directory held by a live run is
+// refused with its process id; the lock of a killed run is gone with it.
+func (d *RunDir) lock(name string) error {
+	f, err := d.root.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("run directory %s: cannot create its lock %s: %v", d.Path, name, err)
+	}
+	busy, err := flockFile(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("run directory %s: cannot lock %s: %v", d.Path, name, err)
+	}
+	if busy {
+		b, _ := io.ReadAll(io.LimitReader(f, 200))
+		f.Close()
+		holder := strings.TrimSpace(string(b))
+		if holder == "" {
+			holder = "another process"
+		}
+		return usagef("run directory %s is in use by another encephagen run (%s); wait for it to end, or stop it, before using the directory again", d.Path, holder)
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	f.WriteAt([]byte(fmt.Sprintf("pid %d on %s\n", os.Getpid(), host)), 0)
+	d.locked = f
+	return nil
+}
 
 // checkName validates a file name given by a script: relative, inside the
 // run directory, not one of the files the run itself keeps.

@@ -239,6 +239,10 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 		if dir, err = openRunDir(path); err != nil {
 			return "", &UsageError{err}
 		}
+		if err := dir.lock(lockFile); err != nil {
+			dir.Close()
+			return "", err
+		}
 		if info, err = dir.readInfo(); err != nil {
 			if dir.exists(planFile) {
 				err = fmt.Errorf("--resume: %s is a sharded run that has not been merged yet: run its missing shards again with --shard (they skip finished units), then encephagen merge %s", path, path)
@@ -263,6 +267,10 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 			}
 		}
 		if dir, err = createRunDir(path); err != nil {
+			return "", err
+		}
+		if err := dir.lock(lockFile); err != nil {
+			dir.Close()
 			return "", err
 		}
 		info = newRunInfo(opts, scriptSHA, decls, values, now)
