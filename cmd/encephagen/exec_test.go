@@ -442,3 +442,46 @@ func killAfter(t *testing.T, file string, env []string, args ...string) {
 	cmd.Process.Kill()
 	cmd.Wait()
 }
+
+// TestSecondInterruptQuits: the first signal cancels the run, a second
+// one quits at once (the process exits 130), whatever the first is
+// waiting for. (Two signals sent to a process back to back may merge
+// into one, so the handler is tested directly.)
+func TestSecondInterruptQuits(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	cancelled, quit := make(chan bool, 1), make(chan bool, 1)
+	var errOut bytes.Buffer
+	go onSignals(sigs, func() { cancelled <- true }, func() { quit <- true }, &errOut)
+	sigs <- os.Interrupt
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first signal did not cancel")
+	}
+	select {
+	case <-quit:
+		t.Fatal("quit after one signal")
+	case <-time.After(50 * time.Millisecond):
+	}
+	sigs <- syscall.SIGTERM
+	select {
+	case <-quit:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second signal did not quit")
+	}
+}
+
+// TestUsageErrorsExit2: a bad flag value is a usage error (exit 2) in
+// every command, named by its flag; --workers above the cores is noted.
+func TestUsageErrorsExit2(t *testing.T) {
+	requireData(t)
+	cli(t, "", "simulate", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "simulate", "--velocity-mm-per-ms", "-1").want(t, 2, "--velocity-mm-per-ms must be in [0, 1000000], got -1")
+	cli(t, "", "simulate", "--ms", "1e300").want(t, 2, "--ms must be in (0, 2e+08], got 1e+300")
+	cli(t, "", "bench", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "bench", "--steps", "0").want(t, 2, "--steps must be ≥ 1 and --warmup ≥ 0, got 0 and 500")
+	s := testdata(t, "measure.star")
+	cli(t, "", "exec", s, "--workers", "100000").want(t, 2, "--workers must be in [0, 4096]")
+	cli(t, "", "merge", t.TempDir(), "--workers", "-1").want(t, 2, "--workers must be in [0, 4096]")
+	cli(t, "", "exec", s, "--workers", "1000", "--set", "ms=1").want(t, 0, "--workers 1000 is more than the")
+}
