@@ -2,6 +2,7 @@ package script
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -150,6 +151,63 @@ func TestRunDirLocked(t *testing.T) {
 		_, err = Exec(ctx2, Options{Script: script, RunDir: run, Resume: true, Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
 		if err != nil && strings.Contains(err.Error(), "in use") {
 			t.Errorf("after the first run ended: %v", err)
+		}
+	}
+}
+
+// TestRunInfoAfterDiskFull: when the disk fills up, run.json still ends
+// saying how the run ended (not "running"), written in the room it kept.
+func TestRunInfoAfterDiskFull(t *testing.T) {
+	writes := 0
+	writeFault = func(name string) error {
+		if writes++; writes > 1 { // the first is run.json at the start
+			return syscall.ENOSPC
+		}
+		return nil
+	}
+	defer func() { writeFault = nil }()
+	long := strings.Repeat("a long message ", 2000)
+	r := execSource(t, "x = "+fmt.Sprintf("%q", long)+"\nwrite_json(\"results.json\", {\"a\": 1})\n", nil, Options{})
+	if r.err == nil || !strings.Contains(r.err.Error(), "no space left on device") {
+		t.Fatalf("error %v", r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info RunInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != "error" || !strings.Contains(info.Error, "no space left on device") {
+		t.Errorf("run.json: status %q, error %q", info.Status, info.Error)
+	}
+	// A message longer than the room is shortened.
+	writes = 0
+	r = execSource(t, "fail("+fmt.Sprintf("%q", long)+")\n", nil, Options{})
+	b, _ = os.ReadFile(filepath.Join(r.dir, "run.json"))
+	if err := json.Unmarshal(b, &info); err != nil || info.Status != "error" || !strings.HasSuffix(info.Error, "[…]") {
+		t.Errorf("run.json after a long error: %v, status %q, error ending %q", err, info.Status, info.Error[max(0, len(info.Error)-20):])
+	}
+}
+
+// TestDamagedRunJSON: resuming a run whose run.json is damaged says so
+// and what to do, not a bare JSON error.
+func TestDamagedRunJSON(t *testing.T) {
+	dataPath(t)
+	root := t.TempDir()
+	script := filepath.Join(root, "main.star")
+	os.WriteFile(script, []byte("print(1)\n"), 0o644)
+	run := filepath.Join(root, "run")
+	if _, err := Exec(context.Background(), Options{Script: script, RunDir: run, Stdout: io.Discard, Stderr: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	for _, junk := range []string{"{\"status\": \"ok\", \"scr", "[]", "{}"} {
+		os.WriteFile(filepath.Join(run, "run.json"), []byte(junk), 0o644)
+		_, err := Exec(context.Background(), Options{Script: script, RunDir: run, Resume: true, Stdout: io.Discard, Stderr: io.Discard})
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "run.json is damaged and cannot be read") || !strings.Contains(err.Error(), "start a new run") {
+			t.Errorf("run.json %q: %v", junk, err)
 		}
 	}
 }

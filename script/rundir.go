@@ -1,6 +1,7 @@
 package script
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -176,10 +177,19 @@ func checkName(fn, name string) (string, error) {
 	return clean, nil
 }
 
+// writeFault, when set (by tests), makes WriteFile of name fail with its
+// error, as a full disk would.
+var writeFault func(name string) error
+
 // WriteFile writes name (a clean relative path) atomically.
 func (d *RunDir) WriteFile(name string, data []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if writeFault != nil {
+		if err := writeFault(name); err != nil {
+			return err
+		}
+	}
 	if dir := path.Dir(name); dir != "." {
 		if err := d.root.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -284,12 +294,63 @@ type UnitCounts struct {
 	Reused   int `json:"reused"`
 }
 
+// infoReserve is the room kept at the end of a run info file (as spaces,
+// which JSON ignores), so that how the run ended can still be written in
+// place when the disk is full.
+const infoReserve = 4096
+
 func (d *RunDir) writeInfoAs(name string, info *RunInfo) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return d.WriteFile(name, append(b, '\n'))
+	b = append(b, '\n')
+	err = d.WriteFile(name, append(b, bytes.Repeat([]byte{' '}, infoReserve)...))
+	if err != nil {
+		// No room for a new file (a full disk): overwrite the old one in
+		// the room it has, shortening the error message if need be, so
+		// that it does not go on saying "running".
+		d.overwriteInfo(name, info)
+	}
+	return err
+}
+
+// overwriteInfo writes info over the existing file name without growing
+// it; it reports whether that worked.
+func (d *RunDir) overwriteInfo(name string, info *RunInfo) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, err := d.root.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	size := int(st.Size())
+	in := *info
+	for {
+		b, err := json.MarshalIndent(&in, "", "  ")
+		if err != nil {
+			return false
+		}
+		b = append(b, '\n')
+		if len(b) <= size {
+			b = append(b, bytes.Repeat([]byte{' '}, size-len(b))...)
+			_, err = f.WriteAt(b, 0)
+			return err == nil && f.Sync() == nil
+		}
+		if len(in.Error) == 0 {
+			return false
+		}
+		cut := max(0, len(in.Error)-(len(b)-size)-16)
+		in.Error = strings.ToValidUTF8(in.Error[:cut], "") + " […]"
+		if cut == 0 {
+			in.Error = ""
+		}
+	}
 }
 
 func (d *RunDir) readInfo() (*RunInfo, error) { return d.readInfoAs(runFile) }
@@ -303,8 +364,12 @@ func (d *RunDir) readInfoAs(name string) (*RunInfo, error) {
 		return nil, err
 	}
 	var info RunInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(d.Path, name), err)
+	if err := json.Unmarshal(b, &info); err != nil || info.ScriptSHA == "" {
+		why := "it lacks the script's sha256"
+		if err != nil {
+			why = err.Error()
+		}
+		return nil, fmt.Errorf("%s is damaged and cannot be read (%s); the units in %s are intact: start a new run (a fresh --out), or restore %s from a backup", filepath.Join(d.Path, name), why, filepath.Join(d.Path, unitsDir), name)
 	}
 	return &info, nil
 }
