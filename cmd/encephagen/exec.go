@@ -156,6 +156,9 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	var ue *script.UsageError
 	switch {
 	case err == nil:
+		if shard == nil { // a shard names the directory in its own last note
+			note("finished: the results are in run directory " + dir)
+		}
 		return nil
 	case errors.As(err, &ue):
 		return usageError{err}

@@ -117,6 +117,10 @@ func TestExecPaupau(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	r := cli(t, "", "exec", testdata(t, "measure.star"), "--out", out, "--set", "label=first", "--set", "ms=10", "--set", "strong=true")
 	r.want(t, 0, "run directory "+out)
+	// The run directory is named again at the end, beside the results.
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); !strings.Contains(lines[len(lines)-1], "finished: the results are in run directory "+out) {
+		t.Errorf("the last line of stderr does not name the run directory: %q", r.stderr)
+	}
 	if !strings.Contains(r.stdout, "label=first regions=4 steps=100 bins=2") || !strings.Contains(r.stdout, "reward changed ") {
 		t.Errorf("stdout: %s", r.stdout)
 	}

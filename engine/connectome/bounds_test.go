@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -204,5 +205,21 @@ func TestWeightRangeAndMessages(t *testing.T) {
 	_, err := Load(p, LoadOptions{Labels: "labels.json"})
 	if err == nil || strings.Contains(err.Error(), "Labels") || !strings.Contains(err.Error(), "a TVB connectivity (zip or folder) carries its own") {
 		t.Errorf("labels on a zip: %v", err)
+	}
+}
+
+// TestFetchOfflineSaysWhatToDo: without a network, fetch's error says how
+// to get the file in: connectome import, or ENCEPHAGEN_DATA.
+func TestFetchOfflineSaysWhatToDo(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now: connection refused
+	s := &Store{Cache: t.TempDir(), BaseURL: "http://" + addr + "/"}
+	_, err = s.Fetch(context.Background(), "tvb96", nil)
+	if err == nil || !strings.Contains(err.Error(), "encephagen connectome import tvb96.zip") || !strings.Contains(err.Error(), "ENCEPHAGEN_DATA") {
+		t.Errorf("offline fetch: %v", err)
 	}
 }
