@@ -118,7 +118,11 @@ func (s *Session) buildPlan(items []starlark.Value, keys []string) *Plan {
 	}
 	for i, it := range items {
 		enc, err := encodeJSON(s.ctx, "run_units", it, "")
-		if err != nil {
+		switch {
+		case errors.Is(err, errJSONTooLong) || s.ctx.Err() != nil:
+			// Its repr would be as long: a mark of its type only.
+			enc, _ = json.Marshal("<" + it.Type() + " too large to show>")
+		case err != nil:
 			// Not JSON-able (a function, a brain): its repr, as a string.
 			enc, _ = json.Marshal(it.String())
 		}
