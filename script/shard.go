@@ -165,9 +165,6 @@ func execShard(ctx context.Context, opts Options, p *prepared) (string, error) {
 	if path == "" {
 		return "", usagef("%s: give the run directory that all shards share with --out", what)
 	}
-	if !namesRunUnits(opts, p.file) {
-		return "", noRunUnits(what, opts.Script)
-	}
 	if opts.Resume {
 		// Shards always reuse finished units; --resume changes nothing.
 		opts.Resume = false
@@ -207,6 +204,9 @@ func execShard(ctx context.Context, opts Options, p *prepared) (string, error) {
 		}
 	}
 
+	if !namesRunUnits(opts, p.file) {
+		return path, noRunUnits(what, opts.Script)
+	}
 	// Shards share the directory; each locks its own file, so that one
 	// shard cannot run twice at once.
 	if err := dir.root.MkdirAll(shardsDir, 0o755); err != nil {

@@ -196,7 +196,7 @@ func TestExecUsage(t *testing.T) {
 	cli(t, "", "exec").want(t, 2)
 	cli(t, "", "exec", s, "--backend", "cuda").want(t, 2, "built without CUDA support", "--backend cpu or auto")
 	cli(t, "", "exec", s, "--backend", "gpu").want(t, 2, `--backend must be cpu, cuda or auto, got "gpu"`)
-	cli(t, "", "exec", s, "--workers", "-1").want(t, 2, "--workers must be ≥ 0")
+	cli(t, "", "exec", s, "--workers", "-1").want(t, 2, "--workers must be in [0, 4096]")
 	cli(t, "", "exec", s, "--backend", "auto").want(t, 0, "backend auto: using cpu (built without CUDA support")
 	cli(t, "", "exec", s, "--resume").want(t, 2, "no earlier run")
 }
