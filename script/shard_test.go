@@ -339,3 +339,30 @@ go()
 		t.Errorf("the script did not run: %v", err)
 	}
 }
+
+// TestMergeCheckInterrupted: checking the units of a run stops on Ctrl-C.
+func TestMergeCheckInterrupted(t *testing.T) {
+	f := newShardFixture(t, shardScript)
+	for i := 0; i < 2; i++ {
+		if _, err := f.shard("run", i, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir, err := openRunDir(filepath.Join(f.root, "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	plan, err := readPlan(dir)
+	if err != nil || plan == nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if p, err := checkUnits(context.Background(), dir, plan); err != nil || !p.OK() {
+		t.Fatalf("check: %v %+v", err, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := checkUnits(ctx, dir, plan); !errors.Is(err, context.Canceled) {
+		t.Errorf("check after cancel: %v", err)
+	}
+}
