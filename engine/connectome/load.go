@@ -38,7 +38,7 @@ type LoadOptions struct {
 // hang. A matrix has at most MaxRegions rows; text members are read as a
 // stream and refused as soon as they exceed what their matrix can need:
 // the weights' budget is set by the column count of their first row, the
-// tract lengths' and centres' by the weights' size (see textBudget).
+// tract lengths' and centres' by the weights' size (see matrixBudget).
 // Only regular files (and folders) are opened.
 const (
 	MaxRegions = 4096
