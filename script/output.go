@@ -299,6 +299,14 @@ func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	s.unitMu.Lock()
+	early := s.mode == modeShard && !s.unitsCalled
+	s.unitMu.Unlock()
+	if early {
+		// A shard stops after run_units; what the script writes belongs to
+		// the merge, not to each shard in the shared directory.
+		return fmt.Errorf("%s: %s: a shard (%s) writes no files before run_units: the shards share the run directory, and encephagen merge writes the results; write after run_units", fn, name, s.shard.Flag())
+	}
 	if err := s.dir.WriteFile(clean, data); err != nil {
 		return fmt.Errorf("%s: %s: %v", fn, name, err)
 	}

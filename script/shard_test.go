@@ -328,6 +328,15 @@ go()
 	if des, _ := os.ReadDir(filepath.Join(f.root, "run")); len(des) > 0 {
 		t.Errorf("the shard's run directory has %d entries", len(des))
 	}
+	// A script that names run_units but does not call it runs, and is
+	// refused at its end; a shard writes nothing before run_units.
+	f = newShardFixture(t, "if False:\n    run_units([], len)\nwrite_json(\"results.json\", 1)\n")
+	if _, err := f.shard("run", 0, 2); err == nil || !strings.Contains(err.Error(), "writes no files before run_units") {
+		t.Errorf("--shard, write before run_units: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "run", "results.json")); err == nil {
+		t.Error("a shard wrote results.json")
+	}
 	// Naming run_units in a loaded module is enough to be run (and a
 	// script that names it without calling it is still refused, at its end).
 	f = newShardFixture(t, "load('lib.star', 'f')\nprint(f)\n")
