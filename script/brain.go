@@ -81,7 +81,9 @@ func setParam(fn string, bp brainParam, p *network.Params, v starlark.Value) err
 		if err := x.Unpack(v); err != nil {
 			return fmt.Errorf("%s: for parameter %s: %v", fn, bp.name, err)
 		}
-		if !finite(float64(x)) {
+		if r, ok := network.FloatRange(bp.name); ok && !r.Contains(float64(x)) {
+			return rangeError(fn, bp.name, r.String(), float64(x))
+		} else if !finite(float64(x)) {
 			return rangeError(fn, bp.name, "finite", float64(x))
 		}
 		*f = float64(x)
@@ -323,10 +325,15 @@ func brainDoc() string {
 	var b strings.Builder
 	b.WriteString(`Builds one brain on a connectome (MODEL.md §2–3, §5). Every model parameter is a keyword with the
 default of the reference experiments 22/23; the units are in the names. Brains with the same connectome
-and parameters share their wiring (only noise_seed differs), so a batch builds once. Parameters:
+and parameters share their wiring (only noise_seed differs), so a batch builds once. Parameters
+(each float one has the finite range shown; also v_reset_mv < v_th_mv and tau_m_ms ≥ dt_ms):
 `)
 	for _, bp := range brainParams {
-		fmt.Fprintf(&b, "\n  %-19s %-8s %s (MODEL.md: %s)", bp.name, paramDefault(bp).String(), bp.doc, bp.model)
+		doc := bp.doc
+		if r, ok := network.FloatRange(bp.name); ok {
+			doc += ", " + r.String()
+		}
+		fmt.Fprintf(&b, "\n  %-19s %-8s %s (MODEL.md: %s)", bp.name, paramDefault(bp).String(), doc, bp.model)
 	}
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "nmda_regions", `"prefrontal"`, "regions whose neurons carry an NMDA current: a group name, labels, indices, a list of them, or [] for none (by default the prefrontal group, none when the connectome has no prefrontal region)")
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "noise_seed", "0", "seed of the dynamics noise: initial potentials and background input")

@@ -34,6 +34,12 @@ def long(i):
     return run(brain(c, neurons_per_region = 20, noise_seed = i), ms = 1e6).total
 pmap(long, range(4))
 `,
+		"write_json": `write_text("before.txt", "kept")
+a = [0] * 1000
+for i in range(3):
+    a = [a] * 1000
+write_json("bomb.json", a)
+`,
 		"pmap loop": `write_text("before.txt", "kept")
 def spin(i):
     while True:

@@ -1,9 +1,7 @@
 package script
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -350,8 +348,14 @@ func (s *Session) findConnectome(fn, from, name string) (string, error) {
 	if p, ok := sb.store.Find(name); ok {
 		return sb.allowRead(fn, p)
 	}
-	// Not in the data folders: let the store explain where it looked and
-	// how to get the file.
+	// Not in the data folders. A file or folder of that name beside the
+	// script is meant as a path.
+	if from != "" && !strings.HasPrefix(from, StdlibPrefix) {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(from), name)); err == nil {
+			return "", fmt.Errorf("%s: %q is not a connectome of the data path, but %s is beside the script: give it as a path, connectome(\"./%s\")", fn, name, name, name)
+		}
+	}
+	// Let the store explain where it looked and how to get the file.
 	if _, err := sb.store.Resolve(name); err != nil {
 		return "", fmt.Errorf("%s: %v", fn, err)
 	}
@@ -367,12 +371,6 @@ func (s *Session) scriptFile(fn, from, name string) (string, error) {
 	p := name
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(filepath.Dir(from), filepath.FromSlash(name))
-	}
-	if _, err := os.Stat(p); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s: no such file %s", fn, p)
-		}
-		return "", fmt.Errorf("%s: %v", fn, err)
 	}
 	return s.sandbox.allowRead(fn, p)
 }
@@ -404,7 +402,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 	if err != nil {
 		return nil, err
 	}
-	opt := connectome.LoadOptions{Rows: orient}
+	opt := connectome.LoadOptions{Rows: orient, Ctx: threadCtx(thread, s)}
 	for _, x := range []struct {
 		arg string
 		val string
@@ -421,7 +419,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 	}
 	c, err := connectome.Load(p, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
 	c.Source = p
 	return &Connectome{c}, nil

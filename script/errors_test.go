@@ -23,13 +23,19 @@ func TestErrorMessages(t *testing.T) {
 		{"type stats", `stats.mean(["a"])`, "stats.mean: x[0]: got string, want a number"},
 		// out of range
 		{"range npr", `brain(c, neurons_per_region = 0)`, "brain: neurons_per_region must be ≥ 1, got 0"},
-		{"range tau", `brain(c, tau_m_ms = -1)`, "brain: tau_m_ms must be > 0, got -1"},
+		{"range tau", `brain(c, tau_m_ms = -1)`, "brain: tau_m_ms must be in [0.001, 1000000], got -1.0"},
 		{"range p", `brain(c, p_int = 1.5)`, "brain: p_int must be in [0, 1], got 1.5"},
 		{"range ms", `run(b, ms = -5)`, "run: ms must be ≥ 0 and finite, got -5.0"},
 		{"range dt multiple", `run(b, ms = 0.25)`, "run: ms must be a multiple of dt_ms (0.1), got 0.25"},
 		{"range k", `patterns(1, k = 300, n = 200)`, "patterns: k must be in [0, n=200], got 300"},
 		{"range region", `run(b, ms = 1, stimulus = stimulus(7, mv = 1))`, "region index must be in [0, 4), got 7"},
 		{"range pattern size", `run(b, ms = 1, stimulus = stimulus("all", mv = 1, pattern = patterns(1)[0]))`, "stimulus pattern covers 200 neurons but the brain has 10 per region"},
+		{"range steps", `run(b, steps = 1 << 40)`, "run: steps must be an integer in [0, 2147483647], got 1099511627776"},
+		{"range steps max", `run(b, steps = 9223372036854775807)`, "run: steps must be an integer in [0, 2147483647], got 9223372036854775807"},
+		{"range ms max", `run(b, ms = 1e12)`, "run: ms must be at most 214748364.7 (2147483647 steps of dt_ms 0.1), got 1e+12"},
+		{"range dt", `brain(c, dt_ms = 1e-9)`, "brain: dt_ms must be in [0.001, 10], got 1e-09"},
+		{"record string", `run(b, ms = 1, record = "nonsense")`, `run: for parameter record: got string "nonsense", want None (a new recording), False (none) or the recording(s) of an earlier run() to add to`},
+		{"record list one brain", `run(b, ms = 1, record = [])`, "run: for parameter record: got list for one brain, want None (a new recording), False (none) or one recording to add to"},
 		{"range bin", `run(b, ms = 1, bin_ms = 0)`, "run: bin_ms must be > 0, got 0.0"},
 		{"range raster", `run(b, ms = 1, raster = [40])`, "run: raster[0] must be a neuron index in [0, 40), got 40"},
 		{"range index", `c.weight(0, 9)`, "connectome.weight: dst must be a region index in [0, 4), got 9"},
@@ -96,7 +102,7 @@ outer()
 	}
 	msg := r.err.Error()
 	for _, want := range []string{
-		"lib.star:2:17: brain: dt_ms must be in (0, 10], got 0",
+		"lib.star:2:17: brain: dt_ms must be in [0.001, 10], got 0.0",
 		"Traceback (most recent call last):",
 		"main.star:5:6: in <toplevel>",
 		"main.star:4:17: in outer",

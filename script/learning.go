@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -249,8 +250,12 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		return nil, fmt.Errorf("%s: r has %d rewards for %d brains", fn, len(rs), len(brains))
 	}
 	for i, r := range rs {
-		if !finite(r) {
-			return nil, rangeError(fn, fmt.Sprintf("r[%d]", i), "finite", r)
+		if !(math.Abs(r) <= eprop.MaxReward) {
+			name := "r"
+			if len(rs) > 1 || !single {
+				name = fmt.Sprintf("r[%d]", i)
+			}
+			return nil, rangeError(fn, name, fmt.Sprintf("in [-%g, %g]", eprop.MaxReward, eprop.MaxReward), r)
 		}
 	}
 	var vals []starlark.Value
@@ -344,8 +349,8 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return nil, err
 	}
-	if !(std > 0) || !finite(float64(std)) {
-		return nil, rangeError(fn, "feedback_std", "> 0", float64(std))
+	if !(std > 0 && std <= 1000) {
+		return nil, rangeError(fn, "feedback_std", "in (0, 1000]", float64(std))
 	}
 	s, brains, _, err := learnTargets(thread, fn, target)
 	if err != nil {

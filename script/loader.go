@@ -1,10 +1,8 @@
 package script
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -82,18 +80,14 @@ func resolveModule(sb *sandbox, from, module string) (moduleRef, error) {
 		return stdlibRef(path.Join(path.Dir(rest), module))
 	}
 	display := filepath.Join(filepath.Dir(from), filepath.FromSlash(module))
-	if _, err := os.Stat(display); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return moduleRef{}, fmt.Errorf("no such file %s (loads are relative to the loading file's folder)", display)
+	real, err := locate(display, []string{sb.scriptRoot}, func() error {
+		return fmt.Errorf("%s is outside the script folder %s; scripts load only from their own folder and %s", display, sb.scriptRoot, StdlibPrefix)
+	})
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "no such file") {
+			err = fmt.Errorf("%v (loads are relative to the loading file's folder)", err)
 		}
 		return moduleRef{}, err
-	}
-	real, err := realPath(display)
-	if err != nil {
-		return moduleRef{}, err
-	}
-	if !within(sb.scriptRoot, real) {
-		return moduleRef{}, fmt.Errorf("%s is outside the script folder %s; scripts load only from their own folder and %s", display, sb.scriptRoot, StdlibPrefix)
 	}
 	return moduleRef{key: real, display: display, disk: real}, nil
 }
@@ -126,7 +120,7 @@ func (ref moduleRef) source() ([]byte, error) {
 	if ref.stdlib != "" {
 		return fs.ReadFile(stdlib.FS, ref.stdlib)
 	}
-	return os.ReadFile(ref.disk)
+	return readSource(ref.disk)
 }
 
 // load is the Thread.Load of every session thread.

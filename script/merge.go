@@ -104,7 +104,7 @@ type unitRecord struct {
 // a key recorded by two files is duplicated, a file of a key that is not
 // planned is foreign. Hidden files (temporary .part files of writes that
 // were killed) are ignored.
-func checkUnits(dir *RunDir, plan *Plan) (*UnitProblems, error) {
+func checkUnits(ctx context.Context, dir *RunDir, plan *Plan) (*UnitProblems, error) {
 	u := &UnitProblems{Planned: len(plan.Units)}
 	planned := map[string]bool{}
 	for _, pu := range plan.Units {
@@ -119,6 +119,9 @@ func checkUnits(dir *RunDir, plan *Plan) (*UnitProblems, error) {
 				return fs.SkipDir
 			}
 			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("merge: interrupted while checking the units: %w", err)
 		}
 		if strings.HasPrefix(d.Name(), ".") && p != unitsDir {
 			if d.IsDir() {
@@ -152,7 +155,7 @@ func checkUnits(dir *RunDir, plan *Plan) (*UnitProblems, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path.Join(dir.Path, unitsDir), err)
+		return nil, fmt.Errorf("%s: %w", path.Join(dir.Path, unitsDir), err)
 	}
 	present := map[string]bool{}
 	for _, f := range files {
@@ -314,6 +317,11 @@ func Merge(ctx context.Context, opts Options, checkOnly bool) (string, *MergeRes
 		return "", nil, &UsageError{err}
 	}
 	defer dir.Close()
+	if !checkOnly {
+		if err := dir.lock(lockFile); err != nil {
+			return dirPath, nil, err
+		}
+	}
 	plan, err := readPlan(dir)
 	if err != nil {
 		return dirPath, nil, err
@@ -322,7 +330,7 @@ func Merge(ctx context.Context, opts Options, checkOnly bool) (string, *MergeRes
 		return dirPath, nil, usagef("merge: %s has no %s: it is not a sharded run (exec --shard I/N --out %s writes it)", dirPath, planFile, dirPath)
 	}
 	res := &MergeResult{Plan: plan}
-	problems, err := checkUnits(dir, plan)
+	problems, err := checkUnits(ctx, dir, plan)
 	if err != nil {
 		return dirPath, res, err
 	}

@@ -2,6 +2,7 @@ package script
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -15,16 +16,63 @@ import (
 	"go.starlark.net/starlarkstruct"
 )
 
-// jsonEncode writes v as JSON: dicts with string keys (in insertion
-// order), lists, tuples, arrays, structs (fields sorted), numbers,
-// strings, bools and None. Floats always carry a '.' or an exponent, so
-// that they decode as floats again. NaN and infinities have no JSON form
-// and are refused with the path of the value.
-func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string, depth int) error {
+// Limits of the JSON a script writes (write_json, unit results, plans):
+// values nested deeper than maxJSONDepth lists, dicts and structs, values
+// that contain themselves and encodings longer than maxJSONBytes are
+// refused, so that a hostile or mistaken value costs bounded time and
+// memory. The encoder also stops when the run is interrupted.
+const (
+	maxJSONDepth = 200
+	maxJSONBytes = 256 << 20
+)
+
+// jsonEncoder writes a value as JSON: dicts with string keys (in
+// insertion order), lists, tuples, arrays, structs (fields sorted),
+// numbers, strings, bools and None. Floats always carry a '.' or an
+// exponent, so that they decode as floats again. NaN and infinities have
+// no JSON form and are refused with the path of the value.
+type jsonEncoder struct {
+	buf    bytes.Buffer
+	indent string
+	ctx    context.Context  // nil: never interrupted
+	open   []starlark.Value // the lists and dicts being written, outermost first
+	count  int              // values written, for the cancellation check
+}
+
+var errJSONTooLong = fmt.Errorf("the JSON encoding is longer than %d MiB, the limit of one file or unit result", maxJSONBytes>>20)
+
+func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
+	buf := &e.buf
+	if e.count++; e.count%4096 == 0 && e.ctx != nil {
+		if err := e.ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted while writing JSON: %w", err)
+		}
+	}
+	if buf.Len() > maxJSONBytes {
+		return errJSONTooLong
+	}
+	switch v.(type) {
+	case *Array, *starlark.List, starlark.Tuple, *starlark.Dict, *starlarkstruct.Struct:
+		if depth >= maxJSONDepth {
+			return fmt.Errorf("%s is nested more than %d lists, dicts or structs deep, the limit of JSON values; flatten it", truncPath(path), maxJSONDepth)
+		}
+	}
+	switch v.(type) {
+	case *starlark.List, *starlark.Dict:
+		for _, o := range e.open {
+			if o == v {
+				return fmt.Errorf("%s contains itself (a list or dict holding itself has no JSON form); write a copy without the cycle", truncPath(path))
+			}
+		}
+		e.open = append(e.open, v)
+		defer func() { e.open = e.open[:len(e.open)-1] }()
+	}
 	nl := func(d int) {
-		if indent != "" {
+		if e.indent != "" {
 			buf.WriteByte('\n')
-			buf.WriteString(strings.Repeat(indent, d))
+			for range d {
+				buf.WriteString(e.indent)
+			}
 		}
 	}
 	writeFloat := func(f float64, p string) error {
@@ -39,7 +87,7 @@ func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string,
 		return nil
 	}
 	sep := ": "
-	if indent == "" {
+	if e.indent == "" {
 		sep = ":"
 	}
 	list := func(n int, at func(i int) (starlark.Value, string)) error {
@@ -50,7 +98,7 @@ func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string,
 			}
 			nl(depth + 1)
 			x, p := at(i)
-			if err := jsonEncode(buf, x, p, indent, depth+1); err != nil {
+			if err := e.encode(x, p, depth+1); err != nil {
 				return err
 			}
 		}
@@ -70,7 +118,7 @@ func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string,
 			kb, _ := json.Marshal(k)
 			buf.Write(kb)
 			buf.WriteString(sep)
-			if err := jsonEncode(buf, get(k), path+"."+k, indent, depth+1); err != nil {
+			if err := e.encode(get(k), path+"."+k, depth+1); err != nil {
 				return err
 			}
 		}
@@ -130,19 +178,32 @@ func jsonEncode(buf *bytes.Buffer, v starlark.Value, path string, indent string,
 		return object(keys, func(k string) starlark.Value { v, _ := x.Attr(k); return v })
 	case *Pattern:
 		a, _ := x.Attr("active")
-		return jsonEncode(buf, a, path, indent, depth)
+		return e.encode(a, path, depth)
 	default:
 		return fmt.Errorf("%s is a %s, which cannot be written as JSON (use numbers, strings, bools, None, lists, dicts, structs and arrays)", path, v.Type())
 	}
 	return nil
 }
 
-func encodeJSON(fn string, v starlark.Value, indent string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := jsonEncode(&buf, v, "value", indent, 0); err != nil {
-		return nil, fmt.Errorf("%s: %v", fn, err)
+// truncPath shortens the path of a deeply nested value for a message.
+func truncPath(p string) string {
+	if len(p) > 120 {
+		return p[:60] + "…" + p[len(p)-50:]
 	}
-	return buf.Bytes(), nil
+	return p
+}
+
+// encodeJSON encodes v (see jsonEncoder); ctx, when not nil, interrupts
+// a long encoding.
+func encodeJSON(ctx context.Context, fn string, v starlark.Value, indent string) ([]byte, error) {
+	e := &jsonEncoder{indent: indent, ctx: ctx}
+	if err := e.encode(v, "value", 0); err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	if e.buf.Len() > maxJSONBytes {
+		return nil, fmt.Errorf("%s: %w", fn, errJSONTooLong)
+	}
+	return e.buf.Bytes(), nil
 }
 
 // fromGo converts a JSON scalar token to Starlark: numbers with '.' or an
@@ -178,14 +239,17 @@ func fromGo(x any) (starlark.Value, error) {
 func decodeOrdered(b []byte) (starlark.Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	v, err := decodeValue(dec)
+	v, err := decodeValue(dec, 0)
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func decodeValue(dec *json.Decoder) (starlark.Value, error) {
+func decodeValue(dec *json.Decoder, depth int) (starlark.Value, error) {
+	if depth > maxJSONDepth+2 { // +2: a unit file's record around the value
+		return nil, fmt.Errorf("JSON nested more than %d deep", maxJSONDepth)
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -200,7 +264,7 @@ func decodeValue(dec *json.Decoder) (starlark.Value, error) {
 				if err != nil {
 					return nil, err
 				}
-				v, err := decodeValue(dec)
+				v, err := decodeValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -211,7 +275,7 @@ func decodeValue(dec *json.Decoder) (starlark.Value, error) {
 		case '[':
 			var out []starlark.Value
 			for dec.More() {
-				v, err := decodeValue(dec)
+				v, err := decodeValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -234,6 +298,14 @@ func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
 	clean, err := checkName(fn, name)
 	if err != nil {
 		return err
+	}
+	s.unitMu.Lock()
+	early := s.mode == modeShard && !s.unitsCalled
+	s.unitMu.Unlock()
+	if early {
+		// A shard stops after run_units; what the script writes belongs to
+		// the merge, not to each shard in the shared directory.
+		return fmt.Errorf("%s: %s: a shard (%s) writes no files before run_units: the shards share the run directory, and encephagen merge writes the results; write after run_units", fn, name, s.shard.Flag())
 	}
 	if err := s.dir.WriteFile(clean, data); err != nil {
 		return fmt.Errorf("%s: %s: %v", fn, name, err)
@@ -258,7 +330,7 @@ The file appears atomically.`,
 			if indent {
 				ind = "  "
 			}
-			data, err := encodeJSON(b.Name(), v, ind)
+			data, err := encodeJSON(threadCtxOf(thread), b.Name(), v, ind)
 			if err != nil {
 				return nil, err
 			}

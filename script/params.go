@@ -10,6 +10,8 @@ import (
 
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
+
+	"github.com/encephagen/encephagen/engine/connectome"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
 )
@@ -130,6 +132,14 @@ func (d *ParamDecl) check(v starlark.Value) error {
 	return nil
 }
 
+// plainInt reports whether s is an optional sign and decimal digits.
+func plainInt(s string) bool {
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
 // parse converts a --set value to the parameter's type.
 func (d *ParamDecl) parse(s string) (starlark.Value, error) {
 	var v starlark.Value
@@ -144,15 +154,15 @@ func (d *ParamDecl) parse(s string) (starlark.Value, error) {
 			return nil, fmt.Errorf("want a bool (true or false), got %q", s)
 		}
 	case starlark.Int:
-		i, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
-		if err != nil {
-			return nil, fmt.Errorf("want an int, got %q", s)
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || !plainInt(s) {
+			return nil, fmt.Errorf("want an int (decimal digits, e.g. 12 or -3), got %q", s)
 		}
 		v = starlark.MakeInt64(i)
 	case starlark.Float:
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("want a finite float, got %q", s)
+		if err != nil || !connectome.PlainDecimal(s) || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("want a finite decimal number (e.g. 0.25, 3, -1.5e-3), got %q", s)
 		}
 		v = starlark.Float(f)
 	case starlark.String:

@@ -78,14 +78,26 @@ func TestResolveSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every form of number a scientist writes is accepted.
+	for _, set := range []string{"runs=+3", "runs=007", "rate=.5", "rate=5.", "rate=-1.5E-3", "rate=2e+1"} {
+		if _, err := resolveSets("s.star", decls, []string{set}); err != nil && !strings.Contains(err.Error(), "must be") {
+			t.Errorf("--set %s: %v", set, err)
+		}
+	}
 	if vals["runs"] != starlark.MakeInt(3) || vals["rate"] != starlark.Float(1) || vals["name"] != starlark.String("b") || vals["on"] != starlark.True {
 		t.Errorf("values %v", vals)
 	}
 	for _, c := range []struct{ set, want string }{
 		{"runz=3", `has no parameter "runz" (did you mean runs?)`},
-		{"runs=x", `want an int, got "x"`},
+		{"runs=x", `want an int (decimal digits, e.g. 12 or -3), got "x"`},
+		{"runs=1_0", `want an int (decimal digits, e.g. 12 or -3), got "1_0"`},
+		{"runs=0x10", `want an int (decimal digits, e.g. 12 or -3), got "0x10"`},
+		{"rate=0x1p4", `want a finite decimal number (e.g. 0.25, 3, -1.5e-3), got "0x1p4"`},
+		{"rate=1_0.5", `want a finite decimal number`},
+		{"rate=inf", `want a finite decimal number`},
+		{"rate=1e", `want a finite decimal number`},
 		{"runs=0", "must be ≥ 1, got 0"},
-		{"rate=nan", "want a finite float"},
+		{"rate=nan", "want a finite decimal number"},
 		{"name=c", `must be one of "a", "b", got "c"`},
 		{"on=2", "want a bool"},
 		{"=1", "want name=value"},

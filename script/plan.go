@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 )
 
 // planFile is the plan of a sharded run, in its run directory.
@@ -116,8 +117,12 @@ func (s *Session) buildPlan(items []starlark.Value, keys []string) *Plan {
 		p.Assignment = assignment
 	}
 	for i, it := range items {
-		enc, err := encodeJSON("run_units", it, "")
-		if err != nil {
+		enc, err := encodeJSON(s.ctx, "run_units", it, "")
+		switch {
+		case errors.Is(err, errJSONTooLong) || s.ctx.Err() != nil:
+			// Its repr would be as long: a mark of its type only.
+			enc, _ = json.Marshal("<" + it.Type() + " too large to show>")
+		case err != nil:
 			// Not JSON-able (a function, a brain): its repr, as a string.
 			enc, _ = json.Marshal(it.String())
 		}
@@ -282,6 +287,66 @@ func commitPlan(dir *RunDir, p *Plan, what string) error {
 	return old.sameUnits(what, dir.Path, p)
 }
 
+// namesRunUnits reports whether the script, or a module it loads (and so
+// on), names run_units at all. One that does not can have no plan, and
+// that is known before anything runs; one that names it but never calls
+// it is found when it ends. A module that cannot be read or parsed counts
+// as naming it: running the script reports the fault.
+func namesRunUnits(opts Options, f *syntax.File) bool {
+	sb, err := newSandbox(opts.Script, opts.Store)
+	if err != nil {
+		return true
+	}
+	seen := map[string]bool{}
+	var names func(display string, f *syntax.File) bool
+	names = func(display string, f *syntax.File) bool {
+		found := false
+		syntax.Walk(f, func(n syntax.Node) bool {
+			if id, ok := n.(*syntax.Ident); ok && id.Name == "run_units" {
+				found = true
+			}
+			return !found
+		})
+		if found {
+			return true
+		}
+		for _, st := range f.Stmts {
+			ld, ok := st.(*syntax.LoadStmt)
+			if !ok {
+				continue
+			}
+			mod, _ := ld.Module.Value.(string)
+			if _, extra := opts.ExtraModules[mod]; extra {
+				continue
+			}
+			ref, err := resolveModule(sb, display, mod)
+			if err != nil {
+				return true
+			}
+			if seen[ref.key] {
+				continue
+			}
+			seen[ref.key] = true
+			src, err := ref.source()
+			if err != nil {
+				return true
+			}
+			mf, err := fileOptions.Parse(ref.display, src, 0)
+			if err != nil || names(ref.display, mf) {
+				return true
+			}
+		}
+		return false
+	}
+	return names(opts.Script, f)
+}
+
+// noRunUnits is the refusal of a plan or shard of a script without
+// run_units; what is "encephagen plan" or the --shard flag.
+func noRunUnits(what, script string) error {
+	return usagef("%s: %s never calls run_units, so it has no units to plan or to split into shards (declare its independent units with run_units; see encephagen doc run_units)", what, script)
+}
+
 // PlanScript runs a script as `encephagen plan` does: up to its run_units
 // call, in a temporary run directory that is removed afterwards, and
 // returns the units it declares without computing any. shards > 0
@@ -292,6 +357,9 @@ func PlanScript(ctx context.Context, opts Options, shards int) (*Plan, error) {
 	p, err := prepare(opts)
 	if err != nil {
 		return nil, err
+	}
+	if !namesRunUnits(opts, p.file) {
+		return nil, noRunUnits("encephagen plan", opts.Script)
 	}
 	tmp, err := os.MkdirTemp("", "encephagen-plan-")
 	if err != nil {

@@ -24,6 +24,15 @@ type progress struct {
 	unitsSkip  atomic.Int64 // reused from an earlier one
 	phase      atomic.Value // string
 
+	// The units' own timings, for the time left: how long computed
+	// units took, which are running since when, and how many run at once.
+	unitMu      sync.Mutex
+	unitWall    time.Duration // summed over computed units
+	unitTimed   int64         // computed units timed
+	inflight    map[int64]time.Time
+	nextUnit    int64
+	unitWorkers int
+
 	start time.Time
 	out   io.Writer
 	live  bool
@@ -52,6 +61,64 @@ func (p *progress) addSteps(n int, dtMs float64) {
 }
 
 func (p *progress) setPhase(s string) { p.phase.Store(s) }
+
+// unitsBegin says that units are about to run, workers at a time.
+func (p *progress) unitsBegin(workers int) {
+	p.unitMu.Lock()
+	p.unitWorkers = max(1, workers)
+	if p.inflight == nil {
+		p.inflight = map[int64]time.Time{}
+	}
+	p.unitMu.Unlock()
+}
+
+// unitStart marks a unit started at now; unitEnd(id, now, computed) its
+// end (a reused unit does not count towards the time a unit takes).
+func (p *progress) unitStart(now time.Time) int64 {
+	p.unitMu.Lock()
+	defer p.unitMu.Unlock()
+	if p.inflight == nil {
+		p.inflight = map[int64]time.Time{}
+	}
+	p.nextUnit++
+	p.inflight[p.nextUnit] = now
+	return p.nextUnit
+}
+
+func (p *progress) unitEnd(id int64, now time.Time, computed bool) {
+	p.unitMu.Lock()
+	defer p.unitMu.Unlock()
+	if computed {
+		p.unitWall += now.Sub(p.inflight[id])
+		p.unitTimed++
+	}
+	delete(p.inflight, id)
+}
+
+// eta estimates the time left at now. From the units' own timings: the
+// mean time of a computed unit times the units left, less what the
+// running ones have done, shared among the units that run at once (so
+// that neither the time before run_units nor a first batch finishing
+// together skews it). Without timings: the wall time per unit so far.
+func (p *progress) eta(now time.Time) (time.Duration, bool) {
+	total, done, skip := p.unitsTotal.Load(), p.unitsDone.Load(), p.unitsSkip.Load()
+	left := total - done - skip
+	if total == 0 || done == 0 || left <= 0 {
+		return 0, false
+	}
+	p.unitMu.Lock()
+	defer p.unitMu.Unlock()
+	if p.unitTimed == 0 {
+		return time.Duration(float64(now.Sub(p.start)) / float64(done) * float64(left)), true
+	}
+	mean := p.unitWall / time.Duration(p.unitTimed)
+	var running time.Duration
+	for _, t := range p.inflight {
+		running += min(now.Sub(t), mean)
+	}
+	w := time.Duration(max(1, min(int64(p.unitWorkers), left)))
+	return max(0, (mean*time.Duration(left)-running)/w), true
+}
 
 // run prints until close.
 func (p *progress) run() {
@@ -107,8 +174,7 @@ func (p *progress) line() string {
 	}
 	s += fmt.Sprintf("%.1f s simulated | %.0f steps/s | real-time factor %.3f",
 		simS, float64(steps)/wall.Seconds(), simS/wall.Seconds())
-	if total > 0 && done > 0 && done+skip < total {
-		left := time.Duration(float64(wall) / float64(done) * float64(total-done-skip))
+	if left, ok := p.eta(time.Now()); ok {
 		s += " | ETA " + left.Round(time.Second).String()
 	}
 	return s + " | " + wall.Round(time.Second).String()

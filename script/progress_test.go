@@ -26,3 +26,40 @@ func TestProgressLine(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressETA: the time left comes from the units' own timings. The
+// case of `make run`: a minute of setup before run_units, then 16 units
+// of 20 s on 2 workers. When the first two finish together (at 80 s),
+// 140 s are left; the wall time per unit so far said 560 s (4× off).
+func TestProgressETA(t *testing.T) {
+	t0 := time.Now()
+	p := newProgress(&bytes.Buffer{})
+	p.start = t0
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	p.unitsTotal.Store(16)
+	p.unitsBegin(2)
+	a, b := p.unitStart(at(60)), p.unitStart(at(60))
+	p.unitEnd(a, at(80), true)
+	p.unitsDone.Add(1)
+	p.unitEnd(b, at(80), true)
+	p.unitsDone.Add(1)
+	c, d := p.unitStart(at(80)), p.unitStart(at(80))
+	eta, ok := p.eta(at(80))
+	if want := 140 * time.Second; !ok || eta < want*9/10 || eta > want*11/10 {
+		t.Errorf("ETA at 80 s: %v, want about %v", eta, want)
+	}
+	// Half-way through the second pair: 130 s left.
+	eta, _ = p.eta(at(90))
+	if want := 130 * time.Second; eta < want*9/10 || eta > want*11/10 {
+		t.Errorf("ETA at 90 s: %v, want about %v", eta, want)
+	}
+	// Reused units do not count as instant computations.
+	p.unitEnd(c, at(100), true)
+	p.unitsDone.Add(1)
+	p.unitEnd(d, at(100), false)
+	p.unitsSkip.Add(1)
+	eta, _ = p.eta(at(100))
+	if want := 120 * time.Second; eta < want*9/10 || eta > want*11/10 {
+		t.Errorf("ETA at 100 s: %v, want about %v", eta, want)
+	}
+}

@@ -258,6 +258,9 @@ func stimuliArg(fn string, v starlark.Value) ([]*Stimulus, error) {
 	return nil, fmt.Errorf("%s: for parameter stimulus: got %s, want stimulus, a list of stimuli, or None", fn, v.Type())
 }
 
+// maxRunSteps bounds one run() call, given as ms= or steps=.
+const maxRunSteps = math.MaxInt32
+
 func stepsFor(fn string, ms, dt float64) (int, error) {
 	if !(ms >= 0) || math.IsInf(ms, 0) {
 		return 0, rangeError(fn, "ms", "≥ 0 and finite", ms)
@@ -267,8 +270,8 @@ func stepsFor(fn string, ms, dt float64) (int, error) {
 	if math.Abs(x-n) > 1e-6*math.Max(1, x) {
 		return 0, fmt.Errorf("%s: ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(dt), formatFloat(ms))
 	}
-	if n > math.MaxInt32 {
-		return 0, rangeError(fn, "ms", fmt.Sprintf("at most %s (2^31 steps)", formatFloat(math.MaxInt32*dt)), ms)
+	if n > maxRunSteps {
+		return 0, rangeError(fn, "ms", fmt.Sprintf("at most %.10g (%d steps of dt_ms %s)", maxRunSteps*dt, maxRunSteps, formatFloat(dt)), ms)
 	}
 	return int(n), nil
 }
@@ -321,8 +324,8 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 			steps = n
 		}
 	case stepsV != starlark.None:
-		if err := starlark.AsInt(stepsV, &steps); err != nil || steps < 0 {
-			return nil, rangeError(fn, "steps", "an integer ≥ 0", stepsV)
+		if err := starlark.AsInt(stepsV, &steps); err != nil || steps < 0 || steps > maxRunSteps {
+			return nil, rangeError(fn, "steps", fmt.Sprintf("an integer in [0, %d]", maxRunSteps), stepsV)
 		}
 	default:
 		return nil, fmt.Errorf("%s: missing duration: give ms= (e.g. ms=50) or steps=", fn)
@@ -349,8 +352,13 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 			return nil, fmt.Errorf("%s: record: a batch needs one recording per brain (a list), got one recording", fn)
 		}
 		recs[0], fresh = r, false
+	case starlark.String:
+		return nil, fmt.Errorf("%s: for parameter record: got string %s, want None (a new recording), False (none) or the recording(s) of an earlier run() to add to", fn, r)
 	case starlark.Indexable:
-		if single || r.Len() != len(brains) {
+		if single {
+			return nil, fmt.Errorf("%s: for parameter record: got %s for one brain, want None (a new recording), False (none) or one recording to add to", fn, r.Type())
+		}
+		if r.Len() != len(brains) {
 			return nil, fmt.Errorf("%s: record: got %d recordings for %d brains", fn, r.Len(), len(brains))
 		}
 		for i := range recs {
@@ -505,5 +513,6 @@ what it recorded: a recording for a brain, a tuple of recordings (one per brain,
 record=None starts new recordings (bin_ms= adds time-binned region counts, raster= keeps the individual
 spikes of the listed neurons); record=R (or a list for a batch) adds to existing recordings;
 record=False records nothing and returns None. Brains of a batch run in lockstep over --workers cores,
-with results independent of the worker count. Ctrl-C stops a run within 1,000 steps.`, runBuiltin)
+with results independent of the worker count. One call runs at most 2,147,483,647 steps (ms= or steps=).
+Ctrl-C stops a run within 1,000 steps.`, runBuiltin)
 }

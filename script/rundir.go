@@ -1,11 +1,13 @@
 package script
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -33,20 +35,22 @@ import (
 // Every file is written to a temporary name and renamed into place, so a
 // killed run never leaves a partial file under its real name.
 const (
+	lockFile   = ".lock" // held by the run using the directory (see RunDir.lock)
 	runFile    = "run.json"
 	outputFile = "output.txt"
 	unitsDir   = "units"
 )
 
 // reserved names scripts may not write.
-var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir}
+var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir, lockFile}
 
 // RunDir is a run directory; every access goes through an os.Root, so
 // nothing outside it can be touched, even through symbolic links.
 type RunDir struct {
-	Path string
-	root *os.Root
-	mu   sync.Mutex
+	Path   string
+	root   *os.Root
+	mu     sync.Mutex
+	locked *os.File // the lock file while held
 }
 
 // DefaultRunDir is results/<script name>/<UTC timestamp>, relative to the
@@ -101,8 +105,45 @@ func openRunDir(dir string) (*RunDir, error) {
 	return &RunDir{Path: dir, root: root}, nil
 }
 
-// Close releases the directory.
-func (d *RunDir) Close() error { return d.root.Close() }
+// Close releases the directory (and its lock).
+func (d *RunDir) Close() error {
+	if d.locked != nil {
+		d.locked.Close()
+		d.locked = nil
+	}
+	return d.root.Close()
+}
+
+// lock takes the lock file name (lockFile, or a shard's own) for this
+// process until Close, so that two runs cannot use the directory (two
+// --resume runs, or one shard run twice at once) and compute units twice
+// or overwrite each other's run info. A directory held by a live run is
+// refused with its process id; the lock of a killed run is gone with it.
+func (d *RunDir) lock(name string) error {
+	f, err := d.root.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("run directory %s: cannot create its lock %s: %v", d.Path, name, err)
+	}
+	busy, err := flockFile(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("run directory %s: cannot lock %s: %v", d.Path, name, err)
+	}
+	if busy {
+		b, _ := io.ReadAll(io.LimitReader(f, 200))
+		f.Close()
+		holder := strings.TrimSpace(string(b))
+		if holder == "" {
+			holder = "another process"
+		}
+		return usagef("run directory %s is in use by another encephagen run (%s); wait for it to end, or stop it, before using the directory again", d.Path, holder)
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	f.WriteAt([]byte(fmt.Sprintf("pid %d on %s\n", os.Getpid(), host)), 0)
+	d.locked = f
+	return nil
+}
 
 // checkName validates a file name given by a script: relative, inside the
 // run directory, not one of the files the run itself keeps.
@@ -136,10 +177,19 @@ func checkName(fn, name string) (string, error) {
 	return clean, nil
 }
 
+// writeFault, when set (by tests), makes WriteFile of name fail with its
+// error, as a full disk would.
+var writeFault func(name string) error
+
 // WriteFile writes name (a clean relative path) atomically.
 func (d *RunDir) WriteFile(name string, data []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if writeFault != nil {
+		if err := writeFault(name); err != nil {
+			return err
+		}
+	}
 	if dir := path.Dir(name); dir != "." {
 		if err := d.root.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -244,12 +294,63 @@ type UnitCounts struct {
 	Reused   int `json:"reused"`
 }
 
+// infoReserve is the room kept at the end of a run info file (as spaces,
+// which JSON ignores), so that how the run ended can still be written in
+// place when the disk is full.
+const infoReserve = 4096
+
 func (d *RunDir) writeInfoAs(name string, info *RunInfo) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return d.WriteFile(name, append(b, '\n'))
+	b = append(b, '\n')
+	err = d.WriteFile(name, append(b, bytes.Repeat([]byte{' '}, infoReserve)...))
+	if err != nil {
+		// No room for a new file (a full disk): overwrite the old one in
+		// the room it has, shortening the error message if need be, so
+		// that it does not go on saying "running".
+		d.overwriteInfo(name, info)
+	}
+	return err
+}
+
+// overwriteInfo writes info over the existing file name without growing
+// it; it reports whether that worked.
+func (d *RunDir) overwriteInfo(name string, info *RunInfo) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, err := d.root.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	size := int(st.Size())
+	in := *info
+	for {
+		b, err := json.MarshalIndent(&in, "", "  ")
+		if err != nil {
+			return false
+		}
+		b = append(b, '\n')
+		if len(b) <= size {
+			b = append(b, bytes.Repeat([]byte{' '}, size-len(b))...)
+			_, err = f.WriteAt(b, 0)
+			return err == nil && f.Sync() == nil
+		}
+		if len(in.Error) == 0 {
+			return false
+		}
+		cut := max(0, len(in.Error)-(len(b)-size)-16)
+		in.Error = strings.ToValidUTF8(in.Error[:cut], "") + " […]"
+		if cut == 0 {
+			in.Error = ""
+		}
+	}
 }
 
 func (d *RunDir) readInfo() (*RunInfo, error) { return d.readInfoAs(runFile) }
@@ -263,8 +364,12 @@ func (d *RunDir) readInfoAs(name string) (*RunInfo, error) {
 		return nil, err
 	}
 	var info RunInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(d.Path, name), err)
+	if err := json.Unmarshal(b, &info); err != nil || info.ScriptSHA == "" {
+		why := "it lacks the script's sha256"
+		if err != nil {
+			why = err.Error()
+		}
+		return nil, fmt.Errorf("%s is damaged and cannot be read (%s); the units in %s are intact: start a new run (a fresh --out), or restore %s from a backup", filepath.Join(d.Path, name), why, filepath.Join(d.Path, unitsDir), name)
 	}
 	return &info, nil
 }

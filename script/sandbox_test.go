@@ -82,3 +82,41 @@ func TestSandboxRunDirSymlink(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSandboxMessages: a path outside the readable folders gets the same
+// message whether or not it exists (scripts cannot probe the file
+// system); inside, the message says what is wrong.
+func TestSandboxMessages(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "real.zip"), []byte("x"), 0o644)
+	cases := []struct {
+		name  string
+		src   string
+		files map[string]string
+		links map[string]string
+		want  string
+	}{
+		{name: "outside, exists", src: `connectome("` + filepath.Join(outside, "real.zip") + `")`, want: "real.zip is outside the folders scripts may read"},
+		{name: "outside, missing", src: `connectome("` + filepath.Join(outside, "none.zip") + `")`, want: "none.zip is outside the folders scripts may read"},
+		{name: "outside, missing folder", src: `connectome("/nonexistent-encephagen/x.zip")`, want: "x.zip is outside the folders scripts may read"},
+		{name: "relative outside, missing", src: `connectome("../../none.zip")`, want: "none.zip is outside the folders scripts may read"},
+		{name: "dangling link outward", src: `connectome("./d.zip")`, links: map[string]string{"d.zip": filepath.Join(outside, "none.zip")}, want: "d.zip is outside the folders scripts may read"},
+		{name: "dangling link inward", src: `connectome("./d.zip")`, links: map[string]string{"d.zip": "gone.zip"}, want: "no such file"},
+		{name: "missing inside", src: `connectome("./none.zip")`, want: "connectome: no such file"},
+		{name: "link loop", src: `connectome("./loop.zip")`, links: map[string]string{"loop.zip": "loop2.zip", "loop2.zip": "loop.zip"}, want: "loop.zip: a loop of symbolic links"},
+		{name: "module outside, missing", src: `load("../none.star", "x")`, want: "none.star is outside the script folder"},
+		{name: "module missing", src: `load("none.star", "x")`, want: "no such file"},
+		{name: "module link loop", src: `load("m.star", "x")`, links: map[string]string{"m.star": "m.star"}, want: "m.star: a loop of symbolic links"},
+		{name: "folder without ./", src: `connectome("mydata")`, files: map[string]string{"mydata/weights.txt": "0 1\n1 0\n"},
+			want: `connectome: "mydata" is not a connectome of the data path, but mydata is beside the script: give it as a path, connectome("./mydata")`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dataPath(t)
+			r := execWithLinks(t, c.src, c.files, c.links)
+			if r.err == nil || !strings.Contains(r.err.Error(), c.want) {
+				t.Errorf("error:\n%v\nwant %q", r.err, c.want)
+			}
+		})
+	}
+}

@@ -181,6 +181,7 @@ func (s *Session) note(format string, args ...any) {
 // prepared is a script read, parsed and given its parameters, before
 // anything runs.
 type prepared struct {
+	file   *syntax.File
 	prog   *starlark.Program
 	decls  []ParamDecl
 	values map[string]starlark.Value
@@ -189,7 +190,7 @@ type prepared struct {
 }
 
 func prepare(opts Options) (*prepared, error) {
-	src, err := os.ReadFile(opts.Script)
+	src, err := readSource(opts.Script)
 	if err != nil {
 		return nil, usagef("script: %v", err)
 	}
@@ -205,7 +206,7 @@ func prepare(opts Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
+	return &prepared{file: f, prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
 }
 
 // Exec runs a script as `encephagen exec` does: it reads the script and
@@ -238,6 +239,10 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 		if dir, err = openRunDir(path); err != nil {
 			return "", &UsageError{err}
 		}
+		if err := dir.lock(lockFile); err != nil {
+			dir.Close()
+			return "", err
+		}
 		if info, err = dir.readInfo(); err != nil {
 			if dir.exists(planFile) {
 				err = fmt.Errorf("--resume: %s is a sharded run that has not been merged yet: run its missing shards again with --shard (they skip finished units), then encephagen merge %s", path, path)
@@ -262,6 +267,10 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 			}
 		}
 		if dir, err = createRunDir(path); err != nil {
+			return "", err
+		}
+		if err := dir.lock(lockFile); err != nil {
+			dir.Close()
 			return "", err
 		}
 		info = newRunInfo(opts, scriptSHA, decls, values, now)
@@ -355,7 +364,7 @@ func (s *Session) settle(runErr error) error {
 			if s.mode == modeShard {
 				what = s.shard.Flag()
 			}
-			return usagef("%s: %s never calls run_units, so it has no units to plan or to split into shards (declare its independent units with run_units; see encephagen doc run_units)", what, s.opts.Script)
+			return noRunUnits(what, s.opts.Script)
 		}
 	case modeMerge:
 		if runErr == nil && !called {
@@ -582,20 +591,106 @@ func within(root, p string) bool {
 // allowRead checks that p (an existing file) lies in the script folder or
 // the data path, after resolving symbolic links.
 func (sb *sandbox) allowRead(fn, p string) (string, error) {
-	real, err := realPath(p)
+	roots := append([]string{sb.scriptRoot}, sb.dataRoots...)
+	real, err := locate(p, roots, func() error {
+		return fmt.Errorf("%s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",
+			p, sb.scriptRoot, sb.dataRootsString())
+	})
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", fn, err)
 	}
-	if within(sb.scriptRoot, real) {
+	return real, nil
+}
+
+// locate resolves a path a script gave (p; what names it in messages)
+// for reading inside roots. A path that leads outside them is refused
+// with outside's message whether or not it exists, so that scripts cannot
+// probe which files exist elsewhere; inside, the message says what is
+// wrong: no such file, or a loop of symbolic links.
+func locate(p string, roots []string, outside func() error) (string, error) {
+	inRoots := func(real string) bool {
+		for _, r := range roots {
+			if within(r, real) {
+				return true
+			}
+		}
+		return false
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err == nil {
+		if !inRoots(real) {
+			return "", outside()
+		}
 		return real, nil
 	}
-	for _, r := range sb.dataRoots {
-		if within(r, real) {
-			return real, nil
+	// Where would it be? The nearest ancestor that resolves, with the rest
+	// of the path below it.
+	rest := ""
+	dir := abs
+	var base string
+	for {
+		parent := filepath.Dir(dir)
+		rest = filepath.Join(filepath.Base(dir), rest)
+		if parent == dir {
+			return "", outside()
+		}
+		dir = parent
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			base = r
+			break
 		}
 	}
-	return "", fmt.Errorf("%s: %s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",
-		fn, p, sb.scriptRoot, sb.dataRootsString())
+	if !inRoots(filepath.Join(base, rest)) {
+		return "", outside()
+	}
+	// A dangling link inside may point outside: then say nothing about
+	// its target.
+	if fi, lerr := os.Lstat(abs); lerr == nil && fi.Mode()&os.ModeSymlink != 0 && !isLoop(abs) {
+		if target, rerr := os.Readlink(abs); rerr == nil {
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(abs), target)
+			}
+			if t, err := realPathOrLexical(target); err != nil || !inRoots(t) {
+				return "", outside()
+			}
+		}
+	}
+	if isLoop(abs) {
+		return "", fmt.Errorf("%s: a loop of symbolic links", p)
+	}
+	return "", fmt.Errorf("no such file %s", p)
+}
+
+// isLoop reports whether resolving p runs into a loop of symbolic links.
+func isLoop(p string) bool {
+	_, err := filepath.EvalSymlinks(p)
+	return err != nil && strings.Contains(err.Error(), "too many links")
+}
+
+// realPathOrLexical is the real path of p, or of its nearest existing
+// ancestor joined with the rest when p does not exist.
+func realPathOrLexical(p string) (string, error) {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r, nil
+	} else if strings.Contains(err.Error(), "too many links") {
+		return "", err
+	}
+	rest, dir := "", filepath.Clean(p)
+	for {
+		parent := filepath.Dir(dir)
+		rest = filepath.Join(filepath.Base(dir), rest)
+		if parent == dir {
+			return filepath.Join(dir, rest), nil
+		}
+		dir = parent
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest), nil
+		}
+	}
 }
 
 func (sb *sandbox) dataRootsString() string {
@@ -603,6 +698,35 @@ func (sb *sandbox) dataRootsString() string {
 		return "(none: ENCEPHAGEN_DATA is not set)"
 	}
 	return strings.Join(sb.dataRoots, ", ")
+}
+
+// maxSourceBytes bounds a script or module file.
+const maxSourceBytes = 16 << 20
+
+// readSource reads a script or module: a regular file (a FIFO or a device
+// is refused before it is opened, so reading never blocks) of at most
+// maxSourceBytes.
+func readSource(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", p, st.Mode().Type())
+	}
+	if st.Size() > maxSourceBytes {
+		return nil, fmt.Errorf("%s is %d bytes; scripts and modules may have at most %d", p, st.Size(), maxSourceBytes)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSourceBytes+1))
+	if err == nil && len(b) > maxSourceBytes {
+		err = fmt.Errorf("%s grew beyond %d bytes while read", p, maxSourceBytes)
+	}
+	return b, err
 }
 
 // fileSHA returns the hex SHA-256 of b.

@@ -204,6 +204,17 @@ func execShard(ctx context.Context, opts Options, p *prepared) (string, error) {
 		}
 	}
 
+	if !namesRunUnits(opts, p.file) {
+		return path, noRunUnits(what, opts.Script)
+	}
+	// Shards share the directory; each locks its own file, so that one
+	// shard cannot run twice at once.
+	if err := dir.root.MkdirAll(shardsDir, 0o755); err != nil {
+		return path, fmt.Errorf("run directory: %v", err)
+	}
+	if err := dir.lock(shardsDir + "/." + sh.name() + ".lock"); err != nil {
+		return path, err
+	}
 	name := shardsDir + "/" + sh.name()
 	info := newRunInfo(opts, p.sha, p.decls, p.values, p.now)
 	if old, err := dir.readInfoAs(name + ".json"); err == nil {

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseShard(t *testing.T) {
@@ -294,5 +295,83 @@ func TestShardScriptErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(f.root, "keys.star"), []byte("KEYS = ['a', 'c']\n"), 0o644)
 	if _, err := f.shard("run", 1, 2); !errors.As(err, &ue) || !strings.Contains(err.Error(), "keys.star is not the one the run in") {
 		t.Errorf("changed module: %v", err)
+	}
+}
+
+// TestNoRunUnitsRunsNothing: plan and --shard refuse a script that never
+// names run_units (nor do its modules) before running any of it: no
+// simulation, no results file, no run directory content.
+func TestNoRunUnitsRunsNothing(t *testing.T) {
+	dataPath(t)
+	src := `load("lib.star", "go")
+write_json("results.json", {"x": 1})
+go()
+`
+	lib := `def go():
+    b = brain(connectome("paupau"), neurons_per_region = 10)
+    run(b, ms = 1e6)  # minutes: the test fails on time if it runs
+`
+	f := newShardFixture(t, src)
+	os.WriteFile(filepath.Join(f.root, "lib.star"), []byte(lib), 0o644)
+	var ue *UsageError
+	start := time.Now()
+	o, _ := f.opts("")
+	if _, err := PlanScript(context.Background(), o, 0); !errors.As(err, &ue) || !strings.Contains(err.Error(), "never calls run_units") {
+		t.Errorf("plan: %v", err)
+	}
+	if _, err := f.shard("run", 0, 2); !errors.As(err, &ue) || !strings.Contains(err.Error(), "never calls run_units") {
+		t.Errorf("--shard: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v: the script ran", d)
+	}
+	if des, _ := os.ReadDir(filepath.Join(f.root, "run")); len(des) > 0 {
+		t.Errorf("the shard's run directory has %d entries", len(des))
+	}
+	// A script that names run_units but does not call it runs, and is
+	// refused at its end; a shard writes nothing before run_units.
+	f = newShardFixture(t, "if False:\n    run_units([], len)\nwrite_json(\"results.json\", 1)\n")
+	if _, err := f.shard("run", 0, 2); err == nil || !strings.Contains(err.Error(), "writes no files before run_units") {
+		t.Errorf("--shard, write before run_units: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "run", "results.json")); err == nil {
+		t.Error("a shard wrote results.json")
+	}
+	// Naming run_units in a loaded module is enough to be run (and a
+	// script that names it without calling it is still refused, at its end).
+	f = newShardFixture(t, "load('lib.star', 'f')\nprint(f)\n")
+	os.WriteFile(filepath.Join(f.root, "lib.star"), []byte("f = run_units\n"), 0o644)
+	if _, err := f.shard("run", 0, 2); !errors.As(err, &ue) || !strings.Contains(err.Error(), "never calls run_units") {
+		t.Errorf("--shard, run_units named not called: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "run", "shards")); err != nil {
+		t.Errorf("the script did not run: %v", err)
+	}
+}
+
+// TestMergeCheckInterrupted: checking the units of a run stops on Ctrl-C.
+func TestMergeCheckInterrupted(t *testing.T) {
+	f := newShardFixture(t, shardScript)
+	for i := 0; i < 2; i++ {
+		if _, err := f.shard("run", i, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir, err := openRunDir(filepath.Join(f.root, "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	plan, err := readPlan(dir)
+	if err != nil || plan == nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if p, err := checkUnits(context.Background(), dir, plan); err != nil || !p.OK() {
+		t.Fatalf("check: %v %+v", err, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := checkUnits(ctx, dir, plan); !errors.Is(err, context.Canceled) {
+		t.Errorf("check after cancel: %v", err)
 	}
 }

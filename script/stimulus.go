@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -205,9 +206,19 @@ var stimulusType = newType("stimulus",
 			out := &Stimulus{inputs: append([]stimInput(nil), s.inputs...)}
 			for i := range out.inputs {
 				out.inputs[i].mv *= float64(f)
+				if !(math.Abs(out.inputs[i].mv) <= maxStimulusMV) {
+					return nil, fmt.Errorf("%s: factor %s makes an amplitude of %s mV; amplitudes must be %s", fn, formatFloat(float64(f)), formatFloat(out.inputs[i].mv), stimulusRange)
+				}
 			}
 			return out, nil
 		}},
+)
+
+// maxStimulusMV bounds a stimulus amplitude (mV added to a neuron's
+// synaptic current every step), so that the state stays finite.
+const (
+	maxStimulusMV = 10000
+	stimulusRange = "in [-10000, 10000] (mV)"
 )
 
 func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -218,8 +229,8 @@ func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err := unpack(fn, args, kwargs, "regions", &regions, "mv", &mv, "pattern?", &pat); err != nil {
 		return nil, err
 	}
-	if !finite(float64(mv)) {
-		return nil, rangeError(fn, "mv", "finite", float64(mv))
+	if !(math.Abs(float64(mv)) <= maxStimulusMV) {
+		return nil, rangeError(fn, "mv", stimulusRange, float64(mv))
 	}
 	if err := checkRegionSpec(fn, "regions", regions); err != nil {
 		return nil, err

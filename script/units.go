@@ -13,6 +13,18 @@ import (
 
 const ctxKey = "encephagen.ctx"
 
+// threadCtxOf is threadCtx for a thread that may have no session (nil
+// then).
+func threadCtxOf(thread *starlark.Thread) context.Context {
+	if c, ok := thread.Local(ctxKey).(context.Context); ok {
+		return c
+	}
+	if s, ok := thread.Local(sessionKey).(*Session); ok && s != nil {
+		return s.ctx
+	}
+	return nil
+}
+
 // threadCtx is the context a builtin on this thread obeys: the session's,
 // or a pmap's (cancelled when a sibling item fails).
 func threadCtx(thread *starlark.Thread, s *Session) context.Context {
@@ -102,11 +114,11 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		return nil, err
 	}
 	wall := time.Since(began).Seconds()
-	enc, err := encodeJSON(fn, v, "")
+	enc, err := encodeJSON(threadCtx(thread, s), fn, v, "")
 	if err != nil {
 		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
 	}
-	keyJSON, _ := encodeJSON(fn, starlark.String(key), "")
+	keyJSON, _ := encodeJSON(nil, fn, starlark.String(key), "")
 	// wall_s is kept beside the value, not in it, so that results never
 	// depend on timing.
 	record := []byte(`{"key": ` + string(keyJSON) + fmt.Sprintf(`, "wall_s": %.3f`, wall) + `, "value": ` + string(enc) + "}\n")

@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"time"
 
 	"go.starlark.net/starlark"
 )
@@ -75,12 +76,22 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 		}
 	}
 	s.progress.unitsTotal.Add(int64(len(run)))
+	w := workers
+	if w == 0 {
+		w = s.workers
+		if s.device != nil && s.opts.Workers == 0 {
+			w = len(run) // a batch backend runs every unit at once (see pmap)
+		}
+	}
+	s.progress.unitsBegin(w)
 
 	// One unit per pmap item: unit(key, fn, item).
 	unitFn := starlark.NewBuiltin("run_units.unit", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		key, _ := unitKey(fn, 0, a[0])
 		reused := s.unitExists(key)
+		id := s.progress.unitStart(time.Now())
 		v, err := s.unit(th, "unit", key, f, starlark.Tuple{a[0]}, nil)
+		s.progress.unitEnd(id, time.Now(), err == nil && !reused)
 		if err != nil {
 			return nil, fmt.Errorf("unit %q: %w", key, err)
 		}

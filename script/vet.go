@@ -63,7 +63,7 @@ func vetScript(path string) []Problem {
 		return []Problem{{Pos: path, Msg: err.Error()}}
 	}
 	v := &vetter{sb: sb, modules: map[string]*vetModule{}}
-	src, err := os.ReadFile(path)
+	src, err := readSource(path)
 	if err != nil {
 		return []Problem{{Pos: path, Msg: err.Error()}}
 	}

@@ -40,7 +40,14 @@ step of the whole batch, and per brain-step).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.steps < 1 || o.warmup < 0 {
-				return usagef("--steps must be ≥ 1 and --warmup ≥ 0")
+				return usagef("--steps must be ≥ 1 and --warmup ≥ 0, got %d and %d", o.steps, o.warmup)
+			}
+			for _, npr := range o.nprs {
+				p := network.Defaults()
+				p.NeuronsPerRegion = npr
+				if err := p.Validate(1 << 30); err != nil {
+					return flagError(err)
+				}
 			}
 			return runBench(cmd.Context(), cmd, o)
 		},
@@ -53,7 +60,7 @@ step of the whole batch, and per brain-step).`,
 }
 
 func runBench(ctx context.Context, cmd *cobra.Command, o benchOptions) error {
-	c, err := connectome.LoadNamed(o.connectome, connectome.LoadOptions{})
+	c, err := connectome.LoadNamed(o.connectome, connectome.LoadOptions{Ctx: ctx})
 	if err != nil {
 		return err
 	}

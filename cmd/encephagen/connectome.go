@@ -62,7 +62,7 @@ func newConnectomeInfoCmd() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("--rows: %w", err)}
 			}
-			c, err := connectome.LoadNamed(args[0], connectome.LoadOptions{Rows: o})
+			c, err := connectome.LoadNamed(args[0], connectome.LoadOptions{Rows: o, Ctx: cmd.Context()})
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -113,8 +112,8 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	if o.workers < 0 {
-		return usagef("--workers must be ≥ 0 (0 = all %d cores), got %d", runtime.GOMAXPROCS(0), o.workers)
+	if err := checkWorkers(o.workers, note); err != nil {
+		return err
 	}
 	var shard *script.Shard
 	again := "--resume --out"
@@ -157,6 +156,9 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	var ue *script.UsageError
 	switch {
 	case err == nil:
+		if shard == nil { // a shard names the directory in its own last note
+			note("finished: the results are in run directory " + dir)
+		}
 		return nil
 	case errors.As(err, &ue):
 		return usageError{err}

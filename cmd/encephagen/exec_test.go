@@ -117,6 +117,10 @@ func TestExecPaupau(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	r := cli(t, "", "exec", testdata(t, "measure.star"), "--out", out, "--set", "label=first", "--set", "ms=10", "--set", "strong=true")
 	r.want(t, 0, "run directory "+out)
+	// The run directory is named again at the end, beside the results.
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); !strings.Contains(lines[len(lines)-1], "finished: the results are in run directory "+out) {
+		t.Errorf("the last line of stderr does not name the run directory: %q", r.stderr)
+	}
 	if !strings.Contains(r.stdout, "label=first regions=4 steps=100 bins=2") || !strings.Contains(r.stdout, "reward changed ") {
 		t.Errorf("stdout: %s", r.stdout)
 	}
@@ -177,8 +181,8 @@ func TestExecSetErrors(t *testing.T) {
 	requireData(t)
 	s := testdata(t, "measure.star")
 	cli(t, "", "exec", s, "--set", "lable=x").want(t, 2, `no parameter "lable" (did you mean label?)`, "its parameters: connectome, label, ms, neurons_per_region, strong")
-	cli(t, "", "exec", s, "--set", "ms=fast").want(t, 2, `--set ms: parameter ms (float) want a finite float, got "fast"`)
-	cli(t, "", "exec", s, "--set", "neurons_per_region=2.5").want(t, 2, `want an int, got "2.5"`)
+	cli(t, "", "exec", s, "--set", "ms=fast").want(t, 2, `--set ms: parameter ms (float) want a finite decimal number (e.g. 0.25, 3, -1.5e-3), got "fast"`)
+	cli(t, "", "exec", s, "--set", "neurons_per_region=2.5").want(t, 2, `want an int (decimal digits, e.g. 12 or -3), got "2.5"`)
 	cli(t, "", "exec", s, "--set", "neurons_per_region=5").want(t, 2, "must be ≥ 10, got 5")
 	cli(t, "", "exec", s, "--set", "strong=maybe").want(t, 2, "want a bool")
 	cli(t, "", "exec", s, "--set", "novalue").want(t, 2, "want name=value")
@@ -192,7 +196,7 @@ func TestExecUsage(t *testing.T) {
 	cli(t, "", "exec").want(t, 2)
 	cli(t, "", "exec", s, "--backend", "cuda").want(t, 2, "built without CUDA support", "--backend cpu or auto")
 	cli(t, "", "exec", s, "--backend", "gpu").want(t, 2, `--backend must be cpu, cuda or auto, got "gpu"`)
-	cli(t, "", "exec", s, "--workers", "-1").want(t, 2, "--workers must be ≥ 0")
+	cli(t, "", "exec", s, "--workers", "-1").want(t, 2, "--workers must be in [0, 4096]")
 	cli(t, "", "exec", s, "--backend", "auto").want(t, 0, "backend auto: using cpu (built without CUDA support")
 	cli(t, "", "exec", s, "--resume").want(t, 2, "no earlier run")
 }
@@ -200,7 +204,7 @@ func TestExecUsage(t *testing.T) {
 func TestExecScriptError(t *testing.T) {
 	requireData(t)
 	r := cli(t, "", "exec", testdata(t, "failing.star"))
-	r.want(t, 1, "failing.star:2:17: brain: tau_m_ms must be > 0, got -1", "Traceback (most recent call last):",
+	r.want(t, 1, "failing.star:2:17: brain: tau_m_ms must be in [0.001, 1000000], got -1.0", "Traceback (most recent call last):",
 		"failing.star:5:5: in <toplevel>", "failing.star:2:17: in make")
 	// Resolution errors are reported before anything runs, with a suggestion.
 	r = cli(t, "", "exec", testdata(t, "undefined.star"))
@@ -445,4 +449,47 @@ func killAfter(t *testing.T, file string, env []string, args ...string) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
+}
+
+// TestSecondInterruptQuits: the first signal cancels the run, a second
+// one quits at once (the process exits 130), whatever the first is
+// waiting for. (Two signals sent to a process back to back may merge
+// into one, so the handler is tested directly.)
+func TestSecondInterruptQuits(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	cancelled, quit := make(chan bool, 1), make(chan bool, 1)
+	var errOut bytes.Buffer
+	go onSignals(sigs, func() { cancelled <- true }, func() { quit <- true }, &errOut)
+	sigs <- os.Interrupt
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first signal did not cancel")
+	}
+	select {
+	case <-quit:
+		t.Fatal("quit after one signal")
+	case <-time.After(50 * time.Millisecond):
+	}
+	sigs <- syscall.SIGTERM
+	select {
+	case <-quit:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second signal did not quit")
+	}
+}
+
+// TestUsageErrorsExit2: a bad flag value is a usage error (exit 2) in
+// every command, named by its flag; --workers above the cores is noted.
+func TestUsageErrorsExit2(t *testing.T) {
+	requireData(t)
+	cli(t, "", "simulate", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "simulate", "--velocity-mm-per-ms", "-1").want(t, 2, "--velocity-mm-per-ms must be in [0, 1000000], got -1")
+	cli(t, "", "simulate", "--ms", "1e300").want(t, 2, "--ms must be in (0, 2e+08], got 1e+300")
+	cli(t, "", "bench", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "bench", "--steps", "0").want(t, 2, "--steps must be ≥ 1 and --warmup ≥ 0, got 0 and 500")
+	s := testdata(t, "measure.star")
+	cli(t, "", "exec", s, "--workers", "100000").want(t, 2, "--workers must be in [0, 4096]")
+	cli(t, "", "merge", t.TempDir(), "--workers", "-1").want(t, 2, "--workers must be in [0, 4096]")
+	cli(t, "", "exec", s, "--workers", "1000", "--set", "ms=1").want(t, 0, "--workers 1000 is more than the")
 }

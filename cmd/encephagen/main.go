@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -53,12 +55,45 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// maxWorkers bounds --workers.
+const maxWorkers = 4096
+
+// checkWorkers refuses a --workers value outside [0, maxWorkers] and
+// notes one above the number of cores.
+func checkWorkers(n int, note func(string)) error {
+	if n < 0 || n > maxWorkers {
+		return usagef("--workers must be in [0, %d] (0 = all %d cores), got %d", maxWorkers, runtime.GOMAXPROCS(0), n)
+	}
+	if cores := runtime.NumCPU(); n > cores {
+		note(fmt.Sprintf("--workers %d is more than the %d cores here: the workers take turns on them (results are the same, runs no faster)", n, cores))
+	}
+	return nil
+}
+
+// onSignals cancels the run on the first signal and quits on the second.
+func onSignals(sigs <-chan os.Signal, cancel, quit func(), errOut io.Writer) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	fmt.Fprintln(errOut, "encephagen: stopping (Ctrl-C again to quit at once)")
+	if _, ok := <-sigs; ok {
+		fmt.Fprintln(errOut, "encephagen: interrupted again: quitting at once")
+		quit()
+	}
+}
+
 // run executes the CLI and maps the outcome to an exit code. SIGINT and
 // SIGTERM cancel the context: long work stops at its next check, keeps
-// what it finished, and the process exits 130.
+// what it finished, and the process exits 130. A second signal ends the
+// process at once (exit 130), whatever it was doing.
 func run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go onSignals(sigs, cancel, func() { os.Exit(exitInterrupt) }, os.Stderr)
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -57,8 +56,8 @@ SHA-256). Merging again redoes the analysis.
 func runMerge(cmd *cobra.Command, o *mergeOptions, dir string) error {
 	stderr := cmd.ErrOrStderr()
 	note := func(s string) { fmt.Fprintf(stderr, "encephagen: %s\n", s) }
-	if o.workers < 0 {
-		return usagef("--workers must be ≥ 0 (0 = all %d cores), got %d", runtime.GOMAXPROCS(0), o.workers)
+	if err := checkWorkers(o.workers, note); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	if ctx == nil {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -42,20 +45,10 @@ func (f *brainFlags) add(c *cobra.Command) {
 
 // load reads the connectome and fills the model parameters: Exp 22/23
 // defaults with NMDA on the prefrontal group.
-func (f *brainFlags) load() (*connectome.Connectome, network.Params, error) {
+func (f *brainFlags) load(ctx context.Context) (*connectome.Connectome, network.Params, error) {
 	rows, err := connectome.ParseOrientation(f.rows)
 	if err != nil {
 		return nil, network.Params{}, usageError{fmt.Errorf("--rows: %w", err)}
-	}
-	if f.wiringRNG != network.WiringNumPy && f.wiringRNG != network.WiringEncephagen {
-		return nil, network.Params{}, usagef("--wiring-rng must be %q or %q, got %q", network.WiringNumPy, network.WiringEncephagen, f.wiringRNG)
-	}
-	if f.longRange != network.LongRangeNormalised && f.longRange != network.LongRangeV1 {
-		return nil, network.Params{}, usagef("--long-range must be %q or %q, got %q", network.LongRangeNormalised, network.LongRangeV1, f.longRange)
-	}
-	c, err := connectome.LoadNamed(f.connectome, connectome.LoadOptions{Rows: rows})
-	if err != nil {
-		return nil, network.Params{}, err
 	}
 	p := network.Defaults()
 	p.NeuronsPerRegion = f.npr
@@ -63,9 +56,30 @@ func (f *brainFlags) load() (*connectome.Connectome, network.Params, error) {
 	p.WiringSeed = f.wiringSeed
 	p.WiringRNG, p.LongRange = f.wiringRNG, f.longRange
 	p.ALIF = f.alif
+	// The flags' values are checked before anything is read: a bad one
+	// is a usage error (exit 2).
+	if err := p.Validate(1 << 30); err != nil {
+		return nil, network.Params{}, flagError(err)
+	}
+	c, err := connectome.LoadNamed(f.connectome, connectome.LoadOptions{Rows: rows, Ctx: ctx})
+	if err != nil {
+		return nil, network.Params{}, err
+	}
 	p.NMDARegions, _ = c.Group("prefrontal")
 	return c, p, nil
 }
+
+// flagError turns a parameter error into a usage error naming the flag.
+func flagError(err error) error {
+	msg := err.Error()
+	for param, flag := range map[string]string{"neurons_per_region": "--npr", "velocity_mm_per_ms": "--velocity-mm-per-ms", "wiring_rng": "--wiring-rng", "long_range": "--long-range"} {
+		msg = strings.Replace(msg, param, flag, 1)
+	}
+	return usageError{errors.New(msg)}
+}
+
+// maxSimulateMs bounds --ms: 2^31 − 1 steps of 0.1 ms, as run() in scripts.
+const maxSimulateMs = 2e8
 
 func newSimulateCmd() *cobra.Command {
 	var f brainFlags
@@ -79,10 +93,10 @@ input only, and prints the rate of every region group and the real-time
 factor (simulated time / wall time).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if ms <= 0 {
-				return usagef("--ms must be > 0, got %v", ms)
+			if !(ms > 0 && ms <= maxSimulateMs) {
+				return usagef("--ms must be in (0, %g], got %v", float64(maxSimulateMs), ms)
 			}
-			c, p, err := f.load()
+			c, p, err := f.load(cmd.Context())
 			if err != nil {
 				return err
 			}

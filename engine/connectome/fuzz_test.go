@@ -2,6 +2,7 @@ package connectome
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"strconv"
@@ -27,7 +28,7 @@ func FuzzReadMatrix(f *testing.F) {
 		tinyWeights, tinyTracts, "", "\n", "0\n", "1 2\n3 4", "1 2\n3\n", "0 -1\n1 0\n",
 		"   2.0000000e+00   3.0000000e+00\n   2.0000000e+00   2.0000000e+00\n",
 		"4.830560569890778311e-01 0\n0 7.716895480830742934e-03\n", "nan", "1e999", "# c\n\r\n5\r\n",
-		"0 1 2\n0 x 3\n0 0 0\n", "\x00\xff", "1e-400", "0x1p3", "-0",
+		"0 1 2\n0 x 3\n0 0 0\n", "\x00\xff", "1e-400", "0x1p3", "-0", "1_0 0\n0 0\n", "0 0x1p4\n0 0\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -66,6 +67,9 @@ func FuzzReadMatrix(f *testing.F) {
 				if err != nil {
 					t.Fatalf("token %q accepted but strconv says %v", tok, err)
 				}
+				if !PlainDecimal(string(tok)) {
+					t.Fatalf("token %q accepted: not a plain decimal", tok)
+				}
 				want = append(want, v+0)
 			}
 		}
@@ -87,7 +91,7 @@ func FuzzLoadZip(f *testing.F) {
 	f.Add([]byte("PK\x03\x04"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := loadZip(bytes.NewReader(b), int64(len(b)), "fuzz.zip")
+		c, err := loadZip(context.Background(), bytes.NewReader(b), int64(len(b)), "fuzz.zip")
 		if err != nil {
 			var fe *FormatError
 			if !errors.As(err, &fe) || fe.File != "fuzz.zip" {

@@ -7,6 +7,22 @@ import (
 	"strings"
 )
 
+// MaxWeight bounds a connection weight (any unit): the network normalises
+// weights, and log(1 + 1000·w) must stay finite.
+const MaxWeight = 1e100
+
+// checkWeights refuses weights above MaxWeight (the readers have refused
+// negative and non-finite ones).
+func (c *Connectome) checkWeights() error {
+	n := c.N()
+	for k, w := range c.Weights {
+		if w > MaxWeight {
+			return fmt.Errorf("weight %d→%d is %g; weights must be in [0, %g]", k/n, k%n, w, MaxWeight)
+		}
+	}
+	return nil
+}
+
 // Validate checks the invariants the engine relies on, for connectomes
 // built in code rather than loaded (Load already guarantees them).
 func (c *Connectome) Validate() error {
@@ -25,8 +41,8 @@ func (c *Connectome) Validate() error {
 		return fmt.Errorf("%s: invalid orientation %v", name, c.Orientation)
 	}
 	for k, w := range c.Weights {
-		if !(w >= 0) || math.IsInf(w, 0) {
-			return fmt.Errorf("%s: weight %d→%d is %g; weights must be finite and ≥ 0", name, k/n, k%n, w)
+		if !(w >= 0 && w <= MaxWeight) {
+			return fmt.Errorf("%s: weight %d→%d is %g; weights must be in [0, %g]", name, k/n, k%n, w, MaxWeight)
 		}
 	}
 	if c.TractLengths != nil {

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,11 +28,31 @@ type LoadOptions struct {
 	Labels       string // JSON array of region labels; default "R0".."R{n-1}"
 	TractLengths string // .npy, n×n, mm
 	Centres      string // .npy, n×3, mm
+	// Ctx, when set, interrupts a load: reading stops with an error
+	// wrapping Ctx.Err().
+	Ctx context.Context
 }
 
-// maxMemberBytes bounds what one decompressed member may expand to, so a
-// hostile zip cannot exhaust memory (tvb998's weights.txt is 16 MB).
-const maxMemberBytes = 1 << 30
+// Bounds on what a connectivity may cost to read, so that a hostile file
+// (a zip bomb, a link to /dev/zero, a FIFO) cannot exhaust memory or
+// hang. A matrix has at most MaxRegions rows; text members are read as a
+// stream and refused as soon as they exceed what their matrix can need:
+// the weights' budget is set by the column count of their first row, the
+// tract lengths' and centres' by the weights' size (see matrixBudget).
+// Only regular files (and folders) are opened.
+const (
+	MaxRegions = 4096
+	// bytesPerValue is the text a value of a matrix may take on average,
+	// separator included: "%.18e" (numpy.savetxt's default) takes 25.
+	bytesPerValue = 40
+	// bytesPerCentre is the text of one centres line (label x y z …).
+	bytesPerCentre = 1024
+	// textSlack is allowed on top of any budget: comment lines, a header.
+	textSlack = 1 << 20
+)
+
+// matrixBudget is the most text an n×n matrix may take.
+func matrixBudget(n int) int64 { return int64(n)*int64(n)*bytesPerValue + int64(n)*64 + textSlack }
 
 // Load reads a connectome from a TVB connectivity zip, a TVB folder, or a
 // NumPy .npy weight matrix. Anything malformed is refused with a
@@ -51,23 +73,33 @@ func Load(file string, opt LoadOptions) (*Connectome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, notRegular(file, st)
+	}
+	ctx := opt.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var c *Connectome
 	switch {
 	case st.IsDir():
 		if err := tvbOnly(file, opt); err != nil {
 			return nil, err
 		}
-		c, err = loadTVB(dirMembers(file), file)
+		c, err = loadTVB(ctx, dirMembers(file), file)
 	case strings.EqualFold(filepath.Ext(file), ".npy"):
-		c, err = loadNpyFiles(file, opt)
+		c, err = loadNpyFiles(ctx, file, opt)
 	default:
 		if err := tvbOnly(file, opt); err != nil {
 			return nil, err
 		}
-		c, err = loadZipFile(file, st.Size())
+		c, err = loadZipFile(ctx, file, st.Size())
 	}
 	if err != nil {
 		return nil, err
+	}
+	if err := c.checkWeights(); err != nil {
+		return nil, &FormatError{File: file, Msg: err.Error()}
 	}
 	c.Name = baseName(file)
 	c.Source = file
@@ -83,9 +115,70 @@ func Load(file string, opt LoadOptions) (*Connectome, error) {
 
 func tvbOnly(p string, opt LoadOptions) error {
 	if opt.Labels != "" || opt.TractLengths != "" || opt.Centres != "" {
-		return fmt.Errorf("%s: the Labels, TractLengths and Centres options apply to .npy input only; a TVB connectivity carries its own", p)
+		return fmt.Errorf("%s: separate labels, tract-length and centres files go with .npy weights only; a TVB connectivity (zip or folder) carries its own (centres.txt names the regions, tract_lengths.txt holds the lengths): drop them, or edit the connectivity", p)
 	}
 	return nil
+}
+
+func notRegular(p string, st os.FileInfo) error {
+	return fmt.Errorf("%s is not a regular file (%s); connectomes are read from files and folders only", p, st.Mode().Type())
+}
+
+// openRegular opens p for reading if it is a regular file no larger than
+// max bytes: a FIFO, a device or a link to one is refused before it is
+// opened, so that reading never blocks or runs on without end.
+func openRegular(p string, max int64) (*os.File, int64, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, notRegular(p, st)
+	}
+	if st.Size() > max {
+		return nil, 0, &FormatError{File: p, Msg: fmt.Sprintf("%d bytes, more than the %d a connectivity file may have (%d regions at most)", st.Size(), max, MaxRegions)}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	// It may have been replaced since the Stat.
+	if st2, err := f.Stat(); err != nil || !st2.Mode().IsRegular() || !os.SameFile(st, st2) {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s changed while it was opened", p)
+	}
+	return f, st.Size(), nil
+}
+
+// readRegular reads a regular file of at most max bytes.
+func readRegular(ctx context.Context, p string, max int64) ([]byte, error) {
+	f, size, err := openRegular(p, max)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 0, size+1)
+	buf := bytes.NewBuffer(b)
+	if _, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx, f}, max+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > max {
+		return nil, &FormatError{File: p, Msg: fmt.Sprintf("more than %d bytes", max)}
+	}
+	return buf.Bytes(), nil
+}
+
+// ctxReader stops reading when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("interrupted: %w", err)
+	}
+	return c.r.Read(p)
 }
 
 // baseName is the file name without directory and extensions: tvb96.zip →
@@ -117,7 +210,8 @@ type members struct {
 
 func dirMembers(root string) members {
 	m := members{open: func(name string) (io.ReadCloser, error) {
-		return os.Open(filepath.Join(root, filepath.FromSlash(name)))
+		f, _, err := openRegular(filepath.Join(root, filepath.FromSlash(name)), math.MaxInt64)
+		return f, err
 	}}
 	top, err := os.ReadDir(root)
 	if err != nil {
@@ -141,17 +235,17 @@ func dirMembers(root string) members {
 	return m
 }
 
-func loadZipFile(p string, size int64) (*Connectome, error) {
-	f, err := os.Open(p)
+func loadZipFile(ctx context.Context, p string, size int64) (*Connectome, error) {
+	f, size, err := openRegular(p, math.MaxInt64)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return loadZip(f, size, p)
+	return loadZip(ctx, f, size, p)
 }
 
 // loadZip reads a TVB connectivity zip; file names it in errors.
-func loadZip(r io.ReaderAt, size int64, file string) (*Connectome, error) {
+func loadZip(ctx context.Context, r io.ReaderAt, size int64, file string) (*Connectome, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, &FormatError{File: file, Msg: "not a readable zip file (truncated, or not a zip): " + err.Error()}
@@ -169,7 +263,7 @@ func loadZip(r io.ReaderAt, size int64, file string) (*Connectome, error) {
 		byName[name] = zf
 		m.names = append(m.names, name)
 	}
-	return loadTVB(m, file)
+	return loadTVB(ctx, m, file)
 }
 
 // The TVB member stems we read, and the suffixes TVB allows for each.
@@ -231,8 +325,12 @@ func findMembers(m members, file string) (dir string, found map[string]string, e
 	return dir, found, nil
 }
 
-// readMember returns a member's bytes, decompressed by its suffix.
-func readMember(m members, file, name string) ([]byte, error) {
+// readMember returns a member's bytes, decompressed by its suffix, read
+// as a stream and refused as soon as it exceeds budget bytes. With
+// budget < 0 the member is a matrix of unknown size: its first row's
+// column count n sets the budget to matrixBudget(n) (at most MaxRegions
+// columns).
+func readMember(ctx context.Context, m members, file, name string, budget int64) ([]byte, error) {
 	rc, err := m.open(name)
 	if err != nil {
 		return nil, &FormatError{File: file, Member: name, Msg: err.Error()}
@@ -250,43 +348,109 @@ func readMember(m members, file, name string) ([]byte, error) {
 		defer zr.Close()
 		r = zr
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxMemberBytes+1))
-	if err != nil {
-		return nil, &FormatError{File: file, Member: name, Msg: "cannot read: " + err.Error()}
+	r = ctxReader{ctx, r}
+	tooLarge := func(limit int64, why string) error {
+		return &FormatError{File: file, Member: name, Msg: fmt.Sprintf("larger than %d bytes once decompressed, more than %s can need", limit, why)}
 	}
-	if len(b) > maxMemberBytes {
-		return nil, &FormatError{File: file, Member: name, Msg: fmt.Sprintf("larger than %d bytes once decompressed", maxMemberBytes)}
+	readErr := func(err error) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %s: interrupted: %w", file, name, ctx.Err())
+		}
+		return &FormatError{File: file, Member: name, Msg: "cannot read: " + err.Error()}
 	}
-	return b, nil
+	var buf bytes.Buffer
+	why := "its matrix"
+	if budget < 0 {
+		// Until the first row is complete: MaxRegions columns.
+		limit := int64(MaxRegions)*bytesPerValue + textSlack
+		chunk := make([]byte, 64<<10)
+		for {
+			n, err := r.Read(chunk)
+			buf.Write(chunk[:n])
+			if cols, line, ok := firstRowColumns(buf.Bytes()); ok {
+				if cols > MaxRegions {
+					return nil, &FormatError{File: file, Member: name, Line: line, Msg: fmt.Sprintf("%d columns: a connectivity has at most %d regions", cols, MaxRegions)}
+				}
+				budget = matrixBudget(cols)
+				why = fmt.Sprintf("a %d×%d matrix", cols, cols)
+				break
+			}
+			if int64(buf.Len()) > limit {
+				return nil, tooLarge(limit, fmt.Sprintf("the first row of a matrix of at most %d regions", MaxRegions))
+			}
+			if err == io.EOF {
+				// One line without a newline: its columns still count.
+				if f, ok := (&textLines{b: buf.Bytes()}).nextRecord(nil); ok && len(f) > MaxRegions {
+					return nil, &FormatError{File: file, Member: name, Line: 1, Msg: fmt.Sprintf("%d columns: a connectivity has at most %d regions", len(f), MaxRegions)}
+				}
+				return buf.Bytes(), nil
+			}
+			if err != nil {
+				return nil, readErr(err)
+			}
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, budget+1-int64(buf.Len()))); err != nil {
+		return nil, readErr(err)
+	}
+	if int64(buf.Len()) > budget {
+		return nil, tooLarge(budget, why)
+	}
+	return buf.Bytes(), nil
 }
 
-func loadTVB(m members, file string) (*Connectome, error) {
+// firstRowColumns counts the values of the first line of b that is
+// neither blank nor a comment, once that line is complete (ends in a
+// newline); line is its 1-based number.
+func firstRowColumns(b []byte) (cols, line int, ok bool) {
+	var f [][]byte
+	for line = 1; ; line++ {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return 0, 0, false
+		}
+		if f = fields(f, b[:i]); !skipLine(f) {
+			return len(f), line, true
+		}
+		b = b[i+1:]
+	}
+}
+
+func loadTVB(ctx context.Context, m members, file string) (*Connectome, error) {
 	_, found, err := findMembers(m, file)
 	if err != nil {
 		return nil, err
 	}
-	read := func(stem string) ([]byte, string, error) {
+	read := func(stem string, budget int64) ([]byte, string, error) {
 		name, ok := found[stem]
 		if !ok {
 			return nil, "", nil
 		}
-		b, err := readMember(m, file, name)
+		b, err := readMember(ctx, m, file, name, budget)
 		return b, name, err
 	}
 
-	// The three members are independent; decoding them at once roughly
-	// halves the load time of tvb998.
+	// The weights come first: their size bounds what the other members
+	// may take. Tract lengths are then read and decoded while the weights
+	// are decoded, which roughly halves the load time of tvb998.
 	type result struct {
 		m   *matrix
-		b   []byte
 		err error
 	}
 	var wres, tres result
 	wname, tname := found["weights"], found["tract_lengths"]
+	b, _, err := read("weights", -1)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	if f, ok := (&textLines{b: b}).nextRecord(nil); ok {
+		n = len(f)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b, name, err := read("tract_lengths")
+		b, name, err := read("tract_lengths", matrixBudget(n))
 		if err != nil || b == nil {
 			tres.err = err
 			return
@@ -294,11 +458,8 @@ func loadTVB(m members, file string) (*Connectome, error) {
 		mt, err := readMatrix(b, "tract length")
 		tres.m, tres.err = mt, locate(err, file, name)
 	}()
-	b, _, err := read("weights")
-	if err == nil {
-		wres.m, err = readMatrix(b, "weight")
-		err = locate(err, file, wname)
-	}
+	wres.m, err = readMatrix(b, "weight")
+	err = locate(err, file, wname)
 	<-done
 	if err != nil {
 		return nil, err
@@ -315,7 +476,7 @@ func loadTVB(m members, file string) (*Connectome, error) {
 		c.TractLengths = t.vals
 	}
 
-	cb, cname, err := read("centres")
+	cb, cname, err := read("centres", int64(w.n)*bytesPerCentre+textSlack)
 	if err != nil {
 		return nil, err
 	}
@@ -382,8 +543,8 @@ func readCentres(b []byte) ([]string, [][3]float64, error) {
 }
 
 // loadNpyFiles reads .npy weights and the optional sidecars of opt.
-func loadNpyFiles(p string, opt LoadOptions) (*Connectome, error) {
-	w, err := readNpyFile(p)
+func loadNpyFiles(ctx context.Context, p string, opt LoadOptions) (*Connectome, error) {
+	w, err := readNpyFile(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +557,7 @@ func loadNpyFiles(p string, opt LoadOptions) (*Connectome, error) {
 	}
 	c := &Connectome{Weights: w.vals}
 	if opt.TractLengths != "" {
-		t, err := readNpyFile(opt.TractLengths)
+		t, err := readNpyFile(ctx, opt.TractLengths)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +570,7 @@ func loadNpyFiles(p string, opt LoadOptions) (*Connectome, error) {
 		c.TractLengths = t.vals
 	}
 	if opt.Centres != "" {
-		ce, err := readNpyFile(opt.Centres)
+		ce, err := readNpyFile(ctx, opt.Centres)
 		if err != nil {
 			return nil, err
 		}
@@ -422,7 +583,7 @@ func loadNpyFiles(p string, opt LoadOptions) (*Connectome, error) {
 		}
 	}
 	if opt.Labels != "" {
-		labels, err := readLabelsJSON(opt.Labels)
+		labels, err := readLabelsJSON(ctx, opt.Labels, n)
 		if err != nil {
 			return nil, err
 		}
@@ -436,8 +597,8 @@ func loadNpyFiles(p string, opt LoadOptions) (*Connectome, error) {
 	return c, nil
 }
 
-func readLabelsJSON(p string) ([]string, error) {
-	b, err := os.ReadFile(p)
+func readLabelsJSON(ctx context.Context, p string, n int) ([]string, error) {
+	b, err := readRegular(ctx, p, int64(n)*bytesPerCentre+textSlack)
 	if err != nil {
 		return nil, err
 	}

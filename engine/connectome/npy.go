@@ -1,10 +1,10 @@
 package connectome
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -34,8 +34,12 @@ func (a *npyArray) nonNegative(file, what string) error {
 	return nil
 }
 
-func readNpyFile(p string) (*npyArray, error) {
-	b, err := os.ReadFile(p)
+// maxNpyBytes bounds a .npy file: a MaxRegions×MaxRegions float64
+// matrix and a generous header.
+const maxNpyBytes = MaxRegions*MaxRegions*8 + 1<<20
+
+func readNpyFile(ctx context.Context, p string) (*npyArray, error) {
+	b, err := readRegular(ctx, p, maxNpyBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -270,6 +270,12 @@ func fileSHA256(p string) (string, error) {
 // The download goes to a temporary file that is renamed into place only
 // once its SHA-256 matches the catalogue; a mismatch deletes it. A file
 // already in the cache with the right sum is not downloaded again.
+// offlineHint says how to get a connectome without this machine's
+// network.
+func offlineHint(e CatalogueEntry, url string) string {
+	return fmt.Sprintf("\nWithout a network here: download %s on a machine that has one (encephagen connectome fetch %s, or %s), copy it here and run `encephagen connectome import %s`, or set ENCEPHAGEN_DATA to a folder that holds it", e.File, e.Name, url, e.File)
+}
+
 func (s *Store) Fetch(ctx context.Context, name string, progress io.Writer) (string, error) {
 	if progress == nil {
 		progress = io.Discard
@@ -311,11 +317,14 @@ func (s *Store) Fetch(ctx context.Context, name string, progress io.Writer) (str
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("fetch %s: %v", e.Name, err)
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("fetch %s: %w", e.Name, ctx.Err())
+		}
+		return "", fmt.Errorf("fetch %s: %v%s", e.Name, err, offlineHint(e, url))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("fetch %s: GET %s: %s", e.Name, url, resp.Status)
+		return "", fmt.Errorf("fetch %s: GET %s: %s%s", e.Name, url, resp.Status, offlineHint(e, url))
 	}
 	tmp, err := os.CreateTemp(cache, "."+e.File+".*.part")
 	if err != nil {
@@ -334,7 +343,7 @@ func (s *Store) Fetch(ctx context.Context, name string, progress io.Writer) (str
 		err = cerr
 	}
 	if err != nil {
-		return "", fmt.Errorf("fetch %s: GET %s: %v", e.Name, url, err)
+		return "", fmt.Errorf("fetch %s: GET %s: %v%s", e.Name, url, err, offlineHint(e, url))
 	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if got != e.SHA256 {

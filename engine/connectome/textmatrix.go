@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // FormatError is a refusal to read malformed data. It names the file, the
@@ -184,6 +185,13 @@ func parseNumber(b []byte) (float64, error) {
 	if v, ok := fastFloat(b); ok {
 		return v, nil
 	}
+	if !PlainDecimal(string(b)) {
+		switch strings.ToLower(strings.TrimLeft(string(b), "+-")) {
+		case "nan", "inf", "infinity":
+			return 0, fmt.Errorf("%s is not a finite number", quoteToken(b))
+		}
+		return 0, fmt.Errorf("%s is not a number (write decimals such as 0.25, 3, -1.5e-3)", quoteToken(b))
+	}
 	v, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
@@ -195,6 +203,44 @@ func parseNumber(b []byte) (float64, error) {
 		return 0, fmt.Errorf("%s is not a finite number", quoteToken(b))
 	}
 	return v, nil
+}
+
+// PlainDecimal reports whether s is a number as a scientist writes it:
+// an optional sign, digits with an optional decimal point (or a point and
+// digits), and an optional exponent (e or E, an optional sign, digits).
+// Go's other forms (1_000, 0x1p4, inf, nan) are not.
+func PlainDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		ed := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			ed++
+		}
+		if ed == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,

@@ -2,7 +2,6 @@ package eprop
 
 import (
 	"fmt"
-	"math"
 )
 
 // Params are the learning parameters of MODEL.md §4. The neuron constants
@@ -41,6 +40,14 @@ func Defaults() Params {
 	}
 }
 
+// The ranges of the learning parameters and rewards: finite, and narrow
+// enough that eligibilities, baselines and weights stay finite in float32.
+const (
+	MaxLearningRate = 1e6
+	MaxWeightMV     = 10000.0
+	MaxReward       = 1e6
+)
+
 const (
 	defaultRebaseSteps = 512
 	defaultBlockSteps  = 512
@@ -53,17 +60,17 @@ func (p *Params) Validate() error {
 	bad := func(name, want string, got any) error {
 		return fmt.Errorf("eprop: %s must be %s, got %v", name, want, got)
 	}
-	finite := func(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
+	in := func(x, lo, hi float64) bool { return x >= lo && x <= hi }
 	switch {
-	case !finite(p.LearningRate):
-		return bad("learning_rate", "finite", p.LearningRate)
-	case !(p.TauEMs > 0) || !finite(p.TauEMs):
-		return bad("tau_e_ms", "> 0", p.TauEMs)
-	case !(p.Gamma >= 0) || !finite(p.Gamma):
-		return bad("gamma", "≥ 0", p.Gamma)
-	case !finite(p.WMinMV) || !finite(p.WMaxMV) || !(p.WMinMV <= p.WMaxMV):
-		return fmt.Errorf("eprop: weight bounds must be finite with w_min ≤ w_max, got [%v, %v]", p.WMinMV, p.WMaxMV)
-	case !(p.RewardDecay >= 0 && p.RewardDecay <= 1):
+	case !in(p.LearningRate, -MaxLearningRate, MaxLearningRate):
+		return bad("learning_rate", fmt.Sprintf("in [-%g, %g]", MaxLearningRate, MaxLearningRate), p.LearningRate)
+	case !in(p.TauEMs, 0.001, 1e6):
+		return bad("tau_e_ms", "in [0.001, 1000000]", p.TauEMs)
+	case !in(p.Gamma, 0, 1000):
+		return bad("gamma", "in [0, 1000]", p.Gamma)
+	case !in(p.WMinMV, -MaxWeightMV, MaxWeightMV) || !in(p.WMaxMV, -MaxWeightMV, MaxWeightMV) || !(p.WMinMV <= p.WMaxMV):
+		return fmt.Errorf("eprop: weight bounds must be in [-%g, %g] mV with w_min ≤ w_max, got [%v, %v]", MaxWeightMV, MaxWeightMV, p.WMinMV, p.WMaxMV)
+	case !in(p.RewardDecay, 0, 1):
 		return bad("reward_decay", "in [0, 1]", p.RewardDecay)
 	case p.RebaseSteps < 0 || p.RebaseSteps > maxEpochSteps:
 		return bad("rebase_steps", fmt.Sprintf("in [0, %d] (0 = %d)", maxEpochSteps, defaultRebaseSteps), p.RebaseSteps)

@@ -173,8 +173,8 @@ func TestRefusesBadParameters(t *testing.T) {
 		{func(p *network.Params) { p.PInt = 1.5 }, "p_int must be in [0, 1], got 1.5"},
 		{func(p *network.Params) { p.PBet = -0.1 }, "p_bet must be in [0, 1], got -0.1"},
 		{func(p *network.Params) { p.NMDARegions = []int{10} }, "nmda region index 10 out of range [0, 10)"},
-		{func(p *network.Params) { p.TauMMs = 0 }, "tau_m_ms must be > 0"},
-		{func(p *network.Params) { p.DtMs = math.NaN() }, "dt_ms must be in (0, 10]"},
+		{func(p *network.Params) { p.TauMMs = 0 }, "tau_m_ms must be in [0.001, 1000000]"},
+		{func(p *network.Params) { p.DtMs = math.NaN() }, "dt_ms must be in [0.001, 10]"},
 		{func(p *network.Params) { p.VelocityMMPerMs = 1e-9 }, "raise velocity_mm_per_ms"},
 	}
 	for _, tc := range cases {

@@ -12,7 +12,7 @@ package network
 
 import (
 	"fmt"
-	"math"
+	"strconv"
 )
 
 // Params is the complete model specification of one brain: wiring (§2),
@@ -135,55 +135,92 @@ func (p *Params) Lambda() float64 {
 	return ce * nuThr * p.ExtRateFactor * p.DtMs
 }
 
+// Range is the allowed interval of one float parameter, [Min, Max], or
+// (Min, Max] when MinOpen. Every float parameter has one: finite, and
+// narrow enough that the engine's float32 state stays finite for any run
+// (see FloatRanges and the script package's walk over them).
+type Range struct {
+	Name     string // the keyword of brain()
+	Min, Max float64
+	MinOpen  bool
+	Field    func(p *Params) *float64
+}
+
+// Contains reports whether x lies in the range (never for NaN).
+func (r Range) Contains(x float64) bool {
+	if r.MinOpen {
+		return x > r.Min && x <= r.Max
+	}
+	return x >= r.Min && x <= r.Max
+}
+
+// String is the range as a message gives it: "in (0, 1000]".
+func (r Range) String() string {
+	open := "["
+	if r.MinOpen {
+		open = "("
+	}
+	num := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	return "in " + open + num(r.Min) + ", " + num(r.Max) + "]"
+}
+
+// FloatRanges are the ranges of the float parameters. Besides these,
+// v_reset_mv < v_th_mv and tau_m_ms ≥ dt_ms (the membrane's Euler step
+// is stable only for dt ≤ τ_m), and the background rate λ is at most 50
+// events per neuron per step.
+var FloatRanges = []Range{
+	{"exc_fraction", 0, 1, false, func(p *Params) *float64 { return &p.ExcFraction }},
+	{"p_int", 0, 1, false, func(p *Params) *float64 { return &p.PInt }},
+	{"p_bet", 0, 1, false, func(p *Params) *float64 { return &p.PBet }},
+	{"global_coupling", 0, 1000, false, func(p *Params) *float64 { return &p.GlobalCoupling }},
+	{"ext_rate_factor", 0, 1000, false, func(p *Params) *float64 { return &p.ExtRateFactor }},
+	{"j_exc_mv", 0, 1000, true, func(p *Params) *float64 { return &p.JExc }},
+	{"g_inh", 0, 1000, false, func(p *Params) *float64 { return &p.GInh }},
+	{"tau_m_ms", 0.001, 1e6, false, func(p *Params) *float64 { return &p.TauMMs }},
+	{"v_th_mv", 0, 1000, true, func(p *Params) *float64 { return &p.VThMV }},
+	{"v_reset_mv", -1000, 1000, false, func(p *Params) *float64 { return &p.VResetMV }},
+	{"t_ref_ms", 0, 1e6, false, func(p *Params) *float64 { return &p.TRefMs }},
+	{"tau_syn_ms", 0.001, 1e6, false, func(p *Params) *float64 { return &p.TauSynMs }},
+	{"tau_nmda_ms", 0.001, 1e6, false, func(p *Params) *float64 { return &p.TauNMDAMs }},
+	{"nmda_ratio", 0, 100, false, func(p *Params) *float64 { return &p.NMDARatio }},
+	{"tau_a_ms", 0.001, 1e6, false, func(p *Params) *float64 { return &p.TauAMs }},
+	{"beta", 0, 1000, false, func(p *Params) *float64 { return &p.BetaALIF }},
+	{"velocity_mm_per_ms", 0, 1e6, false, func(p *Params) *float64 { return &p.VelocityMMPerMs }},
+	{"dt_ms", 0.001, 10, false, func(p *Params) *float64 { return &p.DtMs }},
+}
+
+// FloatRange returns the range of the float parameter with this keyword.
+func FloatRange(name string) (Range, bool) {
+	for _, r := range FloatRanges {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Range{}, false
+}
+
 // Validate refuses parameters that cannot work, naming the parameter, the
 // allowed range and the value given. regions is the connectome's size.
 func (p *Params) Validate(regions int) error {
 	bad := func(name, want string, got any) error {
 		return fmt.Errorf("%s must be %s, got %v", name, want, got)
 	}
-	finitePos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) && !math.IsNaN(x) }
-	prob := func(x float64) bool { return x >= 0 && x <= 1 }
 	switch {
 	case p.NeuronsPerRegion < 1:
 		return bad("neurons_per_region", "≥ 1", p.NeuronsPerRegion)
 	case p.NeuronsPerRegion > 1<<20:
 		return bad("neurons_per_region", "≤ 1048576", p.NeuronsPerRegion)
-	case !prob(p.ExcFraction):
-		return bad("exc_fraction", "in [0, 1]", p.ExcFraction)
-	case !prob(p.PInt):
-		return bad("p_int", "in [0, 1]", p.PInt)
-	case !prob(p.PBet):
-		return bad("p_bet", "in [0, 1]", p.PBet)
-	case !(p.GlobalCoupling >= 0) || math.IsInf(p.GlobalCoupling, 0):
-		return bad("global_coupling", "≥ 0 and finite", p.GlobalCoupling)
-	case !(p.ExtRateFactor >= 0) || math.IsInf(p.ExtRateFactor, 0):
-		return bad("ext_rate_factor", "≥ 0 and finite", p.ExtRateFactor)
-	case !finitePos(p.JExc):
-		return bad("j_exc_mv", "> 0", p.JExc)
-	case !(p.GInh >= 0) || math.IsInf(p.GInh, 0):
-		return bad("g_inh", "≥ 0", p.GInh)
-	case !finitePos(p.TauMMs):
-		return bad("tau_m_ms", "> 0", p.TauMMs)
-	case !finitePos(p.VThMV):
-		return bad("v_th_mv", "> 0", p.VThMV)
+	}
+	for _, r := range FloatRanges {
+		if x := *r.Field(p); !r.Contains(x) {
+			return bad(r.Name, r.String(), x)
+		}
+	}
+	switch {
 	case !(p.VResetMV < p.VThMV):
 		return bad("v_reset_mv", fmt.Sprintf("< v_th_mv (%v)", p.VThMV), p.VResetMV)
-	case !(p.TRefMs >= 0) || math.IsInf(p.TRefMs, 0):
-		return bad("t_ref_ms", "≥ 0", p.TRefMs)
-	case !finitePos(p.TauSynMs):
-		return bad("tau_syn_ms", "> 0", p.TauSynMs)
-	case !finitePos(p.TauNMDAMs):
-		return bad("tau_nmda_ms", "> 0", p.TauNMDAMs)
-	case !(p.NMDARatio >= 0) || math.IsInf(p.NMDARatio, 0):
-		return bad("nmda_ratio", "≥ 0", p.NMDARatio)
-	case p.ALIF && !finitePos(p.TauAMs):
-		return bad("tau_a_ms", "> 0", p.TauAMs)
-	case p.ALIF && (!(p.BetaALIF >= 0) || math.IsInf(p.BetaALIF, 0)):
-		return bad("beta", "≥ 0", p.BetaALIF)
-	case !(p.VelocityMMPerMs >= 0) || math.IsInf(p.VelocityMMPerMs, 0):
-		return bad("velocity_mm_per_ms", "≥ 0 (0 = no delays)", p.VelocityMMPerMs)
-	case !finitePos(p.DtMs) || p.DtMs > 10:
-		return bad("dt_ms", "in (0, 10]", p.DtMs)
+	case !(p.TauMMs >= p.DtMs):
+		return bad("tau_m_ms", fmt.Sprintf("≥ dt_ms (%v)", p.DtMs), p.TauMMs)
 	}
 	if p.WiringRNG != WiringNumPy && p.WiringRNG != WiringEncephagen {
 		return fmt.Errorf("wiring_rng must be %q or %q, got %q", WiringNumPy, WiringEncephagen, p.WiringRNG)
