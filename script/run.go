@@ -2,8 +2,8 @@ package script
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -259,21 +259,20 @@ func stimuliArg(fn string, v starlark.Value) ([]*Stimulus, error) {
 }
 
 // maxRunSteps bounds one run() call, given as ms= or steps=.
-const maxRunSteps = math.MaxInt32
+const maxRunSteps = sim.MaxRunSteps
 
+// stepsFor converts ms to steps with the engine's one rule (sim.Steps).
 func stepsFor(fn string, ms, dt float64) (int, error) {
-	if !(ms >= 0) || math.IsInf(ms, 0) {
+	n, err := sim.Steps(ms, dt)
+	switch {
+	case errors.Is(err, sim.ErrStepsNegative):
 		return 0, rangeError(fn, "ms", "≥ 0 and finite", ms)
-	}
-	x := ms / dt
-	n := math.Round(x)
-	if math.Abs(x-n) > 1e-6*math.Max(1, x) {
+	case errors.Is(err, sim.ErrStepsNotMultiple):
 		return 0, fmt.Errorf("%s: ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(dt), formatFloat(ms))
-	}
-	if n > maxRunSteps {
+	case errors.Is(err, sim.ErrStepsTooMany):
 		return 0, rangeError(fn, "ms", fmt.Sprintf("at most %.10g (%d steps of dt_ms %s)", maxRunSteps*dt, maxRunSteps, formatFloat(dt)), ms)
 	}
-	return int(n), nil
+	return n, err
 }
 
 func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

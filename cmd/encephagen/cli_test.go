@@ -49,6 +49,15 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// simulate turns --ms into steps with the scripts' rule: 0.3 ms is 3
+// steps (0.3/0.1 is 2.9999999999999996; truncation gave 2).
+func TestSimulateStepsRule(t *testing.T) {
+	code, out := runCLI(t, "simulate", "--connectome", "paupau", "--npr", "20", "--ms", "0.3")
+	if code != exitOK || !strings.Contains(out, "(3 steps)") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
 func TestSimulatePrintsGroupRates(t *testing.T) {
 	code, out := runCLI(t, "simulate", "--connectome", "tvb96", "--npr", "20", "--ms", "50")
 	if code != exitOK {

@@ -78,9 +78,6 @@ func flagError(err error) error {
 	return usageError{errors.New(msg)}
 }
 
-// maxSimulateMs bounds --ms: 2^31 − 1 steps of 0.1 ms, as run() in scripts.
-const maxSimulateMs = 2e8
-
 func newSimulateCmd() *cobra.Command {
 	var f brainFlags
 	var ms float64
@@ -93,8 +90,13 @@ input only, and prints the rate of every region group and the real-time
 factor (simulated time / wall time).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !(ms > 0 && ms <= maxSimulateMs) {
-				return usagef("--ms must be in (0, %g], got %v", float64(maxSimulateMs), ms)
+			// The scripts' rule (sim.Steps): a multiple of dt, at most
+			// 2^31 − 1 steps; and more than none. Checked before anything
+			// is read (simulate has no dt flag: dt is the model's).
+			dt := network.Defaults().DtMs
+			steps, err := sim.Steps(ms, dt)
+			if err != nil || steps == 0 {
+				return usagef("--ms must be a positive multiple of dt (%g ms), at most %.10g, got %v", dt, float64(sim.MaxRunSteps)*dt, ms)
 			}
 			c, p, err := f.load(cmd.Context())
 			if err != nil {
@@ -109,7 +111,6 @@ factor (simulated time / wall time).`,
 			build := time.Since(t0)
 			fmt.Fprintf(out, "%s (rows = %s): %d regions × %d neurons, %d synapses (%d local), max delay %d steps; built in %v\n",
 				c.Name, c.Orientation, net.Regions, net.NPR, net.Synapses(), net.NLocal, net.MaxDelay, build.Round(time.Millisecond))
-			steps := int(ms / p.DtMs)
 			b := sim.NewBrain(net, f.noiseSeed)
 			rec := &sim.Recorder{}
 			t1 := time.Now()
