@@ -53,9 +53,10 @@ step of the whole batch, and per brain-step).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.connectome, "connectome", "tvb96", "connectome name or file")
-	cmd.Flags().IntSliceVar(&o.nprs, "npr", []int{200, 500}, "neurons per region to measure")
+	cmd.Flags().IntSliceVar(&o.nprs, "neurons-per-region", []int{200, 500}, "neurons per region to measure (--npr for short)")
 	cmd.Flags().IntVar(&o.steps, "steps", 2000, "measured steps per case")
 	cmd.Flags().IntVar(&o.warmup, "warmup", 500, "steps simulated before measuring")
+	cmd.Flags().SetNormalizeFunc(keywordFlags)
 	return cmd
 }
 

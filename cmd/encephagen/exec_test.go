@@ -483,11 +483,12 @@ func TestSecondInterruptQuits(t *testing.T) {
 // every command, named by its flag; --workers above the cores is noted.
 func TestUsageErrorsExit2(t *testing.T) {
 	requireData(t)
-	cli(t, "", "simulate", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "simulate", "--npr", "0").want(t, 2, "--neurons-per-region must be ≥ 1, got 0")
+	cli(t, "", "simulate", "--neurons-per-region", "0").want(t, 2, "--neurons-per-region must be ≥ 1, got 0")
 	cli(t, "", "simulate", "--velocity-mm-per-ms", "-1").want(t, 2, "--velocity-mm-per-ms must be in [0, 1000000], got -1")
 	cli(t, "", "simulate", "--ms", "1e300").want(t, 2, "--ms must be a positive multiple of dt (0.1 ms), at most 214748364.7, got 1e+300")
 	cli(t, "", "simulate", "--ms", "0.25").want(t, 2, "--ms must be a positive multiple of dt (0.1 ms)")
-	cli(t, "", "bench", "--npr", "0").want(t, 2, "--npr must be ≥ 1, got 0")
+	cli(t, "", "bench", "--npr", "0").want(t, 2, "--neurons-per-region must be ≥ 1, got 0")
 	cli(t, "", "bench", "--steps", "0").want(t, 2, "--steps must be ≥ 1 and --warmup ≥ 0, got 0 and 500")
 	s := testdata(t, "measure.star")
 	cli(t, "", "exec", s, "--workers", "100000").want(t, 2, "--workers must be in [0, 4096]")

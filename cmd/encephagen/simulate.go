@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/network"
@@ -34,14 +35,28 @@ type brainFlags struct {
 func (f *brainFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.connectome, "connectome", "tvb96", "connectome name (data path or cache) or file")
 	c.Flags().StringVar(&f.rows, "rows", "source", `how the weight file's rows are read: "source" (the reference reading) or "target" (TVB's)`)
-	c.Flags().IntVar(&f.npr, "npr", 200, "neurons per region")
+	c.Flags().IntVar(&f.npr, "neurons-per-region", 200, "neurons per region (--npr for short)")
 	c.Flags().Float64Var(&f.velocity, "velocity-mm-per-ms", 0, "conduction velocity for delays (0: no delays)")
 	c.Flags().Uint64Var(&f.wiringSeed, "wiring-seed", 42, "seed of the synapse sampling")
 	c.Flags().StringVar(&f.wiringRNG, "wiring-rng", network.WiringNumPy, `how synapses are drawn: "numpy" (the reference's draw) or "encephagen"`)
 	c.Flags().StringVar(&f.longRange, "long-range", network.LongRangeNormalised, `long-range rules: "normalised" (MODEL.md §2) or "v1" (the report's model)`)
-	c.Flags().Uint64Var(&f.noiseSeed, "noise-seed", 1, "seed of initial potentials and background input")
+	c.Flags().Uint64Var(&f.noiseSeed, "noise-seed", 0, "seed of initial potentials and background input")
 	c.Flags().BoolVar(&f.alif, "alif", false, "adaptive thresholds (ALIF)")
+	c.Flags().SetNormalizeFunc(keywordFlags)
 }
+
+// keywordFlags normalises flag names: the model's flags are brain()'s
+// keywords with dashes (--neurons-per-region), and --npr stays accepted
+// as the short form.
+func keywordFlags(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if name == "npr" {
+		name = "neurons-per-region"
+	}
+	return pflag.NormalizedName(name)
+}
+
+// flagName is the CLI's spelling of a brain() keyword.
+func flagName(keyword string) string { return "--" + strings.ReplaceAll(keyword, "_", "-") }
 
 // load reads the connectome and fills the model parameters: Exp 22/23
 // defaults with NMDA on the prefrontal group.
@@ -71,11 +86,11 @@ func (f *brainFlags) load(ctx context.Context) (*connectome.Connectome, network.
 
 // flagError turns a parameter error into a usage error naming the flag.
 func flagError(err error) error {
-	msg := err.Error()
-	for param, flag := range map[string]string{"neurons_per_region": "--npr", "velocity_mm_per_ms": "--velocity-mm-per-ms", "wiring_rng": "--wiring-rng", "long_range": "--long-range"} {
-		msg = strings.Replace(msg, param, flag, 1)
+	var pe *network.ParamError
+	if errors.As(err, &pe) {
+		return usagef("%s must be %s, got %v", flagName(pe.Name), pe.Want, pe.Got)
 	}
-	return usageError{errors.New(msg)}
+	return usageError{err}
 }
 
 func newSimulateCmd() *cobra.Command {

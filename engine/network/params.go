@@ -199,11 +199,21 @@ func FloatRange(name string) (Range, bool) {
 	return Range{}, false
 }
 
+// ParamError is a parameter outside its allowed values. Name is the
+// keyword of brain() (the CLI spells it as a flag), Want the allowed
+// values in words.
+type ParamError struct {
+	Name, Want string
+	Got        any
+}
+
+func (e *ParamError) Error() string { return fmt.Sprintf("%s must be %s, got %v", e.Name, e.Want, e.Got) }
+
 // Validate refuses parameters that cannot work, naming the parameter, the
 // allowed range and the value given. regions is the connectome's size.
 func (p *Params) Validate(regions int) error {
 	bad := func(name, want string, got any) error {
-		return fmt.Errorf("%s must be %s, got %v", name, want, got)
+		return &ParamError{Name: name, Want: want, Got: got}
 	}
 	switch {
 	case p.NeuronsPerRegion < 1:
@@ -223,10 +233,10 @@ func (p *Params) Validate(regions int) error {
 		return bad("tau_m_ms", fmt.Sprintf("≥ dt_ms (%v)", p.DtMs), p.TauMMs)
 	}
 	if p.WiringRNG != WiringNumPy && p.WiringRNG != WiringEncephagen {
-		return fmt.Errorf("wiring_rng must be %q or %q, got %q", WiringNumPy, WiringEncephagen, p.WiringRNG)
+		return bad("wiring_rng", fmt.Sprintf("%q or %q", WiringNumPy, WiringEncephagen), fmt.Sprintf("%q", p.WiringRNG))
 	}
 	if p.LongRange != LongRangeNormalised && p.LongRange != LongRangeV1 {
-		return fmt.Errorf("long_range must be %q or %q, got %q", LongRangeNormalised, LongRangeV1, p.LongRange)
+		return bad("long_range", fmt.Sprintf("%q or %q", LongRangeNormalised, LongRangeV1), fmt.Sprintf("%q", p.LongRange))
 	}
 	if l := p.Lambda(); l > 50 {
 		return fmt.Errorf("background rate λ = %.3g events per neuron per step is too large (max 50): lower ext_rate_factor or dt_ms", l)
