@@ -629,22 +629,7 @@ func locate(p string, roots []string, outside func() error) (string, error) {
 	}
 	// Where would it be? The nearest ancestor that resolves, with the rest
 	// of the path below it.
-	rest := ""
-	dir := abs
-	var base string
-	for {
-		parent := filepath.Dir(dir)
-		rest = filepath.Join(filepath.Base(dir), rest)
-		if parent == dir {
-			return "", outside()
-		}
-		dir = parent
-		if r, err := filepath.EvalSymlinks(dir); err == nil {
-			base = r
-			break
-		}
-	}
-	if !inRoots(filepath.Join(base, rest)) {
+	if !inRoots(belowNearestReal(abs)) {
 		return "", outside()
 	}
 	// A dangling link inside may point outside: then say nothing about
@@ -679,16 +664,22 @@ func realPathOrLexical(p string) (string, error) {
 	} else if strings.Contains(err.Error(), "too many links") {
 		return "", err
 	}
+	return belowNearestReal(p), nil
+}
+
+// belowNearestReal is the real path of p's nearest ancestor that resolves,
+// joined with the rest of p (p itself does not resolve).
+func belowNearestReal(p string) string {
 	rest, dir := "", filepath.Clean(p)
 	for {
 		parent := filepath.Dir(dir)
 		rest = filepath.Join(filepath.Base(dir), rest)
 		if parent == dir {
-			return filepath.Join(dir, rest), nil
+			return filepath.Join(dir, rest)
 		}
 		dir = parent
 		if r, err := filepath.EvalSymlinks(dir); err == nil {
-			return filepath.Join(r, rest), nil
+			return filepath.Join(r, rest)
 		}
 	}
 }
