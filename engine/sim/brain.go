@@ -42,6 +42,10 @@ type Brain struct {
 	// chunk of a run (at most 1,000 steps), for progress reports. It is
 	// called from the goroutine running the brain.
 	Progress func(steps int)
+	// Workers > 1 spreads each step of Run over that many cores, in
+	// whole regions (at most one core per region); the results are bit
+	// for bit those of one core. 0 or 1: one core.
+	Workers int
 
 	step    int64
 	ring    []float32 // (MaxDelay+1) slots × N future synaptic input
@@ -150,6 +154,9 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 		if err := rec.Begin(b.Net); err != nil {
 			return err
 		}
+	}
+	if b.Workers > 1 && b.Net.Regions > 1 && steps > 1 {
+		return b.runParallel(ctx, steps, b.Workers, ext, rec)
 	}
 	const chunk = 1000
 	for done := 0; done < steps; {
