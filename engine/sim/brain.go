@@ -390,6 +390,37 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 		}
 		return spikes
 	}
+	if alif && dt > 0 {
+		after := max(tref-dt, 0)
+		for i := range V {
+			ref, a0, v := Refrac[i], A[i], V[i]
+			theta := vth + beta*a0 // 4. threshold
+			a := rho * a0
+			if !(ref <= 0) { // refractory: v is kept, no spike
+				if plastic { // 5.
+					preV[i], thetas[i] = v, theta
+				}
+				A[i] = a
+				Refrac[i] = max(ref-dt, 0)
+				continue
+			}
+			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i]) // 3.
+			if plastic {                             // 5. learning sees the pre-reset v
+				preV[i], thetas[i] = v, theta
+			}
+			if v >= theta { // 6. soft reset, a = ρ·a + z; 7. refractory
+				spikes = append(spikes, int32(lo+i))
+				v -= theta
+				a += 1
+				Refrac[i] = after
+			} else if math.Float32bits(ref) != 0 {
+				Refrac[i] = 0 // max(ref − dt, 0) with ref ≤ 0, dt > 0
+			}
+			V[i] = v
+			A[i] = a
+		}
+		return spikes
+	}
 	for i := range V {
 		isyn, inmda := ISyn[i], INMDA[i]
 		v, ref := V[i], Refrac[i]
