@@ -63,6 +63,7 @@ type Brain struct {
 	emitted []uint64
 	words   int // words per emitted row
 
+	split     *split           // the synapses by worker (runParallel)
 	nmdaOf    *network.Network // the network nmdaKinds describes
 	nmdaKinds []uint8          // per region: nmdaNone, nmdaAll or nmdaMixed
 
@@ -139,7 +140,13 @@ func (b *Brain) Bytes() int64 {
 	if b.A != nil {
 		per += 4
 	}
-	return n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
+	by := n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
+	if sp := b.split; sp != nil {
+		for w := range sp.idx {
+			by += int64(cap(sp.idx[w])+len(sp.start[w])) * 4
+		}
+	}
+	return by
 }
 
 // Run advances the brain by steps steps. ext, when not nil, is the external
@@ -184,7 +191,6 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 // that of the specification.
 func (b *Brain) advance(ext []float32, rec *Recorder) {
 	net := b.Net
-	N := net.N
 	b.prepare()
 	pending := b.pendingSlot()
 	spikes := b.spikes[:0]
@@ -197,7 +203,7 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 	}
 	// 8. spikes into the ring of future input, slot (t + d) mod slots.
 	slot := int(b.step % int64(b.slots))
-	b.scatter(slot, spikes, 0, uint32(N))
+	b.scatter(slot, spikes)
 	b.finish(slot, rec)
 }
 
@@ -523,32 +529,22 @@ func tail(table []uint32, u uint32) int {
 	return n
 }
 
-// scatter is point 8 for the targets in [lo, hi): the input of spikes,
-// emitted at the step whose ring slot is slot, added to the slots of the
-// steps it arrives at, pre by pre in the order of spikes and synapse by
-// synapse in the network's order, so the sums are the same whatever
-// range of targets a core takes.
-func (b *Brain) scatter(slot int, spikes []int32, lo, hi uint32) {
+// scatter is point 8: the input of spikes, emitted at the step whose
+// ring slot is slot, added to the slots of the steps it arrives at, pre
+// by pre in the order of spikes and synapse by synapse in the network's
+// order.
+func (b *Brain) scatter(slot int, spikes []int32) {
 	net := b.Net
 	N := net.N
-	all := lo == 0 && int(hi) == N
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
 		for _, pre := range spikes {
 			s, e := net.Start[pre], net.Start[pre+1]
-			ws := net.W[s:e]
 			posts := net.Post[s:e]
+			ws := net.W[s:e]
 			ws = ws[:len(posts)]
-			if all {
-				for j, post := range posts {
-					in[post] += ws[j]
-				}
-				continue
-			}
 			for j, post := range posts {
-				if post-lo < hi-lo {
-					in[post] += ws[j]
-				}
+				in[post] += ws[j]
 			}
 		}
 		return
@@ -560,9 +556,6 @@ func (b *Brain) scatter(slot int, spikes []int32, lo, hi uint32) {
 		ws, ds := net.W[s:e], net.Delay[s:e]
 		ws, ds = ws[:len(posts)], ds[:len(posts)]
 		for j, post := range posts {
-			if !all && post-lo >= hi-lo {
-				continue
-			}
 			at := slot + int(ds[j])
 			if at >= slots {
 				at -= slots
