@@ -371,11 +371,14 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 	}
 	b.bg[r] = st
 	// Pass B, points 3–7: the membrane.
-	if !alif && !plastic && dt > 0 {
+	if !alif && dt > 0 {
 		after := max(tref-dt, 0) // refrac after a spike
 		for i := range V {
 			ref := Refrac[i]
 			if !(ref <= 0) { // refractory: v is kept
+				if plastic { // 5. learning sees the pre-reset v
+					preV[i] = V[i]
+				}
 				Refrac[i] = max(ref-dt, 0)
 				continue
 			}
@@ -383,6 +386,9 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			// ref ≤ 0, so only a refrac other than +0 needs the store.
 			v := V[i]
 			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i])
+			if plastic {
+				preV[i] = v
+			}
 			if v >= vth { // 4. threshold; 6. reset, 7. refractory
 				spikes = append(spikes, int32(lo+i))
 				V[i] = vreset
