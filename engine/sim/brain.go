@@ -165,6 +165,11 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 	if b.Workers > 1 && b.Net.Regions > 1 && steps > 1 {
 		return b.runParallel(ctx, steps, b.Workers, ext, rec)
 	}
+	return b.runSerial(ctx, steps, ext, rec)
+}
+
+// runSerial is Run's loop on one core.
+func (b *Brain) runSerial(ctx context.Context, steps int, ext []float32, rec *Recorder) error {
 	const chunk = 1000
 	for done := 0; done < steps; {
 		if err := ctx.Err(); err != nil {

@@ -26,7 +26,12 @@ import (
 // has at least two regions).
 func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float32, rec *Recorder) error {
 	net := b.Net
-	workers = min(workers, net.Regions)
+	// More workers than the Go scheduler has processors would only take
+	// turns.
+	workers = min(workers, net.Regions, runtime.GOMAXPROCS(0))
+	if workers < 2 {
+		return b.runSerial(ctx, steps, ext, rec)
+	}
 	parts := min(net.Regions, 4*workers, 255)
 	g := &gang{n: workers, parts: parts}
 	g.regions = make([]int, parts+1)

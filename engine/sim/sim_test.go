@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -176,6 +177,9 @@ func (t *traceHook) Observe(step int64, preV, theta []float32, spikes []int32) {
 // the brain stepped on one, for any number of workers, with delays, NMDA,
 // ALIF, a stimulus, the plasticity hook and runs of any length.
 func TestWorkersBitForBit(t *testing.T) {
+	// Run caps the workers at GOMAXPROCS: allow every count tried here,
+	// whatever the machine.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
 	c := enginetest.Synthetic(7)
 	for _, v := range []struct {
 		name                  string
