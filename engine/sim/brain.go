@@ -212,8 +212,10 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 	b.finish(slot, rec)
 }
 
-// prepare sizes the buffers the plasticity hook reads.
+// prepare sizes the buffers the plasticity hook reads and works out
+// what the regions' loops read of the network.
 func (b *Brain) prepare() {
+	b.kinds()
 	N := b.Net.N
 	if b.Plastic != nil {
 		if len(b.preV) != N {
@@ -486,8 +488,12 @@ const (
 )
 
 // nmdaKind says whether region r's neurons all carry NMDA, none do, or
-// some do; it is worked out once per network.
-func (b *Brain) nmdaKind(r int) uint8 {
+// some do (worked out by prepare, before the step's regions run, maybe
+// on several cores).
+func (b *Brain) nmdaKind(r int) uint8 { return b.nmdaKinds[r] }
+
+// kinds works out nmdaKinds, once per network.
+func (b *Brain) kinds() {
 	net := b.Net
 	if b.nmdaOf != net || len(b.nmdaKinds) != net.Regions {
 		b.nmdaKinds = b.nmdaKinds[:0]
@@ -508,7 +514,6 @@ func (b *Brain) nmdaKind(r int) uint8 {
 		}
 		b.nmdaOf = net
 	}
-	return b.nmdaKinds[r]
 }
 
 // currents carries out points 9 (of the previous step, when pending is
