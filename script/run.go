@@ -482,20 +482,21 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	return out, nil
 }
 
-// runOnCPU advances brains on the CPU engine: one brain in this thread, a
-// batch over the workers (one inside a pmap item, whose siblings keep the
-// other cores busy).
+// runOnCPU advances brains on the CPU engine: one brain with its step
+// spread over the workers, a batch over the workers (one core inside a
+// pmap item, whose siblings keep the other cores busy).
 func runOnCPU(ctx context.Context, thread *starlark.Thread, s *Session, brains []*Brain, single bool, steps int, ext [][]float32, engineRecs []*sim.Recorder) error {
+	workers := s.workers
+	if thread.Local(workerKey) != nil {
+		workers = 1
+	}
 	if single {
 		var rec *sim.Recorder
 		if engineRecs != nil {
 			rec = engineRecs[0]
 		}
+		brains[0].b.Workers = workers // bit for bit the same on any number
 		return brains[0].b.Run(ctx, steps, ext[0], rec)
-	}
-	workers := s.workers
-	if thread.Local(workerKey) != nil {
-		workers = 1
 	}
 	bt := sim.Batch{Workers: workers}
 	for _, br := range brains {
@@ -511,7 +512,8 @@ with the stimulus on throughout (a stimulus, a list of stimuli applied together,
 what it recorded: a recording for a brain, a tuple of recordings (one per brain, in order) otherwise.
 record=None starts new recordings (bin_ms= adds time-binned region counts, raster= keeps the individual
 spikes of the listed neurons); record=R (or a list for a batch) adds to existing recordings;
-record=False records nothing and returns None. Brains of a batch run in lockstep over --workers cores,
-with results independent of the worker count. One call runs at most 2,147,483,647 steps (ms= or steps=).
-Ctrl-C stops a run within 1,000 steps.`, runBuiltin)
+record=False records nothing and returns None. Brains of a batch run in lockstep over --workers cores;
+a single brain spreads each step over --workers cores (by regions); results are independent of the
+worker count. One call runs at most 2,147,483,647 steps (ms= or steps=). Ctrl-C stops a run within
+1,000 steps.`, runBuiltin)
 }

@@ -76,7 +76,7 @@ finished).`,
 	f := cmd.Flags()
 	f.StringArrayVar(&o.sets, "set", nil, "override a script parameter, `name=value` (repeatable)")
 	f.StringVar(&o.out, "out", "", "run `directory` (default results/<script>/<timestamp>)")
-	f.IntVar(&o.workers, "workers", 0, "goroutines for batches and pmap (default: all cores)")
+	f.IntVar(&o.workers, "workers", 0, "goroutines for batches, pmap and a single brain's step (default: all cores)")
 	f.StringVar(&o.backend, "backend", "cpu", "simulation backend: cpu, cuda or auto")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run in its directory, reusing finished units")
 	f.StringVar(&o.shard, "shard", "", "run one shard of the units: `I/N`, slurm or k8s/N (needs --out)")

@@ -113,14 +113,22 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	fEZ, fEE, fPZ, fPE := e.fEZ[:N], e.fEE[:N], e.fPZ[:N], e.fPE[:N]
 	preV, theta = preV[:N], theta[:N]
 	for j, v := range preV {
+		// d = |v − θ| and x = max(0, ·) exactly as d < 0 ? −d : d and
+		// x < 0 ? +0 : x (−0 and NaN kept), with bit masks chosen by
+		// conditional moves instead of branches, whose outcome is a coin
+		// toss here.
 		d := float64(v) - float64(theta[j])
+		var neg uint64
 		if d < 0 {
-			d = -d
+			neg = 1 << 63
 		}
+		d = math.Float64frombits(math.Float64bits(d) ^ neg)
 		x := e.gamma * (1 - d*inv)
+		var below uint64
 		if x < 0 {
-			x = 0
+			below = ^uint64(0)
 		}
+		x = math.Float64frombits(math.Float64bits(x) &^ below)
 		psi32 := float32(x)
 		row[j] = psi32
 		psi := float64(psi32)

@@ -207,7 +207,9 @@ type ParamError struct {
 	Got        any
 }
 
-func (e *ParamError) Error() string { return fmt.Sprintf("%s must be %s, got %v", e.Name, e.Want, e.Got) }
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("%s must be %s, got %v", e.Name, e.Want, e.Got)
+}
 
 // Validate refuses parameters that cannot work, naming the parameter, the
 // allowed range and the value given. regions is the connectome's size.

@@ -70,3 +70,30 @@ func BenchmarkBuildTVB96(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWorkers is one brain's step spread over 1 and 2 cores (run it
+// with -cpu 2): ns/op is the wall time per step.
+func BenchmarkWorkers(b *testing.B) {
+	for _, cs := range []struct {
+		file string
+		npr  int
+	}{{"tvb96.zip", 500}, {"tvb998.zip", 200}} {
+		c := enginetest.Load(b, cs.file)
+		p := network.Defaults()
+		p.NeuronsPerRegion = cs.npr
+		p.NMDARegions, _ = c.Group("prefrontal")
+		net, err := network.Build(c, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/npr=%d/workers=%d", c.Name, cs.npr, workers), func(b *testing.B) {
+				br := sim.NewBrain(net, 1)
+				br.Workers = workers
+				br.Run(context.Background(), 500, nil, nil)
+				b.ResetTimer()
+				br.Run(context.Background(), b.N, nil, nil)
+			})
+		}
+	}
+}

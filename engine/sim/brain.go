@@ -42,6 +42,10 @@ type Brain struct {
 	// chunk of a run (at most 1,000 steps), for progress reports. It is
 	// called from the goroutine running the brain.
 	Progress func(steps int)
+	// Workers > 1 spreads each step of Run over that many cores, in
+	// whole regions (at most one core per region); the results are bit
+	// for bit those of one core. 0 or 1: one core.
+	Workers int
 
 	step    int64
 	ring    []float32 // (MaxDelay+1) slots × N future synaptic input
@@ -58,6 +62,10 @@ type Brain struct {
 	// nil without delays.
 	emitted []uint64
 	words   int // words per emitted row
+
+	split     *split           // the synapses by worker (runParallel)
+	nmdaOf    *network.Network // the network nmdaKinds describes
+	nmdaKinds []uint8          // per region: nmdaNone, nmdaAll or nmdaMixed
 
 	k Constants
 }
@@ -132,7 +140,13 @@ func (b *Brain) Bytes() int64 {
 	if b.A != nil {
 		per += 4
 	}
-	return n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
+	by := n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
+	if sp := b.split; sp != nil {
+		for w := range sp.idx {
+			by += int64(cap(sp.idx[w])+len(sp.start[w])) * 4
+		}
+	}
+	return by
 }
 
 // Run advances the brain by steps steps. ext, when not nil, is the external
@@ -148,6 +162,14 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 			return err
 		}
 	}
+	if b.Workers > 1 && b.Net.Regions > 1 && steps > 1 {
+		return b.runParallel(ctx, steps, b.Workers, ext, rec)
+	}
+	return b.runSerial(ctx, steps, ext, rec)
+}
+
+// runSerial is Run's loop on one core.
+func (b *Brain) runSerial(ctx context.Context, steps int, ext []float32, rec *Recorder) error {
 	const chunk = 1000
 	for done := 0; done < steps; {
 		if err := ctx.Err(); err != nil {
@@ -174,131 +196,53 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 // that of the specification.
 func (b *Brain) advance(ext []float32, rec *Recorder) {
 	net := b.Net
-	N, npr := net.N, net.NPR
-	plastic := b.Plastic != nil
-	alif := b.A != nil
-	if plastic {
-		if len(b.preV) != N {
-			b.preV = make([]float32, N)
-		}
-		if alif && len(b.theta) != N {
-			b.theta = make([]float32, N)
-		}
-	}
-	b.spikes = b.spikes[:0]
-	spikes := b.spikes
-	table := b.poisson.T
-	last := len(table) - 1
-	V, ISyn, INMDA, Refrac, A := b.V[:N], b.ISyn[:N], b.INMDA[:N], b.Refrac[:N], b.A
-	nmda := net.NMDA[:N]
-	var pending []float32 // the previous step's input, not yet taken
-	if b.pending >= 0 {
-		pending = b.ring[b.pending*N : b.pending*N+N]
-	}
-	k := b.k
-	jeff, dtOverTau, vth, vreset, tref, dt := k.JEff, k.DtOverTau, k.VTh, k.VReset, k.TRef, k.Dt
-	decaySyn, decayNMDA, nmdaRatio, beta, rho := k.DecaySyn, k.DecayNMDA, k.NMDARatio, k.Beta, k.Rho
+	b.prepare()
+	pending := b.pendingSlot()
+	spikes := b.spikes[:0]
 	for r := 0; r < net.Regions; r++ {
-		st := &b.bg[r]
-		base := r * npr
-		var bits uint64
-		for k := 0; k < npr; k++ {
-			i := base + k
-			isyn, inmda := ISyn[i], INMDA[i]
-			if pending != nil { // 9. of the previous step
-				I := pending[i]
-				pending[i] = 0
-				isyn = isyn*decaySyn + I
-				if nmda[i] {
-					inmda = inmda*decayNMDA + nmdaRatio*I
-					INMDA[i] = inmda
-				}
-			}
-			// 1. background: two neurons per 64-bit draw, high half first.
-			var u uint32
-			if k&1 == 0 {
-				bits = st.Uint64()
-				u = uint32(bits >> 32)
-			} else {
-				u = uint32(bits)
-			}
-			n := 0
-			for n < last && u >= table[n] {
-				n++
-			}
-			isyn = isyn + float32(n)*jeff
-			if ext != nil {
-				isyn += ext[i] // 2. external input
-			}
-			ISyn[i] = isyn
-			v, ref := V[i], Refrac[i]
-			active := ref <= 0 // 3. integrate where not refractory
-			if active {
-				v = v + dtOverTau*((isyn-v)+inmda)
-			}
-			theta := vth // 4. threshold
-			if alif {
-				theta = vth + beta*A[i]
-			}
-			z := active && v >= theta
-			if plastic { // 5. learning sees the pre-reset v
-				b.preV[i] = v
-				if alif {
-					b.theta[i] = theta
-				}
-			}
-			if z { // 6. reset, 7. refractory
-				spikes = append(spikes, int32(i))
-				if alif {
-					v -= theta
-				} else {
-					v = vreset
-				}
-				ref = tref
-			}
-			if alif {
-				a := rho * A[i]
-				if z {
-					a += 1
-				}
-				A[i] = a
-			}
-			V[i] = v
-			Refrac[i] = max(ref-dt, 0)
-		}
+		spikes = b.region(r, ext, pending, spikes)
 	}
 	b.spikes = spikes
-	if plastic {
+	if b.Plastic != nil {
 		b.Plastic.Observe(b.step, b.preV, b.theta, spikes)
 	}
 	// 8. spikes into the ring of future input, slot (t + d) mod slots.
 	slot := int(b.step % int64(b.slots))
-	if net.Delay == nil {
-		in := b.ring[slot*N : slot*N+N]
-		for _, pre := range spikes {
-			s, e := net.Start[pre], net.Start[pre+1]
-			ws := net.W[s:e]
-			for j, post := range net.Post[s:e] {
-				in[post] += ws[j]
-			}
+	b.scatter(slot, spikes)
+	b.finish(slot, rec)
+}
+
+// prepare sizes the buffers the plasticity hook reads and works out
+// what the regions' loops read of the network.
+func (b *Brain) prepare() {
+	b.kinds()
+	N := b.Net.N
+	if b.Plastic != nil {
+		if len(b.preV) != N {
+			b.preV = make([]float32, N)
 		}
-	} else {
-		ring, slots := b.ring, b.slots
-		for _, pre := range spikes {
-			s, e := net.Start[pre], net.Start[pre+1]
-			ws, ds := net.W[s:e], net.Delay[s:e]
-			for j, post := range net.Post[s:e] {
-				at := slot + int(ds[j])
-				if at >= slots {
-					at -= slots
-				}
-				ring[at*N+int(post)] += ws[j]
-			}
+		if b.A != nil && len(b.theta) != N {
+			b.theta = make([]float32, N)
 		}
 	}
+}
+
+// pendingSlot is the ring slot holding the previous step's input that
+// point 9 has yet to take, or nil.
+func (b *Brain) pendingSlot() []float32 {
+	if b.pending < 0 {
+		return nil
+	}
+	N := b.Net.N
+	return b.ring[b.pending*N : b.pending*N+N]
+}
+
+// finish records the step's spikes (emitted rows, recorder) and moves on.
+func (b *Brain) finish(slot int, rec *Recorder) {
+	spikes := b.spikes
 	b.pending = slot
 	if b.emitted != nil {
-		row := b.emitted[int(b.step%int64(net.MaxDelay))*b.words:][:b.words]
+		row := b.emitted[int(b.step%int64(b.Net.MaxDelay))*b.words:][:b.words]
 		clear(row)
 		for _, i := range spikes {
 			row[i>>6] |= 1 << (i & 63)
@@ -308,6 +252,333 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 		rec.observe(spikes)
 	}
 	b.step++
+}
+
+// region carries out points 9 (of the previous step, when pending is not
+// nil) and 1–7 for the neurons of region r, appending its spikes. Each
+// region draws from its own stream, so regions may run on different cores.
+func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
+	net := b.Net
+	npr := net.NPR
+	lo, hi := r*npr, r*npr+npr
+	V, ISyn, INMDA, Refrac := b.V[lo:hi], b.ISyn[lo:hi], b.INMDA[lo:hi], b.Refrac[lo:hi]
+	nmda := net.NMDA[lo:hi]
+	if pending != nil {
+		pending = pending[lo:hi]
+	}
+	if ext != nil {
+		ext = ext[lo:hi]
+	}
+	var A, preV, thetas []float32
+	alif := b.A != nil
+	plastic := b.Plastic != nil
+	if alif {
+		A = b.A[lo:hi]
+	}
+	if plastic {
+		preV = b.preV[lo:hi]
+		if alif {
+			thetas = b.theta[lo:hi]
+		}
+	}
+	// Every slice has the region's length (lets the compiler drop the
+	// bounds checks in the loop).
+	ISyn, INMDA, Refrac, nmda = ISyn[:len(V)], INMDA[:len(V)], Refrac[:len(V)], nmda[:len(V)]
+	if pending != nil {
+		pending = pending[:len(V)]
+	}
+	if ext != nil {
+		ext = ext[:len(V)]
+	}
+	if alif {
+		A = A[:len(V)]
+	}
+	if plastic {
+		preV = preV[:len(V)]
+		if alif {
+			thetas = thetas[:len(V)]
+		}
+	}
+	table := b.poisson.T
+	last := len(table) - 1
+	// Counts 0 and 1 are decided without a branch (u ≥ T[0], u ≥ T[1]);
+	// only u ≥ T[1] (rare: the tail beyond one event) walks the table.
+	// With last < 2, T[last] is the cut (2³² − 1) that the loop never
+	// passes, so the compare that would pass it is made impossible.
+	t0, t1 := uint64(table[0]), uint64(1<<32)
+	if last == 0 {
+		t0 = 1 << 32
+	}
+	if last >= 2 {
+		t1 = uint64(table[1])
+	}
+	k := b.k
+	jeff, dtOverTau, vth, vreset, tref, dt := k.JEff, k.DtOverTau, k.VTh, k.VReset, k.TRef, k.Dt
+	decaySyn, decayNMDA, nmdaRatio, beta, rho := k.DecaySyn, k.DecayNMDA, k.NMDARatio, k.Beta, k.Rho
+	// Pass A, points 9 (of the previous step), 1 and 2: the currents. The
+	// neurons of a region are independent here, so the loop is short and
+	// the processor overlaps neighbours; the region's currents stay in the
+	// first-level cache for pass B. Background: two neurons per 64-bit
+	// draw, high half first.
+	st := b.bg[r] // in a register while the region is done
+	n := len(V)
+	if kind := b.nmdaKind(r); pending != nil && ext == nil && kind != nmdaMixed {
+		// The usual step: input pending, no stimulus, the region wholly
+		// with or without NMDA.
+		withNMDA := kind == nmdaAll
+		i := 0
+		for ; i+1 < n; i += 2 {
+			bits := st.Uint64()
+			u0, u1 := bits>>32, bits&0xffffffff
+			c0 := int(2 - (u0-t0)>>63 - (u0-t1)>>63) // [u ≥ T[0]] + [u ≥ T[1]]
+			c1 := int(2 - (u1-t0)>>63 - (u1-t1)>>63)
+			if u0 >= t1 {
+				c0 = tail(table, uint32(u0))
+			}
+			if u1 >= t1 {
+				c1 = tail(table, uint32(u1))
+			}
+			I0, I1 := pending[i], pending[i+1]
+			pending[i], pending[i+1] = 0, 0
+			s0 := ISyn[i]*decaySyn + I0
+			s1 := ISyn[i+1]*decaySyn + I1
+			ISyn[i] = s0 + float32(c0)*jeff
+			ISyn[i+1] = s1 + float32(c1)*jeff
+			if withNMDA {
+				INMDA[i] = INMDA[i]*decayNMDA + nmdaRatio*I0
+				INMDA[i+1] = INMDA[i+1]*decayNMDA + nmdaRatio*I1
+			}
+		}
+		if i < n {
+			u := st.Uint64() >> 32
+			c := int(2 - (u-t0)>>63 - (u-t1)>>63)
+			if u >= t1 {
+				c = tail(table, uint32(u))
+			}
+			currents(i, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
+		}
+	} else {
+		for i := 0; i < n; i += 2 {
+			bits := st.Uint64()
+			u := bits >> 32
+			c := int(2 - (u-t0)>>63 - (u-t1)>>63)
+			if u >= t1 {
+				c = tail(table, uint32(u))
+			}
+			currents(i, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
+			if i+1 < n {
+				u = bits & 0xffffffff
+				c = int(2 - (u-t0)>>63 - (u-t1)>>63)
+				if u >= t1 {
+					c = tail(table, uint32(u))
+				}
+				currents(i+1, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
+			}
+		}
+	}
+	b.bg[r] = st
+	// Pass B, points 3–7: the membrane.
+	if !alif && dt > 0 {
+		after := max(tref-dt, 0) // refrac after a spike
+		for i := range V {
+			ref := Refrac[i]
+			if !(ref <= 0) { // refractory: v is kept
+				if plastic { // 5. learning sees the pre-reset v
+					preV[i] = V[i]
+				}
+				Refrac[i] = max(ref-dt, 0)
+				continue
+			}
+			// 3. integrate; with dt > 0, max(ref − dt, 0) is +0 for any
+			// ref ≤ 0, so only a refrac other than +0 needs the store.
+			v := V[i]
+			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i])
+			if plastic {
+				preV[i] = v
+			}
+			if v >= vth { // 4. threshold; 6. reset, 7. refractory
+				spikes = append(spikes, int32(lo+i))
+				V[i] = vreset
+				Refrac[i] = after
+				continue
+			}
+			V[i] = v
+			if math.Float32bits(ref) != 0 {
+				Refrac[i] = 0
+			}
+		}
+		return spikes
+	}
+	if alif && dt > 0 {
+		after := max(tref-dt, 0)
+		for i := range V {
+			ref, a0, v := Refrac[i], A[i], V[i]
+			theta := vth + beta*a0 // 4. threshold
+			a := rho * a0
+			if !(ref <= 0) { // refractory: v is kept, no spike
+				if plastic { // 5.
+					preV[i], thetas[i] = v, theta
+				}
+				A[i] = a
+				Refrac[i] = max(ref-dt, 0)
+				continue
+			}
+			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i]) // 3.
+			if plastic {                             // 5. learning sees the pre-reset v
+				preV[i], thetas[i] = v, theta
+			}
+			if v >= theta { // 6. soft reset, a = ρ·a + z; 7. refractory
+				spikes = append(spikes, int32(lo+i))
+				v -= theta
+				a += 1
+				Refrac[i] = after
+			} else if math.Float32bits(ref) != 0 {
+				Refrac[i] = 0 // max(ref − dt, 0) with ref ≤ 0, dt > 0
+			}
+			V[i] = v
+			A[i] = a
+		}
+		return spikes
+	}
+	for i := range V {
+		isyn, inmda := ISyn[i], INMDA[i]
+		v, ref := V[i], Refrac[i]
+		active := ref <= 0 // 3. integrate where not refractory
+		if active {
+			v = v + dtOverTau*((isyn-v)+inmda)
+		}
+		theta := vth // 4. threshold
+		if alif {
+			theta = vth + beta*A[i]
+		}
+		z := active && v >= theta
+		if plastic { // 5. learning sees the pre-reset v
+			preV[i] = v
+			if alif {
+				thetas[i] = theta
+			}
+		}
+		if z { // 6. reset, 7. refractory
+			spikes = append(spikes, int32(lo+i))
+			if alif {
+				v -= theta
+			} else {
+				v = vreset
+			}
+			ref = tref
+		}
+		if alif {
+			a := rho * A[i]
+			if z {
+				a += 1
+			}
+			A[i] = a
+		}
+		V[i] = v
+		Refrac[i] = max(ref-dt, 0)
+	}
+	return spikes
+}
+
+// NMDA kinds of a region.
+const (
+	nmdaNone = iota
+	nmdaAll
+	nmdaMixed
+)
+
+// nmdaKind says whether region r's neurons all carry NMDA, none do, or
+// some do (worked out by prepare, before the step's regions run, maybe
+// on several cores).
+func (b *Brain) nmdaKind(r int) uint8 { return b.nmdaKinds[r] }
+
+// kinds works out nmdaKinds, once per network.
+func (b *Brain) kinds() {
+	net := b.Net
+	if b.nmdaOf != net || len(b.nmdaKinds) != net.Regions {
+		b.nmdaKinds = b.nmdaKinds[:0]
+		for q := 0; q < net.Regions; q++ {
+			k := uint8(nmdaNone)
+			some, all := false, true
+			for _, x := range net.NMDA[q*net.NPR : (q+1)*net.NPR] {
+				some = some || x
+				all = all && x
+			}
+			switch {
+			case all:
+				k = nmdaAll
+			case some:
+				k = nmdaMixed
+			}
+			b.nmdaKinds = append(b.nmdaKinds, k)
+		}
+		b.nmdaOf = net
+	}
+}
+
+// currents carries out points 9 (of the previous step, when pending is
+// not nil), 1 (c background events) and 2 for neuron i of a region.
+func currents(i, c int, pending, ISyn, INMDA []float32, nmda []bool, ext []float32, decaySyn, decayNMDA, nmdaRatio, jeff float32) {
+	isyn := ISyn[i]
+	if pending != nil { // 9. of the previous step
+		I := pending[i]
+		pending[i] = 0
+		isyn = isyn*decaySyn + I
+		if nmda[i] {
+			INMDA[i] = INMDA[i]*decayNMDA + nmdaRatio*I
+		}
+	}
+	isyn = isyn + float32(c)*jeff
+	if ext != nil {
+		isyn += ext[i] // 2. external input
+	}
+	ISyn[i] = isyn
+}
+
+// tail is the Poisson count of u ≥ T[1]: the smallest k ≥ 2 with
+// u < T[k], or the last index.
+func tail(table []uint32, u uint32) int {
+	n, last := 2, len(table)-1
+	for n < last && u >= table[n] {
+		n++
+	}
+	return n
+}
+
+// scatter is point 8: the input of spikes, emitted at the step whose
+// ring slot is slot, added to the slots of the steps it arrives at, pre
+// by pre in the order of spikes and synapse by synapse in the network's
+// order.
+func (b *Brain) scatter(slot int, spikes []int32) {
+	net := b.Net
+	N := net.N
+	if net.Delay == nil {
+		in := b.ring[slot*N : slot*N+N]
+		for _, pre := range spikes {
+			s, e := net.Start[pre], net.Start[pre+1]
+			posts := net.Post[s:e]
+			ws := net.W[s:e]
+			ws = ws[:len(posts)]
+			for j, post := range posts {
+				in[post] += ws[j]
+			}
+		}
+		return
+	}
+	ring, slots := b.ring, b.slots
+	for _, pre := range spikes {
+		s, e := net.Start[pre], net.Start[pre+1]
+		posts := net.Post[s:e]
+		ws, ds := net.W[s:e], net.Delay[s:e]
+		ws, ds = ws[:len(posts)], ds[:len(posts)]
+		for j, post := range posts {
+			at := slot + int(ds[j])
+			if at >= slots {
+				at -= slots
+			}
+			ring[at*N+int(post)] += ws[j]
+		}
+	}
 }
 
 // flush carries out point 9 of the last step, which advance leaves for

@@ -139,3 +139,84 @@ func stepBoth(t *testing.T, step int, fast *sim.Brain, slow *oracle.Brain, in []
 	}
 	return len(got)
 }
+
+// compareChunked runs the fast brain in runs of several steps (so that
+// point 9 is taken inside the next step's neuron loop, the path one-step
+// runs never take) beside the oracle, comparing every step's spikes and,
+// after every run, the whole state.
+func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, stimRegions []int, chunks []int) {
+	t.Helper()
+	net, err := network.Build(c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := sim.NewBrain(net, 7)
+	slow := oracle.New(net, 7)
+	pat, _ := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
+	ext, err := sim.Stimulus{{Regions: stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := make([]int, net.N)
+	for i := range all {
+		all[i] = i
+	}
+	total, step := 0, 0
+	for k, n := range chunks {
+		var in []float32
+		if k%3 == 1 {
+			in = ext
+		}
+		rec := &sim.Recorder{Raster: all}
+		if err := fast.Run(context.Background(), n, in, rec); err != nil {
+			t.Fatal(err)
+		}
+		got := make([][]int, n)
+		for _, s := range rec.Spikes {
+			got[s.Step] = append(got[s.Step], s.Neuron)
+		}
+		for m := 0; m < n; m++ {
+			var want []int
+			for i, s := range slow.Advance(in) {
+				if s {
+					want = append(want, i)
+				}
+			}
+			if fmt.Sprint(got[m]) != fmt.Sprint(want) {
+				t.Fatalf("step %d: spikes differ\nfast:   %v\noracle: %v", step+m, got[m], want)
+			}
+			total += len(want)
+		}
+		step += n
+		for i := range fast.V {
+			if fast.V[i] != slow.V[i] || fast.ISyn[i] != slow.ISyn[i] || fast.INMDA[i] != slow.INMDA[i] || fast.Refrac[i] != slow.Refrac[i] {
+				t.Fatalf("state of neuron %d differs after %d steps", i, step)
+			}
+			if fast.A != nil && fast.A[i] != slow.A[i] {
+				t.Fatalf("adaptation of neuron %d differs after %d steps", i, step)
+			}
+		}
+	}
+	if total < step/10 {
+		t.Fatalf("only %d spikes in %d steps: the comparison says little", total, step)
+	}
+	t.Logf("%d steps in runs of %v, %d spikes identical", step, chunks, total)
+}
+
+func TestMatchesOracleInLongRuns(t *testing.T) {
+	chunks := []int{1, 250, 7, 300, 2, 401, 120, 500, 3, 333}
+	c := enginetest.Synthetic(3)
+	for _, v := range variants {
+		t.Run("synthetic/"+v.name, func(t *testing.T) {
+			p := params(v, 41) // odd: the last neuron of a region takes a draw alone
+			compareChunked(t, c, p, []int{0, 1}, chunks)
+		})
+	}
+	t.Run("tvb96/delays+nmda", func(t *testing.T) {
+		c := enginetest.TVB96(t)
+		p := params(variant{"delays+nmda", true, true, false}, 60)
+		p.NMDARegions, _ = c.Group("prefrontal")
+		visual, _ := c.Group("visual")
+		compareChunked(t, c, p, visual[:4], []int{250, 5, 300})
+	})
+}

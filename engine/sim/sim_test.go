@@ -3,6 +3,8 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -152,4 +154,106 @@ func TestRecorderRates(t *testing.T) {
 	if _, err := rec.GroupRate(nil, 0.1); err == nil {
 		t.Fatal("empty group must be an error")
 	}
+}
+
+// traceHook checks what the plasticity hook sees: a running hash of the
+// pre-reset potentials, thresholds and spikes of every step.
+type traceHook struct{ h uint64 }
+
+func (t *traceHook) Observe(step int64, preV, theta []float32, spikes []int32) {
+	mix := func(x uint64) { t.h = (t.h^x)*0x100000001b3 + uint64(step) }
+	for _, v := range preV {
+		mix(uint64(math.Float32bits(v)))
+	}
+	for _, v := range theta {
+		mix(uint64(math.Float32bits(v)))
+	}
+	for _, i := range spikes {
+		mix(uint64(i))
+	}
+}
+
+// TestWorkersBitForBit: one brain stepped on several cores is bit for bit
+// the brain stepped on one, for any number of workers, with delays, NMDA,
+// ALIF, a stimulus, the plasticity hook and runs of any length.
+func TestWorkersBitForBit(t *testing.T) {
+	// Run caps the workers at GOMAXPROCS: allow every count tried here,
+	// whatever the machine.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	c := enginetest.Synthetic(7)
+	for _, v := range []struct {
+		name                  string
+		delays, alif, plastic bool
+	}{{"plain", false, false, false}, {"delays", true, false, false}, {"delays+alif+hook", true, true, true}, {"hook", false, false, true}} {
+		t.Run(v.name, func(t *testing.T) {
+			p := network.Defaults()
+			p.NeuronsPerRegion = 45
+			p.NMDARegions = []int{1, 4}
+			p.ALIF = v.alif
+			if v.delays {
+				p.VelocityMMPerMs = 3.5
+			}
+			net, err := network.Build(c, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pat, _ := sim.Patterns(3, 1, 20, net.NPR)
+			ext, err := sim.Stimulus{{Regions: []int{0, 2}, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				st     sim.State
+				counts []uint32
+				hook   uint64
+			}
+			runWith := func(workers int) result {
+				b := sim.NewBrain(net, 5)
+				b.Workers = workers
+				var hook *traceHook
+				if v.plastic {
+					hook = &traceHook{}
+					b.Plastic = hook
+				}
+				rec := &sim.Recorder{}
+				for k, n := range []int{1, 300, 2, 1500, 7, 400} {
+					var in []float32
+					if k%2 == 1 {
+						in = ext
+					}
+					if err := b.Run(context.Background(), n, in, rec); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r := result{st: b.State(), counts: rec.Counts}
+				if hook != nil {
+					r.hook = hook.h
+				}
+				return r
+			}
+			want := runWith(1)
+			for _, w := range []int{2, 3, 5, 7, 16} {
+				got := runWith(w)
+				if !sameBits(got.st, want.st) || !slices.Equal(got.counts, want.counts) || got.hook != want.hook {
+					t.Fatalf("%d workers: state, spikes or hook differ from one core", w)
+				}
+			}
+		})
+	}
+}
+
+// sameBits says whether two states are equal bit for bit.
+func sameBits(a, b sim.State) bool {
+	eq := func(x, y []float32) bool {
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return eq(a.V, b.V) && eq(a.ISyn, b.ISyn) && eq(a.INMDA, b.INMDA) && eq(a.Refrac, b.Refrac) && eq(a.A, b.A)
 }

@@ -1,0 +1,293 @@
+package sim
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// One brain on several cores. A step is split by neurons into parts of
+// whole regions (each region draws from its own stream), a few per
+// worker; the workers take parts as they come free, so a core that the
+// machine gives less time does less of the step. For its part a worker
+// first adds the previous step's spikes to the input of the part's
+// neurons (point 8: every spike in ascending order and every synapse in
+// the network's order, so each neuron's sums are made in the same order
+// as on one core), then carries out points 9 and 1–7 for them. Between
+// phases the spikes are joined in part order (which is ascending) and the
+// serial part of the step runs: the plasticity hook, the emitted rows,
+// the recorder. Every float operation is the one-core operation on the
+// same operands, whichever worker makes it, so the results are bit for
+// bit those of one core, for any number of workers.
+
+// runParallel is Run's loop on workers cores (workers ≥ 2, and the brain
+// has at least two regions).
+func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float32, rec *Recorder) error {
+	net := b.Net
+	// More workers than the Go scheduler has processors would only take
+	// turns.
+	workers = min(workers, net.Regions, runtime.GOMAXPROCS(0))
+	if workers < 2 {
+		return b.runSerial(ctx, steps, ext, rec)
+	}
+	parts := min(net.Regions, 4*workers, 255)
+	g := &gang{n: workers, parts: parts}
+	g.regions = make([]int, parts+1)
+	for p := 0; p <= parts; p++ {
+		g.regions[p] = p * net.Regions / parts
+	}
+	sp := b.splitFor(g.regions)
+	g.spikes = make([][]int32, parts)
+	for p := range g.spikes {
+		g.spikes[p] = make([]int32, 0, 64)
+	}
+	g.start()
+	defer g.stop()
+
+	// scatterSlot ≥ 0: the spikes in b.spikes, of the step whose ring slot
+	// it is, still have to be added (the next phase does it).
+	scatterSlot := -1
+	phase := func(p int) {
+		if scatterSlot >= 0 {
+			b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.idx[p])
+		}
+		if g.last {
+			return
+		}
+		pending := b.pendingSlot()
+		s := g.spikes[p][:0]
+		for r := g.regions[p]; r < g.regions[p+1]; r++ {
+			s = b.region(r, ext, pending, s)
+		}
+		g.spikes[p] = s
+	}
+	g.work = phase
+	const chunk = 1000
+	var err error
+	for done := 0; done < steps; {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		n := min(chunk, steps-done)
+		for i := 0; i < n; i++ {
+			b.prepare()
+			g.run()
+			spikes := b.spikes[:0]
+			for _, s := range g.spikes {
+				spikes = append(spikes, s...)
+			}
+			b.spikes = spikes
+			if b.Plastic != nil {
+				b.Plastic.Observe(b.step, b.preV, b.theta, spikes)
+			}
+			slot := int(b.step % int64(b.slots))
+			scatterSlot = slot
+			b.finish(slot, rec)
+		}
+		done += n
+		if b.Progress != nil {
+			// Deliver the input first: Progress may look at the brain.
+			g.last = true
+			g.run()
+			g.last = false
+			scatterSlot = -1
+			b.Progress(n)
+		}
+	}
+	if scatterSlot >= 0 {
+		g.last = true
+		g.run()
+	}
+	b.flush()
+	return err
+}
+
+// split lists, for each part of the neurons, the synapses onto them: for
+// presynaptic neuron i, idx[p][start[p][i]:start[p][i+1]] are their
+// positions in the network's arrays, in the network's order. It is kept
+// for the next run on the same network and the same parts.
+type split struct {
+	post    *uint32 // &Net.Post[0] of the network it was made for
+	n       int
+	regions []int // part p is regions [regions[p], regions[p+1])
+	start   [][]uint32
+	idx     [][]uint32
+}
+
+func (b *Brain) splitFor(regions []int) *split {
+	net := b.Net
+	if sp := b.split; sp != nil && sp.n == len(net.Post) && (len(net.Post) == 0 || sp.post == &net.Post[0]) && slices.Equal(sp.regions, regions) {
+		return sp
+	}
+	W := len(regions) - 1
+	owner := make([]uint8, net.Regions) // ≤ 255 parts: see runParallel
+	for w := 0; w < W; w++ {
+		for r := regions[w]; r < regions[w+1]; r++ {
+			owner[r] = uint8(w)
+		}
+	}
+	sp := &split{n: len(net.Post), regions: slices.Clone(regions), start: make([][]uint32, W), idx: make([][]uint32, W)}
+	if len(net.Post) > 0 {
+		sp.post = &net.Post[0]
+	}
+	counts := make([]int, W)
+	for _, post := range net.Post {
+		counts[owner[int(post)/net.NPR]]++
+	}
+	for w := range W {
+		sp.start[w] = make([]uint32, net.N+1)
+		sp.idx[w] = make([]uint32, 0, counts[w])
+	}
+	for i := 0; i < net.N; i++ {
+		for w := range W {
+			sp.start[w][i] = uint32(len(sp.idx[w]))
+		}
+		for s := net.Start[i]; s < net.Start[i+1]; s++ {
+			w := owner[int(net.Post[s])/net.NPR]
+			sp.idx[w] = append(sp.idx[w], s)
+		}
+	}
+	for w := range W {
+		sp.start[w][net.N] = uint32(len(sp.idx[w]))
+	}
+	b.split = sp
+	return sp
+}
+
+// scatterPart is point 8 for one part's neurons: the synapses listed in
+// idx (see split), spike by spike in the order of spikes.
+func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) {
+	net := b.Net
+	N := net.N
+	post, W := net.Post, net.W
+	if net.Delay == nil {
+		in := b.ring[slot*N : slot*N+N]
+		for _, pre := range spikes {
+			for _, s := range idx[start[pre]:start[pre+1]] {
+				in[post[s]] += W[s]
+			}
+		}
+		return
+	}
+	ring, slots, D := b.ring, b.slots, net.Delay
+	for _, pre := range spikes {
+		for _, s := range idx[start[pre]:start[pre+1]] {
+			at := slot + int(D[s])
+			if at >= slots {
+				at -= slots
+			}
+			ring[at*N+int(post[s])] += W[s]
+		}
+	}
+}
+
+// gang runs a phase of parts on n workers: the caller is worker 0, and
+// n−1 goroutines wait for the next phase, spinning briefly, then asleep.
+// Within a phase every worker takes parts (work(p)) until none is left.
+type gang struct {
+	n, parts int
+	regions  []int // part p is regions [regions[p], regions[p+1])
+	spikes   [][]int32
+	work     func(p int)
+	last     bool // the phase only delivers input (end of a chunk or run)
+
+	epoch    atomic.Uint64 // bumped to start a phase
+	next     atomic.Int64  // the next part to take
+	done     atomic.Int64  // parts done in this phase
+	sleepers atomic.Int64
+	mu       sync.Mutex
+	wake     *sync.Cond
+	quit     bool
+	wg       sync.WaitGroup
+}
+
+func (g *gang) start() {
+	g.wake = sync.NewCond(&g.mu)
+	g.next.Store(int64(g.parts)) // nothing to take before the first phase
+	for w := 1; w < g.n; w++ {
+		g.wg.Add(1)
+		go g.worker(g.epoch.Load())
+	}
+}
+
+// run carries out one phase and returns when every part is done. What
+// the phase reads is set before it starts: a worker late from the last
+// phase takes a part only after next is reset, which the atomics order
+// after those writes.
+func (g *gang) run() {
+	g.done.Store(0)
+	g.next.Store(0)
+	g.bump()
+	g.take()
+	for spins := 0; g.done.Load() != int64(g.parts); spins++ {
+		if spins > 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// take does parts until none is left in this phase.
+func (g *gang) take() {
+	for {
+		p := g.next.Add(1) - 1
+		if p >= int64(g.parts) {
+			return
+		}
+		g.work(int(p))
+		g.done.Add(1)
+	}
+}
+
+// bump starts a phase (or, with quit set, the end).
+func (g *gang) bump() {
+	g.epoch.Add(1)
+	if g.sleepers.Load() > 0 {
+		g.mu.Lock()
+		g.wake.Broadcast()
+		g.mu.Unlock()
+	}
+}
+
+func (g *gang) stop() {
+	g.mu.Lock()
+	g.quit = true
+	g.mu.Unlock()
+	g.bump()
+	g.wg.Wait()
+}
+
+// worker takes parts of every phase started after epoch seen.
+func (g *gang) worker(seen uint64) {
+	defer g.wg.Done()
+	for {
+		// Spin a while (the next phase usually follows within
+		// microseconds), then sleep until woken.
+		e := g.epoch.Load()
+		for spins := 0; e == seen && spins < 20000; spins++ {
+			if spins&255 == 255 {
+				runtime.Gosched()
+			}
+			e = g.epoch.Load()
+		}
+		if e == seen {
+			g.mu.Lock()
+			g.sleepers.Add(1)
+			for g.epoch.Load() == seen {
+				g.wake.Wait()
+			}
+			g.sleepers.Add(-1)
+			g.mu.Unlock()
+			e = g.epoch.Load()
+		}
+		seen = e
+		g.mu.Lock()
+		quit := g.quit
+		g.mu.Unlock()
+		if quit {
+			return
+		}
+		g.take()
+	}
+}
