@@ -7,6 +7,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/enginetest"
+	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/oracle"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -143,8 +144,11 @@ func stepBoth(t *testing.T, step int, fast *sim.Brain, slow *oracle.Brain, in []
 // compareChunked runs the fast brain in runs of several steps (so that
 // point 9 is taken inside the next step's neuron loop, the path one-step
 // runs never take) beside the oracle, comparing every step's spikes and,
-// after every run, the whole state.
-func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, stimRegions []int, chunks []int) {
+// after every run, the whole state. With learn, an e-prop learner
+// observes the fast brain and after every run a snapshot and a reward
+// change the weights both brains read: spikes in flight must arrive with
+// the new weights in both (MODEL.md §3.8).
+func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, stimRegions []int, chunks []int, learn bool) {
 	t.Helper()
 	net, err := network.Build(c, p)
 	if err != nil {
@@ -152,6 +156,18 @@ func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, st
 	}
 	fast := sim.NewBrain(net, 7)
 	slow := oracle.New(net, 7)
+	var learner *eprop.Learner
+	if learn {
+		lp := eprop.Defaults()
+		lp.LearningRate = 50 // large enough that rewards change many weights
+		if learner, err = eprop.New(fast, lp); err != nil {
+			t.Fatal(err)
+		}
+		if err := learner.Enable(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changed := 0
 	pat, _ := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
 	ext, err := sim.Stimulus{{Regions: stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
 	if err != nil {
@@ -196,20 +212,39 @@ func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, st
 				t.Fatalf("adaptation of neuron %d differs after %d steps", i, step)
 			}
 		}
+		if learner != nil {
+			if err := learner.Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+			u, err := learner.Reward(1, eprop.FromSnapshot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed += u.Changed
+		}
 	}
 	if total < step/10 {
 		t.Fatalf("only %d spikes in %d steps: the comparison says little", total, step)
 	}
-	t.Logf("%d steps in runs of %v, %d spikes identical", step, chunks, total)
+	if learn && changed < 1000 {
+		t.Fatalf("rewards changed only %d weights: learning was not exercised", changed)
+	}
+	t.Logf("%d steps in runs of %v, %d spikes identical, %d weight changes", step, chunks, total, changed)
 }
 
 func TestMatchesOracleInLongRuns(t *testing.T) {
-	chunks := []int{1, 250, 7, 300, 2, 401, 120, 500, 3, 333}
+	// 1,234 crosses Run's 1,000-step progress chunks.
+	chunks := []int{1, 250, 7, 300, 2, 401, 120, 500, 3, 333, 1234}
 	c := enginetest.Synthetic(3)
 	for _, v := range variants {
 		t.Run("synthetic/"+v.name, func(t *testing.T) {
 			p := params(v, 41) // odd: the last neuron of a region takes a draw alone
-			compareChunked(t, c, p, []int{0, 1}, chunks)
+			compareChunked(t, c, p, []int{0, 1}, chunks, false)
+		})
+	}
+	for _, v := range []variant{{"nmda", false, true, false}, {"delays+nmda", true, true, false}, {"delays+alif", true, false, true}} {
+		t.Run("synthetic/learning+"+v.name, func(t *testing.T) {
+			compareChunked(t, c, params(v, 41), []int{0, 1}, chunks, true)
 		})
 	}
 	t.Run("tvb96/delays+nmda", func(t *testing.T) {
@@ -217,6 +252,6 @@ func TestMatchesOracleInLongRuns(t *testing.T) {
 		p := params(variant{"delays+nmda", true, true, false}, 60)
 		p.NMDARegions, _ = c.Group("prefrontal")
 		visual, _ := c.Group("visual")
-		compareChunked(t, c, p, visual[:4], []int{250, 5, 300})
+		compareChunked(t, c, p, visual[:4], []int{250, 5, 300}, false)
 	})
 }
