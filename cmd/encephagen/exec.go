@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,9 @@ type execOptions struct {
 	backend string
 	resume  bool
 	shard   string
+	// cpuProfile, when set, receives a pprof CPU profile of the whole run
+	// (for finding where an experiment's time goes).
+	cpuProfile string
 }
 
 func newExecCmd() *cobra.Command {
@@ -80,6 +84,7 @@ finished).`,
 	f.StringVar(&o.backend, "backend", "cpu", "simulation backend: cpu, cuda or auto")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run in its directory, reusing finished units")
 	f.StringVar(&o.shard, "shard", "", "run one shard of the units: `I/N`, slurm or k8s/N (needs --out)")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file` (read it with go tool pprof)")
 	return cmd
 }
 
@@ -130,6 +135,17 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 			again += " --set " + x
 		}
 		again += " --out"
+	}
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ver, commit := buildInfo()
 	ctx := cmd.Context()

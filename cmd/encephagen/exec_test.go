@@ -112,6 +112,23 @@ func readJSON(t *testing.T, p string) map[string]any {
 	return m
 }
 
+// TestExecCPUProfile: --cpuprofile leaves a pprof profile of the run; a
+// file that cannot be created is a usage error before anything runs.
+func TestExecCPUProfile(t *testing.T) {
+	requireData(t)
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.prof")
+	cli(t, "", "exec", testdata(t, "measure.star"), "--out", filepath.Join(dir, "run"), "--set", "ms=10", "--cpuprofile", prof).want(t, 0, "finished")
+	b, err := os.ReadFile(prof)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // a gzipped protobuf
+		t.Fatalf("profile: %d bytes, %v", len(b), err)
+	}
+	cli(t, "", "exec", testdata(t, "measure.star"), "--out", filepath.Join(dir, "run2"), "--cpuprofile", filepath.Join(dir, "no", "such", "dir", "p")).want(t, 2, "--cpuprofile")
+	if _, err := os.Stat(filepath.Join(dir, "run2")); err == nil {
+		t.Error("the run started although its profile could not be written")
+	}
+}
+
 func TestExecPaupau(t *testing.T) {
 	requireData(t)
 	out := filepath.Join(t.TempDir(), "run")
