@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
@@ -107,7 +108,7 @@ func (b *Batch) Store(brains []*sim.Brain) error {
 	// host's cores, side by side (with delays it is most of the cost).
 	H := int64(p.H)
 	errs := make([]error, len(brains))
-	parallel(len(brains), func(i int) {
+	parallel.For(len(brains), 0, func(i int) {
 		br, B := brains[i], &p.brains[i]
 		npr := int32(B.NPR)
 		emitted := func(s int64) []int32 {
@@ -165,7 +166,7 @@ func (b *Batch) SetNetworks(nets map[int]*network.Network) error {
 		}
 		return lo, hi
 	}
-	parallel(len(idx), func(k int) {
+	parallel.For(len(idx), 0, func(k int) {
 		i := idx[k]
 		lo, hi := span(i)
 		eW, W := p.eW[lo:hi], nets[i].W

@@ -4,11 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/engine/rng"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -168,7 +167,7 @@ func newPlan(nets []*network.Network, seeds []uint64) (*plan, error) {
 	// Brains are laid out concurrently, then concatenated in order.
 	parts := make([]*part, len(nets))
 	errs := make([]error, len(nets))
-	parallel(len(nets), func(b int) {
+	parallel.For(len(nets), 0, func(b int) {
 		parts[b], errs[b] = buildPart(nets[b], seeds[b], p.Block)
 	})
 	entries := 0
@@ -190,7 +189,7 @@ func newPlan(nets []*network.Network, seeds []uint64) (*plan, error) {
 		p.assemble(parts[b])
 	}
 	// Fill every brain's entries in place, concurrently.
-	parallel(len(nets), func(b int) {
+	parallel.For(len(nets), 0, func(b int) {
 		lo, hi := p.entryOff[b], p.entryOff[b]+parts[b].entries
 		pre := p.ePre[lo:hi]
 		for i := range pre {
@@ -204,26 +203,6 @@ func newPlan(nets []*network.Network, seeds []uint64) (*plan, error) {
 		return nil, fmt.Errorf("gpu: batch too large for 32-bit indices (%d neurons, %d history words)", p.TN, int64(p.TW)*int64(p.H))
 	}
 	return p, nil
-}
-
-// parallel calls f(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // checkNetwork refuses networks whose arrays do not agree with their sizes.

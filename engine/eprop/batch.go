@@ -2,9 +2,8 @@ package eprop
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
@@ -43,28 +42,8 @@ func NewBatch(bt *sim.Batch, p Params) (*Batch, error) {
 
 // each runs f for every learner on the workers and returns the first error.
 func (b *Batch) each(f func(i int, l *Learner) error) error {
-	workers := b.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(b.Learners))
 	errs := make([]error, len(b.Learners))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i, b.Learners[i])
-			}
-		}()
-	}
-	for i := range b.Learners {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(b.Learners), b.Workers, func(i int) { errs[i] = f(i, b.Learners[i]) })
 	for i, err := range errs {
 		if err != nil {
 			return fmt.Errorf("brain %d: %w", i, err)

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/engine/rng"
 )
 
@@ -240,26 +239,13 @@ func Build(c *connectome.Connectome, p Params) (*Network, error) {
 	// Sample each source region's synapses concurrently into its own
 	// segment, then concatenate in region order.
 	segs := make([]segment, R)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range next {
-				if p.WiringRNG == WiringNumPy {
-					segs[r] = drawRegionNumPy(r, &p, pws[r])
-				} else {
-					segs[r] = drawRegionStreams(r, &p, pws[r])
-				}
-			}
-		}()
-	}
-	for r := 0; r < R; r++ {
-		next <- r
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(R, 0, func(r int) {
+		if p.WiringRNG == WiringNumPy {
+			segs[r] = drawRegionNumPy(r, &p, pws[r])
+		} else {
+			segs[r] = drawRegionStreams(r, &p, pws[r])
+		}
+	})
 
 	total := 0
 	for r := range segs {

@@ -3,8 +3,8 @@ package sim
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
+
+	"github.com/encephagen/encephagen/engine/parallel"
 )
 
 // Batch is a set of brains advanced together by one protocol phase. Brains
@@ -25,50 +25,22 @@ func (bt *Batch) Run(ctx context.Context, steps int, ext [][]float32, rec []*Rec
 	if rec != nil && len(rec) != len(bt.Brains) {
 		return fmt.Errorf("batch: %d recorders for %d brains", len(rec), len(bt.Brains))
 	}
-	workers := bt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(bt.Brains))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		next  = make(chan int)
-	)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				var e []float32
-				var r *Recorder
-				if ext != nil {
-					e = ext[i]
-				}
-				if rec != nil {
-					r = rec[i]
-				}
-				if err := bt.Brains[i].Run(ctx, steps, e, r); err != nil {
-					once.Do(func() { first = fmt.Errorf("brain %d: %w", i, err); cancel() })
-				}
-			}
-		}()
-	}
-feed:
-	for i := range bt.Brains {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	err := parallel.ForEach(ctx, len(bt.Brains), bt.Workers, func(ctx context.Context, i int) error {
+		var e []float32
+		var r *Recorder
+		if ext != nil {
+			e = ext[i]
 		}
+		if rec != nil {
+			r = rec[i]
+		}
+		if err := bt.Brains[i].Run(ctx, steps, e, r); err != nil {
+			return fmt.Errorf("brain %d: %w", i, err)
+		}
+		return nil
+	})
+	if err == nil {
+		err = ctx.Err()
 	}
-	close(next)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
+	return err
 }
