@@ -75,14 +75,20 @@ func labelledVectors(fn string, vectors, labels starlark.Value, name string) ([]
 	if err != nil {
 		return nil, nil, err
 	}
-	ints, err := toInts(fn, name, labels)
+	ints, err := intsFor(fn, name, labels, len(rows))
+	return rows, ints, err
+}
+
+// intsFor converts one integer per vector (labels, rounds).
+func intsFor(fn, name string, v starlark.Value, vectors int) ([]int, error) {
+	ints, err := toInts(fn, name, v)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(ints) != len(rows) {
-		return nil, nil, fmt.Errorf("%s: got %d %s for %d vectors", fn, len(ints), name, len(rows))
+	if len(ints) != vectors {
+		return nil, fmt.Errorf("%s: got %d %s for %d vectors", fn, len(ints), name, vectors)
 	}
-	return rows, ints, nil
+	return ints, nil
 }
 
 func labelled(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([][]float64, []int) (float64, error)) (starlark.Value, error) {
@@ -251,7 +257,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			if err != nil {
 				return nil, err
 			}
-			_, rounds, err := labelledVectors(fn, vv, rv, "rounds")
+			rounds, err := intsFor(fn, "rounds", rv, len(rows))
 			if err != nil {
 				return nil, err
 			}

@@ -42,22 +42,29 @@ func params(v variant, npr int) network.Params {
 	return p
 }
 
-// compare runs the fast brain and the oracle side by side for steps steps
-// with a stimulus during part of the run and fails at the first step where
-// the spikes differ.
-func compare(t *testing.T, c *connectome.Connectome, p network.Params, steps int, stimRegions []int) {
+// pair builds the network and, on it, the fast brain and the oracle with
+// the same noise seed, and the stimulus the comparisons apply (a pattern
+// × 12 mV on stimRegions).
+func pair(t *testing.T, c *connectome.Connectome, p network.Params, stimRegions []int) (*network.Network, *sim.Brain, *oracle.Brain, []float32) {
 	t.Helper()
 	net, err := network.Build(c, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := sim.NewBrain(net, 7)
-	slow := oracle.New(net, 7)
 	pat, _ := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
 	ext, err := sim.Stimulus{{Regions: stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return net, sim.NewBrain(net, 7), oracle.New(net, 7), ext
+}
+
+// compare runs the fast brain and the oracle side by side for steps steps
+// with a stimulus during part of the run and fails at the first step where
+// the spikes differ.
+func compare(t *testing.T, c *connectome.Connectome, p network.Params, steps int, stimRegions []int) {
+	t.Helper()
+	net, fast, slow, ext := pair(t, c, p, stimRegions)
 	total := 0
 	for step := 0; step < steps; step++ {
 		var in []float32
@@ -150,13 +157,9 @@ func stepBoth(t *testing.T, step int, fast *sim.Brain, slow *oracle.Brain, in []
 // the new weights in both (MODEL.md §3.8).
 func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, stimRegions []int, chunks []int, learn bool) {
 	t.Helper()
-	net, err := network.Build(c, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast := sim.NewBrain(net, 7)
-	slow := oracle.New(net, 7)
+	net, fast, slow, ext := pair(t, c, p, stimRegions)
 	var learner *eprop.Learner
+	var err error
 	if learn {
 		lp := eprop.Defaults()
 		lp.LearningRate = 50 // large enough that rewards change many weights
@@ -168,11 +171,6 @@ func compareChunked(t *testing.T, c *connectome.Connectome, p network.Params, st
 		}
 	}
 	changed := 0
-	pat, _ := sim.Patterns(42, 1, net.NPR*3/10, net.NPR)
-	ext, err := sim.Stimulus{{Regions: stimRegions, Pattern: pat[0], AmplitudeMV: 12}}.Dense(net)
-	if err != nil {
-		t.Fatal(err)
-	}
 	all := make([]int, net.N)
 	for i := range all {
 		all[i] = i
