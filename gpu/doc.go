@@ -29,7 +29,7 @@
 // boundary (state, step, and the spikes of their last max-delay steps,
 // whose input is still in flight) and Store gives them back through
 // sim.Brain.Restore, so a script can move brains between the engines
-// (script/device.go) without changing a spike.
+// (Backend, backend.go) without changing a spike.
 //
 // Learning. LoadLearners hands e-prop learners (LIF and ALIF) to the
 // batch, whose learn and alif kernels then do their per-step work with

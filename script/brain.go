@@ -5,12 +5,12 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"weak"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
@@ -159,33 +159,15 @@ type Brain struct {
 	learner *eprop.Learner // nil until eprop.enable
 	eparams eprop.Params
 
-	// On a batch backend (device.go): the brain's creation order, the
-	// batch holding its state while that is on the device (nil when the
-	// host's b is current), and a count of the eprop calls that may have
-	// changed its weights since.
-	id        int64
-	dev       atomic.Pointer[residentBatch]
-	weightGen uint64
-	runner    *deviceRunner // the session's, nil on the CPU backend
+	be backend.Backend // the session's: where the brain's state is
 }
 
 // step is the number of steps simulated, wherever the brain's state is.
-// On a batch backend it waits for a device run in progress (which may move
-// the brain) to end.
 func (b *Brain) step() int64 {
-	if b.runner != nil {
-		b.runner.devMu.Lock()
-		defer b.runner.devMu.Unlock()
+	if b.be == nil { // made outside a session (tests)
+		return b.b.Step()
 	}
-	return b.stepLocked()
-}
-
-// stepLocked is step for the device runner, which holds devMu.
-func (b *Brain) stepLocked() int64 {
-	if res := b.dev.Load(); res != nil {
-		return res.batch.Step()
-	}
-	return b.b.Step()
+	return b.be.Step(b.b)
 }
 
 func (b *Brain) String() string {
@@ -410,7 +392,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	sb := sim.NewBrain(net, uint64(noise))
 	prog, dt := s.progress, p.DtMs
 	sb.Progress = func(n int) { prog.addSteps(n, dt) }
-	return &Brain{b: sb, conn: conn, shared: true, id: s.brainIDs.Add(1), runner: s.device}, nil
+	return &Brain{b: sb, conn: conn, shared: true, be: s.backend}, nil
 }
 
 // Batch is a set of brains advanced together, in lockstep, by one run()

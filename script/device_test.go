@@ -10,15 +10,26 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/gpu"
 )
 
 // deviceSpy is a batch backend (the kernels' Go transcription) that counts
-// the batches it makes and their sizes.
+// the batches it makes and their sizes, and keeps its notes.
 type deviceSpy struct {
 	mu      sync.Mutex
 	batches []int
+	notes   strings.Builder
+}
+
+// backend opens a batch backend over the spy.
+func (d *deviceSpy) backend() backend.Backend {
+	return gpu.NewBackend(d.newBatch, "reference", backend.Config{Note: func(s string) {
+		d.mu.Lock()
+		d.notes.WriteString(s + "\n")
+		d.mu.Unlock()
+	}})
 }
 
 func (d *deviceSpy) newBatch(nets []*network.Network, seeds []uint64) (*gpu.Batch, error) {
@@ -83,7 +94,7 @@ write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [
 	}
 	cpu := read(execSource(t, src, nil, Options{}))
 	spy := &deviceSpy{}
-	devRun := execSource(t, src, nil, Options{Device: spy.newBatch, Backend: "reference"})
+	devRun := execSource(t, src, nil, Options{Backend: spy.backend()})
 	dev := read(devRun)
 	if cpu != dev {
 		t.Fatalf("results differ between the CPU and the batch backend:\ncpu: %.400s\ndev: %.400s", cpu, dev)
@@ -96,8 +107,8 @@ write_json("r.json", {"pmap": per, "batch": [r.counts for r in recs], "steps": [
 	if len(spy.batches) == 0 || spy.batches[0] != 4 {
 		t.Errorf("batches made: %v, want the first of all 4 units", spy.batches)
 	}
-	if !strings.Contains(devRun.stderr, "supervised e-prop run on the CPU") {
-		t.Errorf("no note that learning runs on the CPU: %q", devRun.stderr)
+	if !strings.Contains(spy.notes.String(), "supervised e-prop run on the CPU") {
+		t.Errorf("no note that learning runs on the CPU: %q", spy.notes.String())
 	}
 	t.Logf("identical results (%d spikes, %d in rasters); batches made: %v", spikes, raster, spy.batches)
 }
@@ -128,10 +139,10 @@ func TestDeviceBackendRunsExperiments(t *testing.T) {
 			}
 			files := map[string]string{}
 			spy := &deviceSpy{}
-			for _, dev := range []DeviceBatch{nil, spy.newBatch} {
+			for _, dev := range []backend.Backend{nil, spy.backend()} {
 				var out, errOut strings.Builder
-				dir, err := Exec(t.Context(), Options{Script: script, Sets: exp.sets, RunDir: t.TempDir(), Device: dev,
-					Backend: map[bool]string{true: "cpu", false: "reference"}[dev == nil], Stdout: &out, Stderr: &errOut})
+				dir, err := Exec(t.Context(), Options{Script: script, Sets: exp.sets, RunDir: t.TempDir(), Backend: dev,
+					Stdout: &out, Stderr: &errOut})
 				if err != nil {
 					t.Fatalf("%v\n%s", err, errOut.String())
 				}
@@ -181,8 +192,8 @@ write_json("r.json", {"before": [r.counts for r in before], "after": [r.counts f
 	var files []string
 	var printed []string
 	spy := &deviceSpy{}
-	for _, dev := range []DeviceBatch{nil, spy.newBatch} {
-		r := execSource(t, src, nil, Options{Device: dev})
+	for _, dev := range []backend.Backend{nil, spy.backend()} {
+		r := execSource(t, src, nil, Options{Backend: dev})
 		if r.err != nil {
 			t.Fatal(r.err)
 		}

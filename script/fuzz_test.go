@@ -61,7 +61,7 @@ func FuzzBuiltinArgs(f *testing.F) {
 		defer run.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s, err := newSession(ctx, Options{Script: filepath.Join(dir, "main.star"), Backend: "cpu", Workers: 2, Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
+		s, err := newSession(ctx, Options{Script: filepath.Join(dir, "main.star"), Workers: 2, Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

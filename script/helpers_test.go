@@ -54,9 +54,6 @@ func execSource(t testing.TB, src string, files map[string]string, opts Options)
 		opts.RunDir = filepath.Join(root, "run")
 	}
 	opts.Stdout, opts.Stderr = &out, &errw
-	if opts.Backend == "" {
-		opts.Backend = "cpu"
-	}
 	dir, err := Exec(context.Background(), opts)
 	return result{out: out.String(), stderr: errw.String(), dir: dir, err: err}
 }
@@ -91,7 +88,7 @@ func execSourceAt(t testing.TB, script, src string, opts Options) result {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	opts.Script, opts.Stdout, opts.Stderr, opts.Backend = script, &out, &out, "cpu"
+	opts.Script, opts.Stdout, opts.Stderr = script, &out, &out
 	dir, err := Exec(context.Background(), opts)
 	return result{out: out.String(), dir: dir, err: err}
 }

@@ -9,6 +9,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 
 	"github.com/encephagen/encephagen/engine/eprop"
+	"github.com/encephagen/encephagen/engine/sim"
 )
 
 // Learning: reward-modulated e-prop (MODEL.md §4) as module "eprop". Each
@@ -56,13 +57,15 @@ func (s *Session) lockBrains(fn string, brains []*Brain, changes bool) (unlock f
 			return nil, fmt.Errorf("%s: brain %d is being run by another thread", fn, i)
 		}
 	}
-	if s.device != nil {
-		if err := s.device.toHost(brains); err != nil {
-			for _, br := range brains {
-				br.mu.Unlock()
-			}
-			return nil, fmt.Errorf("%s: %v", fn, err)
+	sims := make([]*sim.Brain, len(brains))
+	for i, br := range brains {
+		sims[i] = br.b
+	}
+	if err := s.backend.Host(sims); err != nil {
+		for _, br := range brains {
+			br.mu.Unlock()
 		}
+		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
 	return func() {
 		for _, br := range brains {
@@ -261,11 +264,6 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	var vals []starlark.Value
 	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
 		ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
-		for i, u := range ups {
-			if u.Changed > 0 {
-				brains[i].weightGen++ // a batch backend must take the new weights
-			}
-		}
 		if err != nil {
 			return engineErr(fn, err)
 		}
@@ -422,11 +420,8 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	}
 	var vals []starlark.Value
 	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
-		for i, l := range ls {
+		for _, l := range ls {
 			u, err := l.ApplySupervised()
-			if u.Changed > 0 {
-				brains[i].weightGen++ // a batch backend must take the new weights
-			}
 			if err != nil {
 				return engineErr(fn, err)
 			}

@@ -1,13 +1,13 @@
 package script
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
 )
@@ -447,22 +447,18 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 	}
 	ctx := threadCtx(thread, s)
-	onCPU := false // learning the device cannot take over (supervised)
-	for _, br := range brains {
-		onCPU = onCPU || (br.b.Plastic != nil && br.deviceLearner() == nil)
+	// One brain spreads its step over the workers; a batch runs one
+	// brain per worker. Inside a pmap item, one core: its siblings keep
+	// the others busy.
+	workers := s.workers
+	if thread.Local(workerKey) != nil {
+		workers = 1
 	}
-	switch {
-	case s.device != nil && !onCPU:
-		err = s.device.run(ctx, brains, steps, ext, engineRecs)
-	case s.device != nil:
-		s.device.learningOnCPU()
-		if err = s.device.toHost(brains); err != nil {
-			break
-		}
-		fallthrough
-	default:
-		err = runOnCPU(ctx, thread, s, brains, single, steps, ext, engineRecs)
+	job := backend.Job{Brains: make([]*sim.Brain, len(brains)), Steps: steps, Ext: ext, Recs: engineRecs, Workers: workers}
+	for i, br := range brains {
+		job.Brains[i] = br.b
 	}
+	err = s.backend.Advance(ctx, job)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: interrupted: %w", fn, ctx.Err())
@@ -480,29 +476,6 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		out[i] = r
 	}
 	return out, nil
-}
-
-// runOnCPU advances brains on the CPU engine: one brain with its step
-// spread over the workers, a batch over the workers (one core inside a
-// pmap item, whose siblings keep the other cores busy).
-func runOnCPU(ctx context.Context, thread *starlark.Thread, s *Session, brains []*Brain, single bool, steps int, ext [][]float32, engineRecs []*sim.Recorder) error {
-	workers := s.workers
-	if thread.Local(workerKey) != nil {
-		workers = 1
-	}
-	if single {
-		var rec *sim.Recorder
-		if engineRecs != nil {
-			rec = engineRecs[0]
-		}
-		brains[0].b.Workers = workers // bit for bit the same on any number
-		return brains[0].b.Run(ctx, steps, ext[0], rec)
-	}
-	bt := sim.Batch{Workers: workers}
-	for _, br := range brains {
-		bt.Brains = append(bt.Brains, br.b)
-	}
-	return bt.Run(ctx, steps, ext, engineRecs)
 }
 
 func init() {

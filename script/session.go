@@ -13,12 +13,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/connectome"
 )
 
@@ -39,10 +39,9 @@ type Options struct {
 	RunDir  string   // run directory; "" means DefaultRunDir (or the latest one with Resume)
 	Resume  bool     // continue the run in RunDir, reusing its finished units
 	Workers int      // goroutines for batches and pmap; 0 means GOMAXPROCS
-	Backend string   // recorded in provenance ("cpu", "cuda")
-	// Device, when set, advances brains on a batch backend (device.go):
-	// gpu.NewBatch for --backend cuda.
-	Device DeviceBatch
+	// Backend advances the brains (its Name goes into provenance); nil
+	// means the CPU engine. The caller opened it and closes it.
+	Backend backend.Backend
 	// Shard, when set, runs one shard of the units into RunDir, shared
 	// with the other shards (see Exec).
 	Shard *Shard
@@ -88,8 +87,8 @@ type Session struct {
 	threads map[*starlark.Thread]bool
 
 	progress *progress
-	device   *deviceRunner // nil on the CPU backend
-	brainIDs atomic.Int64
+	backend  backend.Backend
+	gather   backend.Gathering // the backend, when it gathers concurrent runs
 
 	unitMu   sync.Mutex
 	units    map[string]bool
@@ -328,9 +327,6 @@ func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *Ru
 	s.progress.run()
 	runErr := s.run(p.prog)
 	s.progress.close()
-	if s.device != nil {
-		s.device.close()
-	}
 	runErr = s.settle(runErr)
 
 	s.finish(runErr)
@@ -380,13 +376,21 @@ func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[st
 		Program: "encephagen", Version: opts.Version, Commit: opts.Commit,
 		GoVersion: runtime.Version(), Script: opts.Script, ScriptSHA: scriptSHA,
 		Params: map[string]any{}, Sets: opts.Sets, Workers: workerCount(opts.Workers),
-		Backend: opts.Backend, Host: host, OS: runtime.GOOS + "/" + runtime.GOARCH,
+		Backend: backendName(opts.Backend), Host: host, OS: runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs: runtime.NumCPU(), Started: now.UTC().Format(time.RFC3339),
 	}
 	for _, d := range decls {
 		info.Params[d.Name] = paramGoValue(values[d.Name])
 	}
 	return info
+}
+
+// backendName is what provenance records of the backend.
+func backendName(b backend.Backend) string {
+	if b == nil {
+		return backend.CPU{}.Name()
+	}
+	return b.Name()
 }
 
 // resumable checks that a run can be continued with this script and
@@ -446,9 +450,11 @@ func newSession(ctx context.Context, opts Options, dir *RunDir, values map[strin
 		errOut = os.Stderr
 	}
 	s.progress = newProgress(errOut)
-	if opts.Device != nil {
-		s.device = newDeviceRunner(opts.Device, s.progress, func(msg string) { fmt.Fprintf(errOut, "encephagen: %s\n", msg) })
+	s.backend = opts.Backend
+	if s.backend == nil {
+		s.backend = backend.CPU{}
 	}
+	s.gather, _ = s.backend.(backend.Gathering)
 	return s, nil
 }
 

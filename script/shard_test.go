@@ -110,7 +110,7 @@ func newShardFixture(t *testing.T, src string) *shardFixture {
 
 func (f *shardFixture) opts(dir string, sets ...string) (Options, *bytes.Buffer) {
 	var out bytes.Buffer
-	return Options{Script: f.script, Sets: sets, RunDir: filepath.Join(f.root, dir), Backend: "cpu", Workers: 2,
+	return Options{Script: f.script, Sets: sets, RunDir: filepath.Join(f.root, dir), Workers: 2,
 		Stdout: &out, Stderr: io.Discard, Version: "test", Commit: "c"}, &out
 }
 

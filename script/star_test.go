@@ -29,7 +29,7 @@ func TestStarFiles(t *testing.T) {
 			var out bytes.Buffer
 			dir := t.TempDir()
 			_, err := Exec(context.Background(), Options{
-				Script: f, RunDir: dir, Stdout: &out, Stderr: &out, Backend: "cpu", Workers: 2,
+				Script: f, RunDir: dir, Stdout: &out, Stderr: &out, Workers: 2,
 				ExtraModules: map[string]starlark.StringDict{"assert.star": assert},
 				ThreadHook:   func(th *starlark.Thread) { starlarktest.SetReporter(th, t) },
 			})

@@ -207,7 +207,7 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	}
 	if workers == 0 {
 		workers = s.workers
-		if s.device != nil && s.opts.Workers == 0 {
+		if s.gather != nil && s.opts.Workers == 0 {
 			// On a batch backend every item runs at once, so that their
 			// run() calls go to the device together.
 			workers = len(items)
@@ -240,8 +240,8 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if s.device != nil {
-					s.device.enter()
+				if s.gather != nil {
+					s.gather.Enter()
 				}
 				buf := &strings.Builder{}
 				th := s.newThread(fmt.Sprintf("pmap item %d", i))
@@ -273,16 +273,16 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 				results[i] = v
 				flush()
 				mu.Unlock()
-				if s.device != nil {
-					s.device.leave()
+				if s.gather != nil {
+					s.gather.Leave()
 				}
 			}
 		}()
 	}
-	if s.device != nil {
+	if s.gather != nil {
 		// This thread waits for the items: they alone may call run() now.
-		s.device.leave()
-		defer s.device.enter()
+		s.gather.Leave()
+		defer s.gather.Enter()
 	}
 feed:
 	for i := range items {

@@ -79,7 +79,7 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 	w := workers
 	if w == 0 {
 		w = s.workers
-		if s.device != nil && s.opts.Workers == 0 {
+		if s.gather != nil && s.opts.Workers == 0 {
 			w = len(run) // a batch backend runs every unit at once (see pmap)
 		}
 	}

@@ -44,7 +44,6 @@ func TestModules(t *testing.T) {
 				RunDir:       t.TempDir(),
 				Stdout:       &out,
 				Stderr:       &out,
-				Backend:      "cpu",
 				ExtraModules: map[string]starlark.StringDict{"assert.star": assert},
 				ThreadHook:   func(th *starlark.Thread) { starlarktest.SetReporter(th, t) },
 			})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/encephagen/encephagen/gpu"
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/script"
 )
 
@@ -88,13 +88,27 @@ finished).`,
 	return cmd
 }
 
+// noCUDA says why a build has no CUDA backend.
+const noCUDA = "built without CUDA support (rebuild with -tags cuda: make cuda)"
+
+// cudaAvailable says whether this build has the CUDA backend and a usable
+// GPU for it, naming the device or the reason.
+func cudaAvailable() (built, ok bool, why string) {
+	f, built := backend.Lookup("cuda")
+	if !built {
+		return false, false, noCUDA
+	}
+	ok, why = f.Available()
+	return true, ok, why
+}
+
 // chooseBackend resolves --backend for this build.
 func chooseBackend(name string, note func(string)) (string, error) {
 	switch name {
 	case "cpu":
 		return "cpu", nil
 	case "auto":
-		ok, why := gpu.Available()
+		_, ok, why := cudaAvailable()
 		if ok {
 			note("backend auto: using cuda (" + why + ")")
 			return "cuda", nil
@@ -102,7 +116,7 @@ func chooseBackend(name string, note func(string)) (string, error) {
 		note("backend auto: using cpu (" + why + ")")
 		return "cpu", nil
 	case "cuda":
-		if ok, why := gpu.Available(); !ok {
+		if _, ok, why := cudaAvailable(); !ok {
 			return "", usagef("--backend cuda: %s; use --backend cpu or auto", why)
 		}
 		return "cuda", nil
@@ -113,7 +127,7 @@ func chooseBackend(name string, note func(string)) (string, error) {
 func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	stderr := cmd.ErrOrStderr()
 	note := func(s string) { fmt.Fprintf(stderr, "encephagen: %s\n", s) }
-	backend, err := chooseBackend(o.backend, note)
+	name, err := chooseBackend(o.backend, note)
 	if err != nil {
 		return err
 	}
@@ -156,15 +170,14 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	if shard != nil {
 		started = func(dir string) { note(fmt.Sprintf("%s in run directory %s", shard.Flag(), dir)) }
 	}
-	var device script.DeviceBatch
-	if backend == "cuda" {
-		device = gpu.NewBatch
-		_, gpuName := gpu.Available()
-		backend = "cuda: " + gpuName // the provenance names the GPU and driver
+	be, err := backend.Open(name, backend.Config{Note: note})
+	if err != nil {
+		return fmt.Errorf("--backend %s: %v", name, err)
 	}
+	defer be.Close()
 	dir, err := script.Exec(ctx, script.Options{
 		Script: path, Sets: o.sets, RunDir: o.out, Resume: o.resume, Shard: shard,
-		Workers: o.workers, Backend: backend, Device: device,
+		Workers: o.workers, Backend: be,
 		Stdout: cmd.OutOrStdout(), Stderr: stderr,
 		Version: ver, Commit: commit,
 		Started: started,

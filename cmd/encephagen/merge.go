@@ -65,7 +65,7 @@ func runMerge(cmd *cobra.Command, o *mergeOptions, dir string) error {
 	}
 	ver, commit := buildInfo()
 	_, res, err := script.Merge(ctx, script.Options{
-		Script: o.script, RunDir: dir, Workers: o.workers, Backend: "cpu",
+		Script: o.script, RunDir: dir, Workers: o.workers,
 		Stdout: cmd.OutOrStdout(), Stderr: stderr, Version: ver, Commit: commit,
 	}, o.check)
 	var ue *script.UsageError

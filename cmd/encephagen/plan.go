@@ -43,7 +43,7 @@ A script that never calls run_units has no plan (exit code 2).`,
 			}
 			ver, commit := buildInfo()
 			plan, err := script.PlanScript(ctx, script.Options{
-				Script: args[0], Sets: o.sets, Backend: "cpu",
+				Script: args[0], Sets: o.sets,
 				Stderr: cmd.ErrOrStderr(), Version: ver, Commit: commit,
 			}, o.shards)
 			var ue *script.UsageError

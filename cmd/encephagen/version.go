@@ -6,8 +6,6 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
-
-	"github.com/encephagen/encephagen/gpu"
 )
 
 // version and commit are set at build time with -ldflags "-X main.version=...
@@ -46,12 +44,10 @@ func newVersionCmd() *cobra.Command {
 			v, c := buildInfo()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "encephagen %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			if gpu.Built {
-				if ok, why := gpu.Available(); ok {
-					fmt.Fprintf(out, "CUDA backend: %s\n", why)
-				} else {
-					fmt.Fprintf(out, "CUDA backend: no usable GPU: %s\n", why)
-				}
+			if built, ok, why := cudaAvailable(); ok {
+				fmt.Fprintf(out, "CUDA backend: %s\n", why)
+			} else if built {
+				fmt.Fprintf(out, "CUDA backend: no usable GPU: %s\n", why)
 			} else {
 				fmt.Fprintln(out, "CUDA backend: not in this build (make cuda builds bin/encephagen-cuda)")
 			}

@@ -63,6 +63,8 @@ type Brain struct {
 	emitted []uint64
 	words   int // words per emitted row
 
+	weightGen uint64 // WeightsChanged calls (WeightGen)
+
 	split     *split           // the synapses by worker (runParallel)
 	nmdaOf    *network.Network // the network nmdaKinds describes
 	nmdaKinds []uint8          // per region: nmdaNone, nmdaAll or nmdaMixed

@@ -107,11 +107,16 @@ func (b *Brain) Restore(step int64, st State, emitted func(s int64) []int32) err
 // ago, W as it is then), as the oracle and the GPU backend do. Without
 // delays nothing is in flight between steps and this does nothing.
 func (b *Brain) WeightsChanged() {
+	b.weightGen++
 	if b.emitted != nil {
 		b.flush()
 		b.rebuildInFlight()
 	}
 }
+
+// WeightGen counts the WeightsChanged calls: a backend holding a copy of
+// the weights compares it with the count when it took them.
+func (b *Brain) WeightGen() uint64 { return b.weightGen }
 
 // rebuildInFlight recomputes the ring of future input from the spikes of
 // the last MaxDelay steps (b.emitted) with the current weights: point 8 of
