@@ -3,10 +3,11 @@ package script
 import (
 	"errors"
 	"fmt"
-	"github.com/encephagen/encephagen/engine/suggest"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/encephagen/encephagen/engine/suggest"
 
 	"go.starlark.net/starlark"
 )

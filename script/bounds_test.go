@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 )
 
@@ -119,7 +121,7 @@ func TestRunDirLocked(t *testing.T) {
 	dataPath(t)
 	root := t.TempDir()
 	script := filepath.Join(root, "main.star")
-	for _, shard := range []*Shard{nil, {Index: 0, Count: 2, From: "--shard"}} {
+	for _, shard := range []*rundir.Shard{nil, {Index: 0, Count: 2, From: "--shard"}} {
 		os.WriteFile(script, []byte("def f(u):\n    write_text(\"started.txt\", \"x\")\n    while True:\n        pass\nrun_units([{\"key\": \"a\"}, {\"key\": \"b\"}], f)\n"), 0o644)
 		run := filepath.Join(t.TempDir(), "run")
 		ctx, cancel := context.WithCancel(context.Background())
@@ -159,13 +161,13 @@ func TestRunDirLocked(t *testing.T) {
 // saying how the run ended (not "running"), written in the room it kept.
 func TestRunInfoAfterDiskFull(t *testing.T) {
 	writes := 0
-	writeFault = func(name string) error {
+	rundir.WriteFault = func(name string) error {
 		if writes++; writes > 1 { // the first is run.json at the start
 			return syscall.ENOSPC
 		}
 		return nil
 	}
-	defer func() { writeFault = nil }()
+	defer func() { rundir.WriteFault = nil }()
 	long := strings.Repeat("a long message ", 2000)
 	r := execSource(t, "x = "+fmt.Sprintf("%q", long)+"\nwrite_json(\"results.json\", {\"a\": 1})\n", nil, Options{})
 	if r.err == nil || !strings.Contains(r.err.Error(), "no space left on device") {
@@ -175,7 +177,7 @@ func TestRunInfoAfterDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info RunInfo
+	var info rundir.Info
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}

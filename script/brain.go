@@ -391,7 +391,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	sb := sim.NewBrain(net, uint64(noise))
 	prog, dt := s.progress, p.DtMs
-	sb.Progress = func(n int) { prog.addSteps(n, dt) }
+	sb.Progress = func(n int) { prog.AddSteps(n, dt) }
 	return &Brain{b: sb, conn: conn, shared: true, be: s.backend}, nil
 }
 

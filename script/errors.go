@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -14,12 +16,10 @@ import (
 // UsageError is an error in how a script was invoked (an unknown or
 // ill-typed --set parameter, a missing script, a run directory that
 // exists): the CLI exits 2 for it.
-type UsageError struct{ Err error }
+// It is the run layer's (rundir), so that one type covers both.
+type UsageError = rundir.UsageError
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usagef(format string, args ...any) error { return &UsageError{fmt.Errorf(format, args...)} }
+func usagef(format string, args ...any) error { return rundir.Usagef(format, args...) }
 
 // Error is a failed script: the message, headed by the file:line:col where
 // it happened, followed by the Starlark backtrace. A failure inside a

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 )
 
@@ -54,7 +56,7 @@ func FuzzBuiltinArgs(f *testing.F) {
 			return
 		}
 		b := fns[int(data[0])%len(fns)]
-		run, err := createRunDir(filepath.Join(dir, "run", time.Now().Format("150405.000000000")))
+		run, err := rundir.Create(filepath.Join(dir, "run", time.Now().Format("150405.000000000")))
 		if err != nil {
 			t.Fatal(err)
 		}

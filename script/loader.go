@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 
 	"github.com/encephagen/encephagen/stdlib"
@@ -160,7 +162,7 @@ func (s *Session) load(thread *starlark.Thread, module string) (starlark.StringD
 	if err == nil {
 		sum := "embedded"
 		if ref.disk != "" {
-			sum = fileSHA(src)
+			sum = rundir.Hash(src)
 		}
 		l.mu.Lock()
 		l.sums[ref.display] = sum

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 )
@@ -295,13 +297,13 @@ func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	clean, err := checkName(fn, name)
+	clean, err := rundir.CheckName(fn, name)
 	if err != nil {
 		return err
 	}
-	s.unitMu.Lock()
+	s.planMu.Lock()
 	early := s.mode == modeShard && !s.unitsCalled
-	s.unitMu.Unlock()
+	s.planMu.Unlock()
 	if early {
 		// A shard stops after run_units; what the script writes belongs to
 		// the merge, not to each shard in the shared directory.

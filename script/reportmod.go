@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
@@ -222,7 +224,7 @@ func writePlot(thread *starlark.Thread, fn, name string, draw func(io.Writer) er
 	if err != nil {
 		return nil, err
 	}
-	clean, err := checkName(fn, name)
+	clean, err := rundir.CheckName(fn, name)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/encephagen/encephagen/script/rundir"
 )
 
 // TestSandbox: scripts read only the data path and their own folder, write
@@ -67,7 +69,7 @@ func TestSandboxRunDirSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(run, "out")); err != nil {
 		t.Fatal(err)
 	}
-	d, err := openRunDir(run)
+	d, err := rundir.Open(run)
 	if err != nil {
 		t.Fatal(err)
 	}

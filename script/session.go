@@ -2,8 +2,6 @@ package script
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/script/rundir"
 )
 
 // fileOptions is the Starlark dialect of scripts: top-level if/for/while,
@@ -44,7 +43,7 @@ type Options struct {
 	Backend backend.Backend
 	// Shard, when set, runs one shard of the units into RunDir, shared
 	// with the other shards (see Exec).
-	Shard *Shard
+	Shard *rundir.Shard
 
 	Stdout io.Writer // the script's print output (also kept in output.txt); nil: os.Stdout
 	Stderr io.Writer // notes from the runner; nil: os.Stderr
@@ -65,44 +64,63 @@ type Options struct {
 const sessionKey = "encephagen.session"
 
 // Session is the state of one execution, kept on its threads (never in
-// globals, so that several sessions can run in one process).
+// globals, so that several sessions can run in one process). Its parts,
+// by concern: the language (modules, parameters, sandbox), the engine
+// (networks, backend, workers), the run (directory, provenance, units,
+// progress, what run_units does), the printed output and the threads.
 type Session struct {
 	ctx      context.Context
 	opts     Options
-	dir      *RunDir
 	mainName string // the main script's file name as shown in positions
-	sandbox  *sandbox
-	loader   *loader
-	params   paramState
-	nets     netCache
-	workers  int
-	info     *RunInfo
+
+	// The language.
+	sandbox *sandbox
+	loader  *loader
+	params  paramState
+
+	// The engine.
+	nets    netCache
+	workers int
+	backend backend.Backend
+	gather  backend.Gathering // the backend, when it gathers concurrent runs
+
+	// The run.
+	dir      *rundir.Dir
+	info     *rundir.Info
 	started  time.Time
+	units    *rundir.Units
+	progress *rundir.Progress
+	planState
 
-	outMu sync.Mutex
-	out   io.Writer // stdout
-	log   *os.File  // output.txt
+	printer
+	threadSet
+}
 
-	thrMu   sync.Mutex
-	threads map[*starlark.Thread]bool
+// planState is what run_units does in a session: compute the units, or
+// plan, shard or merge them (plan.go, shard.go, merge.go).
+type planState struct {
+	mode       runMode
+	shard      rundir.Shard
+	plan       *rundir.Plan // the plan run_units made (plan), committed (shard) or must match (merge)
+	planShards int
 
-	progress *progress
-	backend  backend.Backend
-	gather   backend.Gathering // the backend, when it gathers concurrent runs
-
-	unitMu   sync.Mutex
-	units    map[string]bool
-	computed int
-	reused   int
-
-	// Sharding (plan.go, shard.go, merge.go).
-	mode        runMode
-	shard       Shard
-	plan        *Plan // the plan run_units made (plan), committed (shard) or must match (merge)
-	planShards  int
+	planMu      sync.Mutex
 	planErr     error // a mismatch with the run's plan, found by run_units
 	unitsCalled bool  // run_units has been called
 	stopped     bool  // run_units stopped a plan or shard session
+}
+
+// printer is where the script's print output goes: stdout and output.txt.
+type printer struct {
+	outMu sync.Mutex
+	out   io.Writer // stdout
+	log   *os.File  // output.txt
+}
+
+// threadSet is the session's live threads, cancelled together.
+type threadSet struct {
+	thrMu   sync.Mutex
+	threads map[*starlark.Thread]bool
 }
 
 func session(thread *starlark.Thread, fn string) (*Session, error) {
@@ -205,7 +223,7 @@ func prepare(opts Options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{file: f, prog: prog, decls: decls, values: values, sha: fileSHA(src), now: time.Now()}, nil
+	return &prepared{file: f, prog: prog, decls: decls, values: values, sha: rundir.Hash(src), now: time.Now()}, nil
 }
 
 // Exec runs a script as `encephagen exec` does: it reads the script and
@@ -226,28 +244,28 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 	}
 	scriptSHA, decls, values, now := p.sha, p.decls, p.values, p.now
 
-	var dir *RunDir
-	var info *RunInfo
+	var dir *rundir.Dir
+	var info *rundir.Info
 	if opts.Resume {
 		path := opts.RunDir
 		if path == "" {
-			if path, err = LatestRunDir(opts.Script); err != nil {
-				return "", &UsageError{err}
+			if path, err = rundir.Latest(opts.Script); err != nil {
+				return "", &UsageError{Err: err}
 			}
 		}
-		if dir, err = openRunDir(path); err != nil {
-			return "", &UsageError{err}
+		if dir, err = rundir.Open(path); err != nil {
+			return "", &UsageError{Err: err}
 		}
-		if err := dir.lock(lockFile); err != nil {
+		if err := dir.Lock(rundir.LockFile); err != nil {
 			dir.Close()
 			return "", err
 		}
-		if info, err = dir.readInfo(); err != nil {
-			if dir.exists(planFile) {
+		if info, err = dir.ReadInfo(); err != nil {
+			if dir.Exists(rundir.PlanFile) {
 				err = fmt.Errorf("--resume: %s is a sharded run that has not been merged yet: run its missing shards again with --shard (they skip finished units), then encephagen merge %s", path, path)
 			}
 			dir.Close()
-			return "", &UsageError{err}
+			return "", &UsageError{Err: err}
 		}
 		if err := resumable(info, scriptSHA, decls, values, opts); err != nil {
 			dir.Close()
@@ -257,25 +275,25 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 	} else {
 		path := opts.RunDir
 		if path == "" {
-			path = DefaultRunDir(opts.Script, now)
+			path = rundir.DefaultPath(opts.Script, now)
 			for i := 2; ; i++ {
 				if _, err := os.Stat(path); err != nil {
 					break
 				}
-				path = DefaultRunDir(opts.Script, now) + fmt.Sprintf("-%d", i)
+				path = rundir.DefaultPath(opts.Script, now) + fmt.Sprintf("-%d", i)
 			}
 		}
-		if dir, err = createRunDir(path); err != nil {
+		if dir, err = rundir.Create(path); err != nil {
 			return "", err
 		}
-		if err := dir.lock(lockFile); err != nil {
+		if err := dir.Lock(rundir.LockFile); err != nil {
 			dir.Close()
 			return "", err
 		}
 		info = newRunInfo(opts, scriptSHA, decls, values, now)
 	}
 	defer dir.Close()
-	_, err = runIn(ctx, opts, dir, p, info, sessionConfig{mode: modeRun, infoFile: runFile, outFile: outputFile})
+	_, err = runIn(ctx, opts, dir, p, info, sessionConfig{mode: modeRun, infoFile: rundir.RunFile, outFile: rundir.OutputFile})
 	return dir.Path, err
 }
 
@@ -292,9 +310,9 @@ const (
 // sessionConfig says how runIn runs a session.
 type sessionConfig struct {
 	mode       runMode
-	shard      Shard
-	plan       *Plan // modeMerge: the run's plan
-	planShards int   // modePlan: the shard count to record
+	shard      rundir.Shard
+	plan       *rundir.Plan // modeMerge: the run's plan
+	planShards int          // modePlan: the shard count to record
 	infoFile   string
 	outFile    string
 	truncate   bool // start outFile afresh
@@ -305,18 +323,19 @@ var errStopAfterUnits = errors.New("stopped after run_units")
 
 // runIn runs the prepared script in dir as one session and records how
 // it ended in info (written to cfg.infoFile at the start and the end).
-func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *RunInfo, cfg sessionConfig) (*Session, error) {
+func runIn(ctx context.Context, opts Options, dir *rundir.Dir, p *prepared, info *rundir.Info, cfg sessionConfig) (*Session, error) {
 	s, err := newSession(ctx, opts, dir, p.values, p.decls)
 	if err != nil {
 		return nil, err
 	}
 	s.mode, s.shard, s.plan, s.planShards = cfg.mode, cfg.shard, cfg.plan, cfg.planShards
+	s.units = rundir.NewUnits(dir, opts.Resume || cfg.mode == modeShard || cfg.mode == modeMerge)
 	s.info = info
 	info.Status, info.Error, info.Finished, info.WallS = "running", "", "", 0
-	if err := dir.writeInfoAs(cfg.infoFile, info); err != nil {
+	if err := dir.WriteInfo(cfg.infoFile, info); err != nil {
 		return s, fmt.Errorf("run directory: %v", err)
 	}
-	if s.log, err = dir.openOutput(cfg.outFile, cfg.truncate); err != nil {
+	if s.log, err = dir.OpenOutput(cfg.outFile, cfg.truncate); err != nil {
 		return s, fmt.Errorf("run directory: %v", err)
 	}
 	defer s.log.Close()
@@ -324,13 +343,13 @@ func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *Ru
 		opts.Started(dir.Path)
 	}
 
-	s.progress.run()
+	s.progress.Start()
 	runErr := s.run(p.prog)
-	s.progress.close()
+	s.progress.Close()
 	runErr = s.settle(runErr)
 
 	s.finish(runErr)
-	if err := dir.writeInfoAs(cfg.infoFile, info); err != nil && runErr == nil {
+	if err := dir.WriteInfo(cfg.infoFile, info); err != nil && runErr == nil {
 		runErr = fmt.Errorf("run directory: %v", err)
 	}
 	return s, runErr
@@ -341,9 +360,9 @@ func runIn(ctx context.Context, opts Options, dir *RunDir, p *prepared, info *Ru
 // the script never calls it; a plan mismatch found by run_units is a
 // usage error.
 func (s *Session) settle(runErr error) error {
-	s.unitMu.Lock()
+	s.planMu.Lock()
 	stopped, called, planErr := s.stopped, s.unitsCalled, s.planErr
-	s.unitMu.Unlock()
+	s.planMu.Unlock()
 	if s.ctx.Err() != nil {
 		return runErr
 	}
@@ -370,9 +389,9 @@ func (s *Session) settle(runErr error) error {
 	return runErr
 }
 
-func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *RunInfo {
+func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *rundir.Info {
 	host, _ := os.Hostname()
-	info := &RunInfo{
+	info := &rundir.Info{
 		Program: "encephagen", Version: opts.Version, Commit: opts.Commit,
 		GoVersion: runtime.Version(), Script: opts.Script, ScriptSHA: scriptSHA,
 		Params: map[string]any{}, Sets: opts.Sets, Workers: workerCount(opts.Workers),
@@ -396,7 +415,7 @@ func backendName(b backend.Backend) string {
 // resumable checks that a run can be continued with this script and
 // these parameters: anything else would mix results of different
 // experiments.
-func resumable(info *RunInfo, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, opts Options) error {
+func resumable(info *rundir.Info, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, opts Options) error {
 	if info.ScriptSHA != scriptSHA {
 		return usagef("--resume: %s has changed since the run in %s started (sha256 %.12s…, now %.12s…); start a new run", opts.Script, opts.RunDir, info.ScriptSHA, scriptSHA)
 	}
@@ -429,7 +448,7 @@ func workerCount(n int) int {
 	return n
 }
 
-func newSession(ctx context.Context, opts Options, dir *RunDir, values map[string]starlark.Value, decls []ParamDecl) (*Session, error) {
+func newSession(ctx context.Context, opts Options, dir *rundir.Dir, values map[string]starlark.Value, decls []ParamDecl) (*Session, error) {
 	sb, err := newSandbox(opts.Script, opts.Store)
 	if err != nil {
 		return nil, err
@@ -440,16 +459,19 @@ func newSession(ctx context.Context, opts Options, dir *RunDir, values map[strin
 	}
 	s := &Session{
 		ctx: ctx, opts: opts, dir: dir, mainName: opts.Script, sandbox: sb,
-		params:  paramState{decls: decls, values: values},
-		workers: workerCount(opts.Workers), out: out, started: time.Now(),
-		threads: map[*starlark.Thread]bool{}, units: map[string]bool{},
+		params:    paramState{decls: decls, values: values},
+		workers:   workerCount(opts.Workers),
+		printer:   printer{out: out},
+		started:   time.Now(),
+		threadSet: threadSet{threads: map[*starlark.Thread]bool{}},
+		units:     rundir.NewUnits(dir, opts.Resume),
 	}
 	s.loader = newLoader(s)
 	errOut := opts.Stderr
 	if errOut == nil {
 		errOut = os.Stderr
 	}
-	s.progress = newProgress(errOut)
+	s.progress = rundir.NewProgress(errOut)
 	s.backend = opts.Backend
 	if s.backend == nil {
 		s.backend = backend.CPU{}
@@ -482,11 +504,9 @@ func (s *Session) finish(runErr error) {
 	info.Finished = end.UTC().Format(time.RFC3339)
 	info.WallS = end.Sub(s.started).Seconds()
 	info.Modules = s.loader.hashes()
-	s.unitMu.Lock()
-	if s.computed+s.reused > 0 {
-		info.Units = &UnitCounts{Computed: s.computed, Reused: s.reused}
+	if c := s.units.Counts(); c.Computed+c.Reused > 0 {
+		info.Units = &c
 	}
-	s.unitMu.Unlock()
 	switch {
 	case runErr == nil:
 		info.Status = "ok"
@@ -724,12 +744,6 @@ func readSource(p string) ([]byte, error) {
 		err = fmt.Errorf("%s grew beyond %d bytes while read", p, maxSourceBytes)
 	}
 	return b, err
-}
-
-// fileSHA returns the hex SHA-256 of b.
-func fileSHA(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/encephagen/encephagen/script/rundir"
+
 	"go.starlark.net/starlark"
 )
 
@@ -34,29 +36,6 @@ func threadCtx(thread *starlark.Thread, s *Session) context.Context {
 	return s.ctx
 }
 
-func checkUnitKey(fn, key string) error {
-	bad := func(why string) error {
-		return fmt.Errorf("%s: key must be letters, digits and . _ - = + , separated by /, %s; got %q", fn, why, key)
-	}
-	if key == "" || len(key) > 200 {
-		return bad("1 to 200 characters")
-	}
-	for _, part := range strings.Split(key, "/") {
-		if part == "" || part == "." || part == ".." || strings.HasPrefix(part, ".") {
-			return bad("with no empty, . or .. parts")
-		}
-	}
-	for _, r := range key {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case strings.ContainsRune("._-=+,/", r):
-		default:
-			return bad(fmt.Sprintf("not %q", r))
-		}
-	}
-	return nil
-}
-
 func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	s, err := session(thread, fn)
@@ -70,7 +49,7 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if !ok {
 		return nil, fmt.Errorf("%s: for parameter key: got %s, want string", fn, args[0].Type())
 	}
-	if err := checkUnitKey(fn, key); err != nil {
+	if err := rundir.CheckUnitKey(fn, key); err != nil {
 		return nil, err
 	}
 	f, ok := args[1].(starlark.Callable)
@@ -87,23 +66,19 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 // --resume, in a shard (a re-run shard skips finished units) and in a
 // merge (which only loads).
 func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Callable, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s.unitMu.Lock()
-	dup := s.units[key]
-	s.units[key] = true
-	s.unitMu.Unlock()
-	if dup {
+	if !s.units.Claim(key) {
 		return nil, fmt.Errorf("%s: key %q is used twice in this run; every unit needs its own key", fn, key)
 	}
-	file := unitsDir + "/" + key + ".json"
-	if s.reuses() && s.dir.exists(file) {
-		val, err := s.loadUnit(file, key)
-		if err != nil {
-			return nil, fmt.Errorf("%s: cannot reuse %s from the earlier run: %v; delete it to recompute the unit", fn, file, err)
+	file := rundir.UnitFile(key)
+	if s.units.Stored(key) {
+		val, err := s.units.Load(key)
+		if err == nil {
+			var v starlark.Value
+			if v, err = decodeOrdered(val); err == nil {
+				return v, nil
+			}
 		}
-		s.unitMu.Lock()
-		s.reused++
-		s.unitMu.Unlock()
-		return val, nil
+		return nil, fmt.Errorf("%s: cannot reuse %s from the earlier run: %v; delete it to recompute the unit", fn, file, err)
 	}
 	if s.mode == modeMerge {
 		return nil, fmt.Errorf("%s: unit %q has no result (%s) and merge never computes one: run its shard again", fn, key, file)
@@ -119,48 +94,11 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
 	}
 	keyJSON, _ := encodeJSON(nil, fn, starlark.String(key), "")
-	// wall_s is kept beside the value, not in it, so that results never
-	// depend on timing.
-	record := []byte(`{"key": ` + string(keyJSON) + fmt.Sprintf(`, "wall_s": %.3f`, wall) + `, "value": ` + string(enc) + "}\n")
-	if err := s.dir.WriteFile(file, record); err != nil {
+	if err := s.units.Store(keyJSON, enc, wall); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
-	s.unitMu.Lock()
-	s.computed++
-	s.unitMu.Unlock()
 	// Return what a resumed run would read, so both runs go on alike.
 	return decodeOrdered(enc)
-}
-
-// reuses says whether stored units are reused rather than computed.
-func (s *Session) reuses() bool {
-	return s.opts.Resume || s.mode == modeShard || s.mode == modeMerge
-}
-
-// loadUnit reads a stored unit's value, checking that it is the unit's.
-func (s *Session) loadUnit(file, key string) (starlark.Value, error) {
-	data, err := s.dir.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	v, err := decodeOrdered(data)
-	if err != nil {
-		return nil, err
-	}
-	d, ok := v.(*starlark.Dict)
-	if !ok {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	if k, found, _ := d.Get(starlark.String("key")); found {
-		if ks, ok := starlark.AsString(k); !ok || ks != key {
-			return nil, fmt.Errorf("it records the key %s, not %q", k, key)
-		}
-	}
-	val, found, _ := d.Get(starlark.String("value"))
-	if !found {
-		return nil, fmt.Errorf("no \"value\" field")
-	}
-	return val, nil
 }
 
 func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

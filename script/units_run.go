@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/encephagen/encephagen/script/rundir"
 	"go.starlark.net/starlark"
 )
 
@@ -46,10 +47,10 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 	}
 	iter.Done()
 
-	s.unitMu.Lock()
+	s.planMu.Lock()
 	again := s.unitsCalled
 	s.unitsCalled = true
-	s.unitMu.Unlock()
+	s.planMu.Unlock()
 	if again && s.mode != modeRun {
 		return nil, fmt.Errorf("%s: called a second time; a planned, sharded or merged run needs all its units in one run_units call", fn)
 	}
@@ -70,12 +71,12 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 	if s.mode == modeShard {
 		run = nil
 		for i, it := range items {
-			if s.shard.owns(i) {
+			if s.shard.Owns(i) {
 				run = append(run, it)
 			}
 		}
 	}
-	s.progress.unitsTotal.Add(int64(len(run)))
+	s.progress.AddUnits(len(run))
 	w := workers
 	if w == 0 {
 		w = s.workers
@@ -83,22 +84,17 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 			w = len(run) // a batch backend runs every unit at once (see pmap)
 		}
 	}
-	s.progress.unitsBegin(w)
+	s.progress.UnitsBegin(w)
 
 	// One unit per pmap item: unit(key, fn, item).
 	unitFn := starlark.NewBuiltin("run_units.unit", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		key, _ := unitKey(fn, 0, a[0])
-		reused := s.unitExists(key)
-		id := s.progress.unitStart(time.Now())
+		reused := s.units.Stored(key)
+		id := s.progress.UnitStart(time.Now())
 		v, err := s.unit(th, "unit", key, f, starlark.Tuple{a[0]}, nil)
-		s.progress.unitEnd(id, time.Now(), err == nil && !reused)
+		s.progress.UnitEnd(id, time.Now(), err == nil && !reused, err == nil && reused)
 		if err != nil {
 			return nil, fmt.Errorf("unit %q: %w", key, err)
-		}
-		if reused {
-			s.progress.unitsSkip.Add(1)
-		} else {
-			s.progress.unitsDone.Add(1)
 		}
 		return v, nil
 	})
@@ -123,15 +119,10 @@ func unitKey(fn string, i int, u starlark.Value) (string, error) {
 	if kv == nil || !ok {
 		return "", fmt.Errorf("%s: unit %d needs a string \"key\" (a dict entry or a struct field), got %s", fn, i, u.Type())
 	}
-	if err := checkUnitKey(fn, key); err != nil {
+	if err := rundir.CheckUnitKey(fn, key); err != nil {
 		return "", err
 	}
 	return key, nil
-}
-
-// unitExists says whether the unit's stored result will be reused.
-func (s *Session) unitExists(key string) bool {
-	return s.reuses() && s.dir.exists(unitsDir+"/"+key+".json")
 }
 
 func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -143,7 +134,7 @@ func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := unpack(b.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
-	s.progress.setPhase(name)
+	s.progress.SetPhase(name)
 	return starlark.None, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/script"
+	"github.com/encephagen/encephagen/script/rundir"
 )
 
 func init() { register(newExecCmd) }
@@ -134,10 +135,10 @@ func runExec(cmd *cobra.Command, o *execOptions, path string) error {
 	if err := checkWorkers(o.workers, note); err != nil {
 		return err
 	}
-	var shard *script.Shard
+	var shard *rundir.Shard
 	again := "--resume --out"
 	if o.shard != "" {
-		sh, err := script.ParseShard(o.shard, os.Getenv)
+		sh, err := rundir.ParseShard(o.shard, os.Getenv)
 		if err != nil {
 			return usageError{err}
 		}

@@ -1,4 +1,4 @@
-package script
+package rundir
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 	"golang.org/x/term"
 )
 
-// progress tracks a run for the people watching it: units done of the
+// Progress tracks a run for the people watching it: units done of the
 // total that run_units declared, the phase the script last named, brain
 // steps simulated, and from those the speed, the real-time factor and an
 // estimate of the time left. On a terminal it is one live line on stderr;
 // otherwise a plain line every plainEvery.
-type progress struct {
+type Progress struct {
 	steps      atomic.Int64 // brain-steps simulated
 	simMicros  atomic.Int64 // simulated time summed over brains, µs
 	unitsTotal atomic.Int64
@@ -45,8 +45,9 @@ const (
 	plainEvery = 30 * time.Second
 )
 
-func newProgress(out io.Writer) *progress {
-	p := &progress{out: out, start: time.Now(), stop: make(chan struct{})}
+// NewProgress reports to out (a terminal gets a live line).
+func NewProgress(out io.Writer) *Progress {
+	p := &Progress{out: out, start: time.Now(), stop: make(chan struct{})}
 	p.phase.Store("")
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.live = true
@@ -54,16 +55,23 @@ func newProgress(out io.Writer) *progress {
 	return p
 }
 
-// addSteps is the brains' Progress hook.
-func (p *progress) addSteps(n int, dtMs float64) {
+// AddSteps is the brains' Progress hook: n steps of dtMs simulated.
+func (p *Progress) AddSteps(n int, dtMs float64) {
 	p.steps.Add(int64(n))
 	p.simMicros.Add(int64(float64(n) * dtMs * 1000))
 }
 
-func (p *progress) setPhase(s string) { p.phase.Store(s) }
+// SetPhase names what the script does now.
+func (p *Progress) SetPhase(s string) { p.phase.Store(s) }
 
-// unitsBegin says that units are about to run, workers at a time.
-func (p *progress) unitsBegin(workers int) {
+// Steps is the number of brain steps simulated so far.
+func (p *Progress) Steps() int64 { return p.steps.Load() }
+
+// AddUnits adds n to the units the run will do.
+func (p *Progress) AddUnits(n int) { p.unitsTotal.Add(int64(n)) }
+
+// UnitsBegin says that units are about to run, workers at a time.
+func (p *Progress) UnitsBegin(workers int) {
 	p.unitMu.Lock()
 	p.unitWorkers = max(1, workers)
 	if p.inflight == nil {
@@ -72,9 +80,10 @@ func (p *progress) unitsBegin(workers int) {
 	p.unitMu.Unlock()
 }
 
-// unitStart marks a unit started at now; unitEnd(id, now, computed) its
-// end (a reused unit does not count towards the time a unit takes).
-func (p *progress) unitStart(now time.Time) int64 {
+// UnitStart marks a unit started at now; UnitEnd(id, now, computed) its
+// end (a reused unit does not count towards the time a unit takes, nor
+// towards the units done in this execution).
+func (p *Progress) UnitStart(now time.Time) int64 {
 	p.unitMu.Lock()
 	defer p.unitMu.Unlock()
 	if p.inflight == nil {
@@ -85,7 +94,13 @@ func (p *progress) unitStart(now time.Time) int64 {
 	return p.nextUnit
 }
 
-func (p *progress) unitEnd(id int64, now time.Time, computed bool) {
+func (p *Progress) UnitEnd(id int64, now time.Time, computed, reused bool) {
+	switch {
+	case reused:
+		p.unitsSkip.Add(1)
+	case computed:
+		p.unitsDone.Add(1)
+	}
 	p.unitMu.Lock()
 	defer p.unitMu.Unlock()
 	if computed {
@@ -100,7 +115,7 @@ func (p *progress) unitEnd(id int64, now time.Time, computed bool) {
 // running ones have done, shared among the units that run at once (so
 // that neither the time before run_units nor a first batch finishing
 // together skews it). Without timings: the wall time per unit so far.
-func (p *progress) eta(now time.Time) (time.Duration, bool) {
+func (p *Progress) eta(now time.Time) (time.Duration, bool) {
 	total, done, skip := p.unitsTotal.Load(), p.unitsDone.Load(), p.unitsSkip.Load()
 	left := total - done - skip
 	if total == 0 || done == 0 || left <= 0 {
@@ -120,8 +135,8 @@ func (p *progress) eta(now time.Time) (time.Duration, bool) {
 	return max(0, (mean*time.Duration(left)-running)/w), true
 }
 
-// run prints until close.
-func (p *progress) run() {
+// Start prints until Close.
+func (p *Progress) Start() {
 	every := plainEvery
 	if p.live {
 		every = liveEvery
@@ -150,13 +165,14 @@ func (p *progress) run() {
 	}()
 }
 
-func (p *progress) close() {
+// Close stops the reports.
+func (p *Progress) Close() {
 	close(p.stop)
 	p.done.Wait()
 }
 
 // line is the progress report at this moment.
-func (p *progress) line() string {
+func (p *Progress) line() string {
 	wall := time.Since(p.start)
 	steps := p.steps.Load()
 	simS := float64(p.simMicros.Load()) / 1e6

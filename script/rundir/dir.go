@@ -1,4 +1,4 @@
-package script
+package rundir
 
 import (
 	"bytes"
@@ -18,51 +18,36 @@ import (
 	"time"
 )
 
-// The run directory of one execution:
-//
-//	run.json     provenance and status (written at the start, updated at the end)
-//	output.txt   everything the script printed
-//	units/       one JSON file per finished unit (see unit()); --resume reuses them
-//	...          whatever the script writes with write_json, write_csv, write_text
-//
-// A sharded run (exec --shard, see shard.go) also has:
-//
-//	plan.json    the units of the run, written by the first shard, checked by the others and by merge
-//	shards/      each shard's run info (I-of-N.json) and printed output (I-of-N.txt)
-//
-// and gets its run.json and output.txt from `encephagen merge`.
-//
-// Every file is written to a temporary name and renamed into place, so a
-// killed run never leaves a partial file under its real name.
+// The files a run keeps itself; scripts may not write them.
 const (
-	lockFile   = ".lock" // held by the run using the directory (see RunDir.lock)
-	runFile    = "run.json"
-	outputFile = "output.txt"
-	unitsDir   = "units"
+	LockFile   = ".lock" // held by the run using the directory (see Dir.Lock)
+	RunFile    = "run.json"
+	OutputFile = "output.txt"
+	UnitsDir   = "units"
 )
 
 // reserved names scripts may not write.
-var reserved = []string{runFile, outputFile, unitsDir, planFile, shardsDir, lockFile}
+var reserved = []string{RunFile, OutputFile, UnitsDir, PlanFile, ShardsDir, LockFile}
 
-// RunDir is a run directory; every access goes through an os.Root, so
+// Dir is a run directory; every access goes through an os.Root, so
 // nothing outside it can be touched, even through symbolic links.
-type RunDir struct {
+type Dir struct {
 	Path   string
 	root   *os.Root
 	mu     sync.Mutex
 	locked *os.File // the lock file while held
 }
 
-// DefaultRunDir is results/<script name>/<UTC timestamp>, relative to the
+// DefaultPath is results/<script name>/<UTC timestamp>, relative to the
 // working directory.
-func DefaultRunDir(script string, now time.Time) string {
+func DefaultPath(script string, now time.Time) string {
 	stem := strings.TrimSuffix(filepath.Base(script), filepath.Ext(script))
 	return filepath.Join("results", stem, now.UTC().Format("20060102-150405"))
 }
 
-// LatestRunDir is the newest run directory of a script under results/,
-// for --resume without --out.
-func LatestRunDir(script string) (string, error) {
+// Latest is the newest run directory of a script under results/, for
+// --resume without --out.
+func Latest(script string) (string, error) {
 	stem := strings.TrimSuffix(filepath.Base(script), filepath.Ext(script))
 	parent := filepath.Join("results", stem)
 	des, err := os.ReadDir(parent)
@@ -72,7 +57,7 @@ func LatestRunDir(script string) (string, error) {
 	var names []string
 	for _, d := range des {
 		if d.IsDir() {
-			if _, err := os.Stat(filepath.Join(parent, d.Name(), runFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(parent, d.Name(), RunFile)); err == nil {
 				names = append(names, d.Name())
 			}
 		}
@@ -84,29 +69,30 @@ func LatestRunDir(script string) (string, error) {
 	return filepath.Join(parent, names[len(names)-1]), nil
 }
 
-// createRunDir makes a new, empty run directory (its parents as needed).
+// Create makes a new, empty run directory (its parents as needed).
 // A directory that exists and is not empty is refused: it belongs to
 // another run.
-func createRunDir(dir string) (*RunDir, error) {
+func Create(dir string) (*Dir, error) {
 	if des, err := os.ReadDir(dir); err == nil && len(des) > 0 {
-		return nil, usagef("run directory %s exists and is not empty; use --resume to continue that run, or another --out", dir)
+		return nil, Usagef("run directory %s exists and is not empty; use --resume to continue that run, or another --out", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run directory: %v", err)
 	}
-	return openRunDir(dir)
+	return Open(dir)
 }
 
-func openRunDir(dir string) (*RunDir, error) {
+// Open opens an existing run directory.
+func Open(dir string) (*Dir, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("run directory: %v", err)
 	}
-	return &RunDir{Path: dir, root: root}, nil
+	return &Dir{Path: dir, root: root}, nil
 }
 
 // Close releases the directory (and its lock).
-func (d *RunDir) Close() error {
+func (d *Dir) Close() error {
 	if d.locked != nil {
 		d.locked.Close()
 		d.locked = nil
@@ -114,12 +100,12 @@ func (d *RunDir) Close() error {
 	return d.root.Close()
 }
 
-// lock takes the lock file name (lockFile, or a shard's own) for this
+// Lock takes the lock file name (LockFile, or a shard's own) for this
 // process until Close, so that two runs cannot use the directory (two
 // --resume runs, or one shard run twice at once) and compute units twice
 // or overwrite each other's run info. A directory held by a live run is
 // refused with its process id; the lock of a killed run is gone with it.
-func (d *RunDir) lock(name string) error {
+func (d *Dir) Lock(name string) error {
 	f, err := d.root.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("run directory %s: cannot create its lock %s: %v", d.Path, name, err)
@@ -136,7 +122,7 @@ func (d *RunDir) lock(name string) error {
 		if holder == "" {
 			holder = "another process"
 		}
-		return usagef("run directory %s is in use by another encephagen run (%s); wait for it to end, or stop it, before using the directory again", d.Path, holder)
+		return Usagef("run directory %s is in use by another encephagen run (%s); wait for it to end, or stop it, before using the directory again", d.Path, holder)
 	}
 	host, _ := os.Hostname()
 	f.Truncate(0)
@@ -145,9 +131,9 @@ func (d *RunDir) lock(name string) error {
 	return nil
 }
 
-// checkName validates a file name given by a script: relative, inside the
+// CheckName validates a file name given by a script: relative, inside the
 // run directory, not one of the files the run itself keeps.
-func checkName(fn, name string) (string, error) {
+func CheckName(fn, name string) (string, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("%s: name must be a relative path inside the run directory (%s), got %q", fn, why, name)
 	}
@@ -177,16 +163,16 @@ func checkName(fn, name string) (string, error) {
 	return clean, nil
 }
 
-// writeFault, when set (by tests), makes WriteFile of name fail with its
+// WriteFault, when set (by tests), makes WriteFile of name fail with its
 // error, as a full disk would.
-var writeFault func(name string) error
+var WriteFault func(name string) error
 
 // WriteFile writes name (a clean relative path) atomically.
-func (d *RunDir) WriteFile(name string, data []byte) error {
+func (d *Dir) WriteFile(name string, data []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if writeFault != nil {
-		if err := writeFault(name); err != nil {
+	if WriteFault != nil {
+		if err := WriteFault(name); err != nil {
 			return err
 		}
 	}
@@ -212,7 +198,7 @@ func (d *RunDir) WriteFile(name string, data []byte) error {
 
 // writeExact creates name, which must not exist, and writes data to disk;
 // on failure nothing is left under name.
-func (d *RunDir) writeExact(name string, data []byte) error {
+func (d *Dir) writeExact(name string, data []byte) error {
 	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
@@ -230,18 +216,21 @@ func (d *RunDir) writeExact(name string, data []byte) error {
 	return err
 }
 
-// ReadFile reads name from the run directory.
-func (d *RunDir) ReadFile(name string) ([]byte, error) { return d.root.ReadFile(name) }
+// MkdirAll makes the folder name (and its parents) in the directory.
+func (d *Dir) MkdirAll(name string) error { return d.root.MkdirAll(name, 0o755) }
 
-// exists reports whether name exists.
-func (d *RunDir) exists(name string) bool {
+// ReadFile reads name from the run directory.
+func (d *Dir) ReadFile(name string) ([]byte, error) { return d.root.ReadFile(name) }
+
+// Exists reports whether name exists.
+func (d *Dir) Exists(name string) bool {
 	_, err := d.root.Stat(name)
 	return err == nil
 }
 
-// openOutput opens the file of printed output (output.txt) for
+// OpenOutput opens the file of printed output (output.txt) for
 // appending, or afresh with truncate.
-func (d *RunDir) openOutput(name string, truncate bool) (*os.File, error) {
+func (d *Dir) OpenOutput(name string, truncate bool) (*os.File, error) {
 	if dir := path.Dir(name); dir != "." {
 		if err := d.root.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -254,8 +243,8 @@ func (d *RunDir) openOutput(name string, truncate bool) (*os.File, error) {
 	return d.root.OpenFile(name, flag, 0o644)
 }
 
-// RunInfo is run.json: the provenance of a run and how it ended.
-type RunInfo struct {
+// Info is run.json: the provenance of a run and how it ended.
+type Info struct {
 	Program   string            `json:"program"`
 	Version   string            `json:"version"`
 	Commit    string            `json:"commit"`
@@ -299,7 +288,8 @@ type UnitCounts struct {
 // place when the disk is full.
 const infoReserve = 4096
 
-func (d *RunDir) writeInfoAs(name string, info *RunInfo) error {
+// WriteInfo writes info as the file name (run.json, or a shard's).
+func (d *Dir) WriteInfo(name string, info *Info) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
@@ -317,7 +307,7 @@ func (d *RunDir) writeInfoAs(name string, info *RunInfo) error {
 
 // overwriteInfo writes info over the existing file name without growing
 // it; it reports whether that worked.
-func (d *RunDir) overwriteInfo(name string, info *RunInfo) bool {
+func (d *Dir) overwriteInfo(name string, info *Info) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f, err := d.root.OpenFile(name, os.O_WRONLY, 0)
@@ -353,9 +343,11 @@ func (d *RunDir) overwriteInfo(name string, info *RunInfo) bool {
 	}
 }
 
-func (d *RunDir) readInfo() (*RunInfo, error) { return d.readInfoAs(runFile) }
+// ReadInfo reads run.json.
+func (d *Dir) ReadInfo() (*Info, error) { return d.ReadInfoAs(RunFile) }
 
-func (d *RunDir) readInfoAs(name string) (*RunInfo, error) {
+// ReadInfoAs reads the run info file name.
+func (d *Dir) ReadInfoAs(name string) (*Info, error) {
 	b, err := d.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s has no %s: it is not a run directory", d.Path, name)
@@ -363,13 +355,13 @@ func (d *RunDir) readInfoAs(name string) (*RunInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var info RunInfo
+	var info Info
 	if err := json.Unmarshal(b, &info); err != nil || info.ScriptSHA == "" {
 		why := "it lacks the script's sha256"
 		if err != nil {
 			why = err.Error()
 		}
-		return nil, fmt.Errorf("%s is damaged and cannot be read (%s); the units in %s are intact: start a new run (a fresh --out), or restore %s from a backup", filepath.Join(d.Path, name), why, filepath.Join(d.Path, unitsDir), name)
+		return nil, fmt.Errorf("%s is damaged and cannot be read (%s); the units in %s are intact: start a new run (a fresh --out), or restore %s from a backup", filepath.Join(d.Path, name), why, filepath.Join(d.Path, UnitsDir), name)
 	}
 	return &info, nil
 }

@@ -1,4 +1,4 @@
-package script
+package rundir
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(&buf)
+	p := NewProgress(&buf)
 	if p.live {
 		t.Fatal("a buffer is not a terminal")
 	}
@@ -17,8 +17,8 @@ func TestProgressLine(t *testing.T) {
 	p.unitsTotal.Store(20)
 	p.unitsDone.Store(4)
 	p.unitsSkip.Store(1)
-	p.setPhase("conditioning")
-	p.addSteps(50000, 0.1) // 5 s of one brain in 10 s of wall time
+	p.SetPhase("conditioning")
+	p.AddSteps(50000, 0.1) // 5 s of one brain in 10 s of wall time
 	line := p.line()
 	for _, want := range []string{"units 5/20 (1 reused)", "conditioning", "5.0 s simulated", "5000 steps/s", "real-time factor 0.500", "ETA 38s"} {
 		if !strings.Contains(line, want) {
@@ -33,17 +33,15 @@ func TestProgressLine(t *testing.T) {
 // 140 s are left; the wall time per unit so far said 560 s (4× off).
 func TestProgressETA(t *testing.T) {
 	t0 := time.Now()
-	p := newProgress(&bytes.Buffer{})
+	p := NewProgress(&bytes.Buffer{})
 	p.start = t0
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	p.unitsTotal.Store(16)
-	p.unitsBegin(2)
-	a, b := p.unitStart(at(60)), p.unitStart(at(60))
-	p.unitEnd(a, at(80), true)
-	p.unitsDone.Add(1)
-	p.unitEnd(b, at(80), true)
-	p.unitsDone.Add(1)
-	c, d := p.unitStart(at(80)), p.unitStart(at(80))
+	p.UnitsBegin(2)
+	a, b := p.UnitStart(at(60)), p.UnitStart(at(60))
+	p.UnitEnd(a, at(80), true, false)
+	p.UnitEnd(b, at(80), true, false)
+	c, d := p.UnitStart(at(80)), p.UnitStart(at(80))
 	eta, ok := p.eta(at(80))
 	if want := 140 * time.Second; !ok || eta < want*9/10 || eta > want*11/10 {
 		t.Errorf("ETA at 80 s: %v, want about %v", eta, want)
@@ -54,10 +52,8 @@ func TestProgressETA(t *testing.T) {
 		t.Errorf("ETA at 90 s: %v, want about %v", eta, want)
 	}
 	// Reused units do not count as instant computations.
-	p.unitEnd(c, at(100), true)
-	p.unitsDone.Add(1)
-	p.unitEnd(d, at(100), false)
-	p.unitsSkip.Add(1)
+	p.UnitEnd(c, at(100), true, false)
+	p.UnitEnd(d, at(100), false, true)
 	eta, _ = p.eta(at(100))
 	if want := 120 * time.Second; eta < want*9/10 || eta > want*11/10 {
 		t.Errorf("ETA at 100 s: %v, want about %v", eta, want)
