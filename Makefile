@@ -21,7 +21,7 @@ COMMIT       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS      := -X main.version=$(VERSION) -X main.buildCommit=$(COMMIT)
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build run test fmt-check vet gotest bench data test-data clean ptx cuda vet-cuda test-cuda gpu-emu gpu-bundle gpu-check
+.PHONY: all build run test fmt-check vet gotest bench digest data test-data clean ptx cuda vet-cuda test-cuda gpu-emu gpu-bundle gpu-check
 
 all: build
 
@@ -59,6 +59,11 @@ gotest: build test-data
 
 bench: build data
 	$(BIN) bench
+
+# One digest per experiment, shrunk, over its unit files and report: equal
+# digests at two commits mean results bit for bit the same.
+digest: build data
+	experiments/digest.sh $(BIN)
 
 clean:
 	rm -rf bin
