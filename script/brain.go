@@ -5,13 +5,11 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"weak"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
 	"github.com/encephagen/encephagen/engine/backend"
-	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -111,37 +109,6 @@ func setParam(fn string, bp brainParam, p *network.Params, v starlark.Value) err
 		*f = string(str)
 	}
 	return nil
-}
-
-// netCache shares built networks between brains with the same connectome
-// and parameters (a batch that varies only the noise seed builds once).
-// Entries are weak: a network no brain uses any more is collected.
-type netCache struct {
-	mu sync.Mutex
-	m  map[string]weak.Pointer[network.Network]
-}
-
-func (nc *netCache) build(c *connectome.Connectome, p network.Params) (*network.Network, error) {
-	key := fmt.Sprintf("%p|%+v", c, p)
-	nc.mu.Lock()
-	if nc.m == nil {
-		nc.m = map[string]weak.Pointer[network.Network]{}
-	}
-	if w, ok := nc.m[key]; ok {
-		if n := w.Value(); n != nil {
-			nc.mu.Unlock()
-			return n, nil
-		}
-	}
-	nc.mu.Unlock()
-	n, err := network.Build(c, p)
-	if err != nil {
-		return nil, err
-	}
-	nc.mu.Lock()
-	nc.m[key] = weak.Make(n)
-	nc.mu.Unlock()
-	return n, nil
 }
 
 // Brain is one simulated brain: a network built from a connectome, and
@@ -385,7 +352,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := p.Validate(conn.c.N()); err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
-	net, err := s.nets.build(conn.c, p)
+	net, err := s.nets.Build(conn.c, p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}

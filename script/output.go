@@ -178,13 +178,19 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 		keys := x.AttrNames()
 		sort.Strings(keys)
 		return object(keys, func(k string) starlark.Value { v, _ := x.Attr(k); return v })
-	case *Pattern:
-		a, _ := x.Attr("active")
-		return e.encode(a, path, depth)
+	case jsonAs:
+		return e.encode(x.JSONValue(), path, depth)
 	default:
 		return fmt.Errorf("%s is a %s, which cannot be written as JSON (use numbers, strings, bools, None, lists, dicts, structs and arrays)", path, v.Type())
 	}
 	return nil
+}
+
+// jsonAs is a value written as JSON as another value (a pattern as its
+// active indices).
+type jsonAs interface {
+	starlark.Value
+	JSONValue() starlark.Value
 }
 
 // truncPath shortens the path of a deeply nested value for a message.

@@ -12,10 +12,6 @@ import (
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
-// workerKey marks a thread running a pmap item: its batches run on one
-// goroutine, as the items already occupy the cores.
-const workerKey = "encephagen.worker"
-
 // Recording is what run() measured (MODEL.md §6): spike counts per neuron
 // and region, optional time bins and raster. Passing it as record= to
 // further run() calls accumulates into it.

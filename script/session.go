@@ -18,6 +18,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/connectome"
+	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/script/rundir"
 )
 
@@ -79,7 +80,7 @@ type Session struct {
 	params  paramState
 
 	// The engine.
-	nets    netCache
+	nets    network.Cache
 	workers int
 	backend backend.Backend
 	gather  backend.Gathering // the backend, when it gathers concurrent runs

@@ -73,6 +73,12 @@ func (p *Pattern) CompareSameType(op syntax.Token, y starlark.Value, depth int) 
 func (p *Pattern) Attr(name string) (starlark.Value, error) { return patternType.attr(p, name) }
 func (p *Pattern) AttrNames() []string                      { return patternType.attrNames() }
 
+// JSONValue is the pattern as JSON writes it: its active indices.
+func (p *Pattern) JSONValue() starlark.Value {
+	a, _ := p.Attr("active")
+	return a
+}
+
 var patternType = newType("pattern",
 	"A set of k active neurons out of n (the neurons of a region), from patterns(). "+
 		"len(p) is n and p[i] says whether neuron i of each stimulated region is active. Immutable and hashable.",

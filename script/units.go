@@ -15,6 +15,10 @@ import (
 
 const ctxKey = "encephagen.ctx"
 
+// workerKey marks a thread running a pmap item: its batches run on one
+// goroutine, as the items already occupy the cores.
+const workerKey = "encephagen.worker"
+
 // threadCtxOf is threadCtx for a thread that may have no session (nil
 // then).
 func threadCtxOf(thread *starlark.Thread) context.Context {
