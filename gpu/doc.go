@@ -45,4 +45,5 @@
 // gpu/check.sh runs them on a real GPU (make gpu-check).
 package gpu
 
+//go:generate go run ./internal/kabi/gen
 //go:generate ./ptx.sh

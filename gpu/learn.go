@@ -32,16 +32,8 @@ import (
 // step at a time), and alif_zeta (z̄ to the block's end, Φ back to the
 // identity).
 
-// learnWords is the size of one brain's LIF learning record in 64-bit
-// words: start offset, synapse offset, K, table offset, base, on, v_th
-// and 1/v_th (as float64 bits).
-const learnWords = 8
-
-// alifWords is the size of one brain's ALIF learning record in 64-bit
-// words: start offset, synapse offset, B, table offset, base, on, history
-// offset, spike-word offset, spike words per step, then α, κ, ρ, β, γ,
-// 1/v_th, (1−κ)(1−β), (1−κ)β and 1−α (as float64 bits), N and a pad.
-const alifWords = 20
+// The learning records (learnRecord, alifRecord) are generated from the
+// kernel interface table: abi_gen.go.
 
 // learnBuf names a learning array on the device.
 type learnBuf int
@@ -78,9 +70,9 @@ type learnState struct {
 	alifs    []eprop.ALIFState
 	base     []int64
 	loaded   []int64
-	rec      []uint64  // learnWords per brain (LIF)
-	arec     []uint64  // alifWords per brain (ALIF)
-	tab      []float64 // every learning brain's tables
+	rec      []learnRecord // per brain (LIF)
+	arec     []alifRecord  // per brain (ALIF)
+	tab      []float64     // every learning brain's tables
 	// ALIF: each learning brain's share of the history and spike words,
 	// their totals, and the block length (one for the batch).
 	histOff, spkOff []int
@@ -95,7 +87,7 @@ func newLearnState(p *plan) *learnState {
 		learners: make([]*eprop.Learner, n), isALIF: make([]bool, n),
 		states: make([]eprop.LIFState, n), alifs: make([]eprop.ALIFState, n),
 		base: make([]int64, n), loaded: make([]int64, n),
-		rec: make([]uint64, learnWords*n), arec: make([]uint64, alifWords*n),
+		rec: make([]learnRecord, n), arec: make([]alifRecord, n),
 		histOff: make([]int, n), spkOff: make([]int, n),
 	}
 	for b, net := range p.nets {
@@ -202,10 +194,11 @@ func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 			}
 			L.learners[i], L.isALIF[i], L.states[i] = l, false, st
 			L.base[i], L.loaded[i] = b.step-int64(st.Epoch), b.step
-			r := L.rec[i*learnWords:]
-			r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.K)
-			r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
-			r[6], r[7] = math.Float64bits(st.Vth), math.Float64bits(st.InvVth)
+			L.rec[i] = learnRecord{
+				StartOff: uint64(L.startOff[i]), SynOff: uint64(L.synOff[i]), K: uint64(st.K),
+				TabOff: uint64(len(L.tab)), Base: uint64(L.base[i]), On: 1,
+				VthBits: math.Float64bits(st.Vth), InvVthBits: math.Float64bits(st.InvVth),
+			}
 			L.tab = append(L.tab, st.DA...)
 			L.tab = append(L.tab, st.WS...)
 			L.tab = append(L.tab, st.Kap...)
@@ -229,14 +222,14 @@ func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 		L.histOff[i], L.spkOff[i] = L.histLen, L.spkLen
 		L.histLen += st.B * net.N
 		L.spkLen += st.B * wb
-		r := L.arec[i*alifWords:]
-		r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.B)
-		r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
-		r[6], r[7], r[8] = uint64(L.histOff[i]), uint64(L.spkOff[i]), uint64(wb)
-		for k, x := range []float64{st.Alpha, st.Kappa, st.Rho, st.Beta, st.Gamma, st.InvVth, st.C1, st.CB, 1 - st.Alpha} {
-			r[9+k] = math.Float64bits(x)
+		L.arec[i] = alifRecord{
+			StartOff: uint64(L.startOff[i]), SynOff: uint64(L.synOff[i]), B: uint64(st.B),
+			TabOff: uint64(len(L.tab)), Base: uint64(L.base[i]), On: 1,
+			HistOff: uint64(L.histOff[i]), SpkOff: uint64(L.spkOff[i]), WB: uint64(wb),
+			Alpha: st.Alpha, Kappa: st.Kappa, Rho: st.Rho, Beta: st.Beta, Gamma: st.Gamma,
+			InvVth: st.InvVth, C1: st.C1, CB: st.CB, OMA: 1 - st.Alpha,
+			N: uint64(net.N),
 		}
-		r[18] = uint64(net.N)
 		L.tab = append(L.tab, st.Alph...)
 		L.tab = append(L.tab, st.Kap...)
 	}
