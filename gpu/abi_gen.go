@@ -6,6 +6,17 @@ package gpu
 
 import "unsafe"
 
+// Constants step.cu #defines.
+const (
+	maxBlock  = 1024       // MAX_BLOCK: the most threads a block may have (the kernels' shared arrays)
+	sentinel  = 0xffffffff // SENTINEL: ends a postsynaptic neuron's column of a pathway
+	flagALIF  = 1          // FLAG_ALIF: brainRecord.Flags: the brain's neurons adapt
+	runExt    = 1          // RUN_EXT: per-run flags: the brain has external input
+	runRaster = 2          // RUN_RASTER: its recorder keeps a raster
+	runBins   = 4          // RUN_BINS: its recorder keeps region bins
+	runLearn  = 8          // RUN_LEARN: it learns: the neuron update keeps its pre-reset v
+)
+
 // The records the kernels read, written to device memory as flat words
 // (flatRecords): each Go struct has step.cu's struct's fields in order.
 

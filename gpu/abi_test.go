@@ -99,7 +99,7 @@ func TestKernelABI(t *testing.T) {
 
 // cloneTable copies a table deeply, for perturbing.
 func cloneTable(t *kabi.Table) *kabi.Table {
-	c := &kabi.Table{Kernels: slices.Clone(t.Kernels)}
+	c := &kabi.Table{Consts: slices.Clone(t.Consts), Kernels: slices.Clone(t.Kernels)}
 	for _, s := range t.Structs {
 		s.Fields = slices.Clone(s.Fields)
 		c.Structs = append(c.Structs, s)
@@ -173,6 +173,12 @@ func TestKernelABIDetects(t *testing.T) {
 				tb.Kernels = append(tb.Kernels, kabi.Kernel{Name: "extra", Go: "kExtra", Sig: "KERNEL_ARGS"})
 			},
 			gen: true, src: true, entryErr: true},
+		{name: "a constant's value (RUN_BINS 4 → 16)",
+			table: func(tb *kabi.Table) { tb.Consts[5].Value = 16 },
+			gen:   true, src: true},
+		{name: "step.cu: a constant's value",
+			cu:  func(s string) string { return strings.Replace(s, "#define RUN_LEARN 8u", "#define RUN_LEARN 16u", 1) },
+			src: true},
 		{name: "step.cu: two parameters of KERNEL_ARGS swapped",
 			cu: func(s string) string {
 				return strings.Replace(s, "float *V, float *ISyn,", "float *ISyn, float *V,", 1)

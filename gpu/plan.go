@@ -13,20 +13,10 @@ import (
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
-// The records the kernels read (brainRecord, task, path) are generated
-// from the kernel interface table, with their sizes: abi_gen.go.
-
-const (
-	flagALIF = 1 << 0 // brainRecord.Flags
-
-	runExt    = 1 << 0 // per-run flags: the brain has external input
-	runRaster = 1 << 1 // its recorder keeps a raster
-	runBins   = 1 << 2 // its recorder keeps region bins
-	runLearn  = 1 << 3 // it learns: the neuron update keeps its pre-reset v
-)
-
-// sentinel ends a postsynaptic neuron's column of a pathway.
-const sentinel = math.MaxUint32
+// The records the kernels read (brainRecord, task, path), their sizes,
+// and the constants shared with step.cu (flagALIF, the run flags runExt …
+// runLearn, sentinel, maxBlock) are generated from the kernel interface
+// table: abi_gen.go.
 
 // plan is the device layout of a batch of brains. Building it is the only
 // place where the networks are read; the CUDA backend uploads it and the
@@ -55,10 +45,6 @@ type plan struct {
 	poisson []uint32
 	v0      []float32 // initial potentials
 }
-
-// maxBlock is the largest thread block the kernels support (their shared
-// arrays are sized for it).
-const maxBlock = 1024
 
 // blockLimit caps the block size (tests lower it to give regions several
 // blocks); a multiple of 32, at most maxBlock.

@@ -5,6 +5,15 @@
 #include <cstddef>
 #include <type_traits>
 
+// step.cu's constants are the table's.
+static_assert(MAX_BLOCK == 1024u, "MAX_BLOCK is 1024");
+static_assert(SENTINEL == 0xffffffffu, "SENTINEL is 0xffffffff");
+static_assert(FLAG_ALIF == 1u, "FLAG_ALIF is 1");
+static_assert(RUN_EXT == 1u, "RUN_EXT is 1");
+static_assert(RUN_RASTER == 2u, "RUN_RASTER is 2");
+static_assert(RUN_BINS == 4u, "RUN_BINS is 4");
+static_assert(RUN_LEARN == 8u, "RUN_LEARN is 8");
+
 // step.cu's records have the layout of gpu/abi_gen.go's Go records.
 static_assert(sizeof(Brain) == 96, "Brain: 24 words of 4 bytes (gpu's brainRecord)");
 static_assert(offsetof(Brain, neuron_off) == 0 && std::is_same<decltype(Brain::neuron_off), u32>::value, "Brain.neuron_off: u32 at byte 0");

@@ -159,6 +159,22 @@ func (t *Table) CheckCU(src string) []error {
 	for _, e := range cu.errs {
 		bad("%s", e)
 	}
+	for _, c := range t.Consts {
+		body, ok := cu.macros[c.C]
+		if !ok {
+			bad("no #define %s", c.C)
+			continue
+		}
+		v, err := uint64(0), error(nil)
+		if len(body) == 1 {
+			v, err = strconv.ParseUint(strings.TrimRight(body[0], "uUlL"), 0, 64)
+		}
+		if len(body) != 1 || err != nil {
+			bad("#define %s %s: not a number", c.C, strings.Join(body, " "))
+		} else if v != c.Value {
+			bad("#define %s is %d, the table has %d", c.C, v, c.Value)
+		}
+	}
 	inTable := map[string]bool{}
 	for _, s := range t.Structs {
 		inTable[s.C] = true

@@ -52,6 +52,17 @@ func (t *Table) Validate() error {
 		}
 		goNames[n] = true
 	}
+	cs := map[string]bool{}
+	for _, c := range t.Consts {
+		useGo(c.Go, "constant "+c.C)
+		if cs[c.C] {
+			bad("constant %s twice", c.C)
+		}
+		cs[c.C] = true
+		if c.Value > 0xffffffff {
+			bad("constant %s: %d does not fit 32 bits", c.C, c.Value)
+		}
+	}
 	for _, s := range t.Structs {
 		useGo(s.Go, "struct "+s.C)
 		useGo(s.Words, "struct "+s.C)
@@ -118,6 +129,14 @@ func (t *Table) Validate() error {
 	return nil
 }
 
+// literal writes a constant in decimal, or in hexadecimal when large.
+func literal(v uint64) string {
+	if v >= 1<<16 {
+		return fmt.Sprintf("%#x", v)
+	}
+	return fmt.Sprint(v)
+}
+
 // words is a record's size in words, and the word's size in bytes.
 func (s *Struct) words() (n, size int) {
 	for _, fd := range s.Fields {
@@ -140,6 +159,11 @@ func (t *Table) GoSource() ([]byte, error) {
 	}
 	var w bytes.Buffer
 	fmt.Fprintf(&w, "// %s\n// The table: internal/kabi/table.go. TestKernelABI checks this file,\n// emu/abi.h, kernels/step.cu and the committed PTX against it.\n\npackage gpu\n\nimport \"unsafe\"\n\n", header)
+	w.WriteString("// Constants step.cu #defines.\nconst (\n")
+	for _, c := range t.Consts {
+		fmt.Fprintf(&w, "\t%s = %s // %s: %s\n", c.Go, literal(c.Value), c.C, c.Doc)
+	}
+	w.WriteString(")\n\n")
 	w.WriteString("// The records the kernels read, written to device memory as flat words\n// (flatRecords): each Go struct has step.cu's struct's fields in order.\n\n")
 	for _, s := range t.Structs {
 		n, size := s.words()
@@ -220,7 +244,11 @@ func (t *Table) EmuHeader() ([]byte, error) {
 	}
 	var w bytes.Buffer
 	fmt.Fprintf(&w, "// %s\n// The table: gpu/internal/kabi/table.go. Included by libcuda_emu.cpp after\n// kernels/step.cu and its emu_arg<T>(i) (launch argument i as a T).\n\n#include <cstddef>\n#include <type_traits>\n\n", header)
-	w.WriteString("// step.cu's records have the layout of gpu/abi_gen.go's Go records.\n")
+	w.WriteString("// step.cu's constants are the table's.\n")
+	for _, c := range t.Consts {
+		fmt.Fprintf(&w, "static_assert(%s == %su, \"%s is %s\");\n", c.C, literal(c.Value), c.C, literal(c.Value))
+	}
+	w.WriteString("\n// step.cu's records have the layout of gpu/abi_gen.go's Go records.\n")
 	for _, s := range t.Structs {
 		n, size := s.words()
 		fmt.Fprintf(&w, "static_assert(sizeof(%s) == %d, \"%s: %d words of %d bytes (gpu's %s)\");\n", s.C, n*size, s.C, n, size, s.Go)

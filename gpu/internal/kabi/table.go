@@ -62,8 +62,17 @@ type Struct struct {
 	Fields []Field
 }
 
+// Const is a constant step.cu #defines and the Go side uses.
+type Const struct {
+	C     string // the macro
+	Go    string // the Go constant
+	Value uint64
+	Doc   string
+}
+
 // Table is the whole interface.
 type Table struct {
+	Consts     []Const
 	Structs    []Struct
 	Signatures []Signature
 	Kernels    []Kernel
@@ -77,6 +86,15 @@ func pad(c, typ string, n int) Field { return Field{C: c, Go: "_", Type: typ, N:
 
 // ABI is the table of gpu/kernels/step.cu.
 var ABI = Table{
+	Consts: []Const{
+		{"MAX_BLOCK", "maxBlock", 1024, "the most threads a block may have (the kernels' shared arrays)"},
+		{"SENTINEL", "sentinel", 0xffffffff, "ends a postsynaptic neuron's column of a pathway"},
+		{"FLAG_ALIF", "flagALIF", 1, "brainRecord.Flags: the brain's neurons adapt"},
+		{"RUN_EXT", "runExt", 1, "per-run flags: the brain has external input"},
+		{"RUN_RASTER", "runRaster", 2, "its recorder keeps a raster"},
+		{"RUN_BINS", "runBins", 4, "its recorder keeps region bins"},
+		{"RUN_LEARN", "runLearn", 8, "it learns: the neuron update keeps its pre-reset v"},
+	},
 	Structs: []Struct{
 		{C: "Brain", Go: "brainRecord", Words: "brainWords",
 			Doc: "brainRecord holds one brain's constants, all in the precision of the\nstate (float32), computed exactly as sim.NewBrain computes them.",
