@@ -2,8 +2,10 @@ package gpu
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -301,4 +303,57 @@ func widen(ws []uint32) []uint64 {
 		out[i] = uint64(w)
 	}
 	return out
+}
+
+// TestEmuABICompiles: g++ compiles the driver emulator — step.cu with
+// emu/abi.h's static_asserts of its record offsets, kernel parameter
+// types and constants — and refuses it when step.cu's layout or a
+// kernel's parameter type moves away from the table. Skipped without g++
+// (gpu/emu.sh and make test-cuda need it anyway).
+func TestEmuABICompiles(t *testing.T) {
+	cxx, err := exec.LookPath(cmp.Or(os.Getenv("CXX"), "g++"))
+	if err != nil {
+		t.Skip("no g++: the emulator's compile-time checks are not run")
+	}
+	cu, _ := abiInputs(t)
+	compile := func(src string) (string, error) {
+		dir := t.TempDir()
+		for _, d := range []string{"emu", "kernels"} {
+			if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []string{"emu/libcuda_emu.cpp", kabi.EmuFile} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kernels/step.cu"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(cxx, "-std=c++17", "-fsyntax-only", filepath.Join(dir, "emu/libcuda_emu.cpp")).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := compile(cu); err != nil {
+		t.Fatalf("the emulator does not compile: %v\n%s", err, out)
+	}
+	for _, c := range []struct{ name, old, new, assert string }{
+		{"two record fields swapped", "float jeff, dt_over_tau,", "float dt_over_tau, jeff,", "Brain.jeff"},
+		{"a record field widened", "u64 N, pad;", "u64 N; double pad;", "AlifRec.pad"},
+		{"a parameter's type", "u64 t, u64 slot, u64 nstep", "u64 t, u32 slot, u64 nstep", "neuron(KERNEL_ARGS)"},
+		{"a constant", "#define RUN_BINS 4u", "#define RUN_BINS 16u", "RUN_BINS is 4"},
+	} {
+		src := strings.Replace(cu, c.old, c.new, 1)
+		if src == cu {
+			t.Fatalf("%s: step.cu has no %q", c.name, c.old)
+		}
+		out, err := compile(src)
+		if err == nil || !strings.Contains(out, "static assertion failed: "+c.assert) {
+			t.Errorf("%s: g++ did not refuse it with %q: %v\n%s", c.name, c.assert, err, out)
+		}
+	}
 }
