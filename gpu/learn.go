@@ -7,14 +7,14 @@ import (
 	"github.com/encephagen/encephagen/engine/eprop"
 )
 
-// E-prop on the batch (MODEL.md §4): the batch observes a
-// learning brain's steps in its learner's place, with the learner's own
-// state (eprop.Handover, from the learner's HandOut: the per-synapse
-// offsets c, the per-neuron a and S of the event-driven algorithm) and the very float64 operations of
-// eprop's lif.observe and lif.flush, element by element — so the state a
-// Store hands back is the one the CPU learner would have reached, bit for
-// bit (HandBack). Snapshots, rewards and statistics stay with the learner on the
-// host, between runs.
+// E-prop on the batch (MODEL.md §4): the batch observes a learning
+// brain's steps in its learner's place, with the learner's own state
+// (eprop.Handover, the learner's HandOut: the per-synapse offsets c, the
+// per-neuron a and S of the event-driven algorithm) and the very float64
+// operations of eprop's lif.observe and lif.flush, element by element —
+// so the state a Store hands back (HandBack) is the one the CPU learner
+// would have reached, bit for bit. Snapshots, rewards and statistics stay
+// with the learner on the host, between runs.
 //
 // Per step t, after the neurons of step t: learn_spikes (each spike of t
 // lowers its outgoing synapses' offsets by dA[k]·S_post, and raises a),
