@@ -36,14 +36,9 @@ type device struct {
 	driver   int
 	arch     string // PTX architecture loaded
 	// filled by setup, on the device thread
-	dev               cuDevice
-	ctx               cuContext
-	fnNeuron, fnDeliv cuFunction
-	fnDeliv1          cuFunction // deliver_u1
-	// the learning kernels (learn.go)
-	fnLearnSpikes, fnLearnPsi, fnLearnFlush, fnLearnEnd cuFunction
-	fnAlifObserve, fnAlifPass, fnAlifIdentity           cuFunction
-	fnAlifSweepSpikes, fnAlifSweepNeurons, fnAlifZeta   cuFunction
+	dev cuDevice
+	ctx cuContext
+	fn  [numKernels]cuFunction // every kernel of the table (abi_gen.go)
 }
 
 var (
@@ -136,21 +131,8 @@ func (d *device) setup() error {
 	if err != nil {
 		return fmt.Errorf("loading the kernels (%s) on %s: %w", d.arch, d.name, err)
 	}
-	if d.fnNeuron, err = cuModuleGetFunction(mod, "neuron"); err != nil {
-		return err
-	}
-	if d.fnDeliv, err = cuModuleGetFunction(mod, "deliver"); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		dst  *cuFunction
-		name string
-	}{{&d.fnDeliv1, "deliver_u1"}, {&d.fnLearnSpikes, "learn_spikes"}, {&d.fnLearnPsi, "learn_psi"},
-		{&d.fnLearnFlush, "learn_flush"}, {&d.fnLearnEnd, "learn_end"},
-		{&d.fnAlifObserve, "alif_observe"}, {&d.fnAlifPass, "alif_pass"}, {&d.fnAlifIdentity, "alif_identity"},
-		{&d.fnAlifSweepSpikes, "alif_sweep_spikes"}, {&d.fnAlifSweepNeurons, "alif_sweep_neurons"},
-		{&d.fnAlifZeta, "alif_zeta"}} {
-		if *f.dst, err = cuModuleGetFunction(mod, f.name); err != nil {
+	for k, name := range kernelNames {
+		if d.fn[k], err = cuModuleGetFunction(mod, name); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,21 @@
 // compiled to PTX for compute_80 and compute_90 by ptx.sh (make ptx), and
 // the PTX is committed and embedded; TestPTXCurrent checks it is current.
 //
+// Interface. One table, internal/kabi, describes what the Go side and
+// the kernels share: every kernel, the order and C type of every kernel
+// parameter, the fields of every record and the constants step.cu
+// #defines. go generate writes from it abi_gen.go (the Go records that
+// are uploaded as their memory, the argument slot of every parameter,
+// the kernels' names and parameter lists, the constants) and emu/abi.h
+// (the driver emulator's argument unpacking and kernel table, and
+// static_asserts of step.cu's record offsets, kernel types and constants,
+// which g++ checks when it builds the emulator). step.cu keeps its own
+// declarations (its text is hashed into kernels/PTX.sum, and the PTX is
+// not rebuilt without nvcc); TestKernelABI checks them against the table
+// field by field and parameter by parameter, checks every .entry of the
+// committed PTX (parameter count and types), and regenerates both files
+// to compare them byte for byte with the committed ones.
+//
 // Exactness. The kernels repeat the CPU engine's float32 arithmetic
 // operation for operation (no fused multiply-add, no flush to zero), draw
 // the same background noise from the counter-based form of the same
@@ -32,10 +47,11 @@
 // (Backend, backend.go) without changing a spike.
 //
 // Learning. LoadLearners hands e-prop learners (LIF and ALIF) to the
-// batch, whose learn and alif kernels then do their per-step work with
-// eprop's event-driven algorithms and float64 operations element by
-// element; Store gives them back in the state the CPU learner would have
-// reached (learn.go).
+// batch (eprop's HandOut: a copy of the learner's state as flat slices,
+// one eprop.Handover), whose learn and alif kernels then do their
+// per-step work with eprop's event-driven algorithms and float64
+// operations element by element; Store gives them back (HandBack) in the
+// state the CPU learner would have reached (learn.go).
 //
 // Proof. NewReference runs the same plan with a Go transcription of the
 // kernels; tests show it reproduces package sim exactly (spike trains,
@@ -45,4 +61,5 @@
 // gpu/check.sh runs them on a real GPU (make gpu-check).
 package gpu
 
+//go:generate go run ./internal/kabi/gen
 //go:generate ./ptx.sh

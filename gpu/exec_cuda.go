@@ -27,93 +27,14 @@ func NewBatch(nets []*network.Network, noiseSeeds []uint64) (*Batch, error) {
 	})
 }
 
-// The kernel arguments (step.cu's KERNEL_ARGS), in order.
-const (
-	argTasks = iota
-	argBrains
-	argPaths
-	argEPre
-	argEW
-	argHist
-	argStamps
-	argSeeds
-	argPoisson
-	argNMDA
-	argV
-	argISyn
-	argINMDA
-	argRefrac
-	argA
-	argCounts
-	argExt
-	argRunFlags
-	argRegCount
-	argRaster
-	argT
-	argSlot
-	argNStep
-	argNSlot
-	argRel
-	argNext
-	argH
-	argTW
-	argTR
-	argPrev
-	argPTheta
-	numArgs
-)
-
-// The ALIF learning kernels' arguments (step.cu's ALIF_ARGS), in order.
-const (
-	aargTasks = iota
-	aargBrains
-	aargRec
-	aargTab
-	aargStart
-	aargPost
-	aargHist
-	aargPrev
-	aargPTheta
-	aargEps
-	aargE
-	aargZeta
-	aargFEZ
-	aargFEE
-	aargFPZ
-	aargFPE
-	aargAHist
-	aargSpk
-	aargT
-	aargSlot
-	aargTW
-	aargM
-	numAlifArgs
-)
-
-// The learning kernels' arguments (step.cu's LEARN_ARGS), in order.
-const (
-	largTasks = iota
-	largBrains
-	largRec
-	largTab
-	largStart
-	largPost
-	largHist
-	largPrev
-	largA
-	largS
-	largC
-	largT
-	largSlot
-	largTW
-	numLearnArgs
-)
+// The argument slots of every launch (argX, largX, aargX) and their
+// counts are generated from the kernel interface table: abi_gen.go.
 
 // cudaExec is a batch's device memory and launches.
 type cudaExec struct {
 	d       *device
 	p       *plan
-	deliver cuFunction // deliver or deliver_u1 (deliverUnroll)
+	deliver int // kDeliver or kDeliverU1 (deliverUnroll)
 	args    [numArgs]uint64
 	allocs  []devptr
 	// the per-step buffers (chunkSteps rows), allocated on first use
@@ -123,19 +44,19 @@ type cudaExec struct {
 	L     *learnState
 	largs [numLearnArgs]uint64
 	aargs [numAlifArgs]uint64
-	// pointers at args, largs and aargs, for the launches
-	params, lparams, aparams []unsafe.Pointer
-	recCap, tabCap           int // capacity of the record and table buffers, in words
-	arecCap                  int
-	alifReady                bool // the ALIF arrays are allocated
-	histCap, spkCap          int
+	// pointers at args, largs and aargs (by signature), for the launches
+	params          [numSigs][]unsafe.Pointer
+	recCap, tabCap  int // capacity of the record and table buffers, in words
+	arecCap         int
+	alifReady       bool // the ALIF arrays are allocated
+	histCap, spkCap int
 }
 
 func newCUDAExec(d *device, p *plan) (*cudaExec, error) {
-	e := &cudaExec{d: d, p: p, deliver: d.fnDeliv}
-	e.params, e.lparams, e.aparams = kernelParams(e.args[:]), kernelParams(e.largs[:]), kernelParams(e.aargs[:])
+	e := &cudaExec{d: d, p: p, deliver: kDeliver}
+	e.params = [numSigs][]unsafe.Pointer{sigStep: kernelParams(e.args[:]), sigLearn: kernelParams(e.largs[:]), sigAlif: kernelParams(e.aargs[:])}
 	if deliverUnroll == 1 {
-		e.deliver = d.fnDeliv1
+		e.deliver = kDeliverU1
 	}
 	err := d.do(func() error {
 		if err := e.upload(); err != nil {
@@ -202,9 +123,9 @@ func (e *cudaExec) zeros(a int, words int) error {
 func (e *cudaExec) upload() error {
 	p := e.p
 	steps := []func() error{
-		func() error { return put(e, argTasks, flatTasks(p.tasks)) },
-		func() error { return put(e, argBrains, flatBrains(p.brains)) },
-		func() error { return put(e, argPaths, flatPaths(p.paths)) },
+		func() error { return put(e, argTasks, flatRecords[uint32](p.tasks)) },
+		func() error { return put(e, argBrains, flatRecords[uint32](p.brains)) },
+		func() error { return put(e, argPaths, flatRecords[uint32](p.paths)) },
 		func() error { return put(e, argEPre, p.ePre) },
 		func() error { return put(e, argEW, p.eW) },
 		func() error { return e.zeros(argHist, p.H*p.TW) },
@@ -285,7 +206,7 @@ func (e *cudaExec) beginChunk(rows int, bins, raster bool) error {
 func (e *cudaExec) steps(t0 uint64, rows int) error {
 	grid, block := len(e.p.tasks), e.p.Block
 	return e.d.do(func() error {
-		launcher := func(f cuFunction) func(launch) error {
+		launcher := func(k int) func(launch) error {
 			return func(l launch) error {
 				e.args[argT], e.args[argSlot] = l.t, l.slot
 				e.args[argNStep], e.args[argNSlot], e.args[argRel] = l.nstep, l.nslot, l.rel
@@ -293,7 +214,7 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 				if l.next {
 					e.args[argNext] = 1
 				}
-				return cuLaunch(f, grid, block, e.params)
+				return e.launch(grid, block, k)
 			}
 		}
 		var learn func(launch) error
@@ -301,11 +222,11 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 			learn = func(l launch) error {
 				if lif {
 					e.largs[largT], e.largs[largSlot] = l.nstep, l.nslot
-					if err := launchAll(grid, block, e.lparams, e.d.fnLearnSpikes, e.d.fnLearnPsi); err != nil {
+					if err := e.launch(grid, block, kLearnSpikes, kLearnPsi); err != nil {
 						return err
 					}
 					if e.L.epochEnds(l.nstep) {
-						if err := launchAll(grid, block, e.lparams, e.d.fnLearnFlush, e.d.fnLearnEnd); err != nil {
+						if err := e.launch(grid, block, kLearnFlush, kLearnEnd); err != nil {
 							return err
 						}
 					}
@@ -316,7 +237,7 @@ func (e *cudaExec) steps(t0 uint64, rows int) error {
 				return nil
 			}
 		}
-		return forSteps(t0, rows, uint64(e.p.H), launcher(e.d.fnNeuron), launcher(e.deliver), learn)
+		return forSteps(t0, rows, uint64(e.p.H), launcher(kNeuron), launcher(e.deliver), learn)
 	})
 }
 
@@ -465,10 +386,11 @@ func (e *cudaExec) growTo(arg *uint64, capacity *int, words int) error {
 func (e *cudaExec) learnRecords(ls *learnState) error {
 	return e.d.do(func() error {
 		p := e.p
-		if err := e.growTo(&e.largs[largRec], &e.recCap, len(ls.rec)); err != nil {
+		rec, arec := flatRecords[uint64](ls.rec), flatRecords[uint64](ls.arec)
+		if err := e.growTo(&e.largs[largRec], &e.recCap, len(rec)); err != nil {
 			return err
 		}
-		if err := e.growTo(&e.aargs[aargRec], &e.arecCap, len(ls.arec)); err != nil {
+		if err := e.growTo(&e.aargs[aargRec], &e.arecCap, len(arec)); err != nil {
 			return err
 		}
 		if err := e.growTo(&e.largs[largTab], &e.tabCap, len(ls.tab)); err != nil {
@@ -497,7 +419,7 @@ func (e *cudaExec) learnRecords(ls *learnState) error {
 		for _, x := range []struct {
 			dst uint64
 			src []uint64
-		}{{e.largs[largRec], ls.rec}, {e.aargs[aargRec], ls.arec}} {
+		}{{e.largs[largRec], rec}, {e.aargs[aargRec], arec}} {
 			if err := cuMemcpyHtoD(devptr(x.dst), unsafe.Pointer(&x.src[0]), 8*len(x.src)); err != nil {
 				return err
 			}
@@ -540,11 +462,12 @@ func (e *cudaExec) learnMove(up bool, buf learnBuf, off int, host any) error {
 	})
 }
 
-// launchAll launches fs in order with the same arguments.
-func launchAll(grid, block int, params []unsafe.Pointer, fs ...cuFunction) error {
-	for _, f := range fs {
-		if err := cuLaunch(f, grid, block, params); err != nil {
-			return err
+// launch launches kernels ks in order, each with the argument array of
+// its parameter list (kernelSig).
+func (e *cudaExec) launch(grid, block int, ks ...int) error {
+	for _, k := range ks {
+		if err := cuLaunch(e.d.fn[k], grid, block, e.params[kernelSig[k]]); err != nil {
+			return fmt.Errorf("%s: %w", kernelNames[k], err)
 		}
 	}
 	return nil
@@ -555,25 +478,25 @@ func launchAll(grid, block int, params []unsafe.Pointer, fs ...cuFunction) error
 func (e *cudaExec) alifLaunches(l launch, grid, block int) error {
 	a := &e.aargs
 	a[aargT], a[aargSlot], a[aargM] = l.nstep, l.nslot, 0
-	if err := cuLaunch(e.d.fnAlifObserve, grid, block, e.aparams); err != nil {
+	if err := e.launch(grid, block, kAlifObserve); err != nil {
 		return err
 	}
 	if !e.L.blockEnds(l.nstep) {
 		return nil
 	}
-	if err := launchAll(grid, block, e.aparams, e.d.fnAlifPass, e.d.fnAlifIdentity); err != nil {
+	if err := e.launch(grid, block, kAlifPass, kAlifIdentity); err != nil {
 		return err
 	}
 	for m := e.L.blockB; m >= 1; m-- {
 		a[aargM] = uint64(m)
-		if err := cuLaunch(e.d.fnAlifSweepSpikes, grid, block, e.aparams); err != nil {
+		if err := e.launch(grid, block, kAlifSweepSpikes); err != nil {
 			return err
 		}
 		if m > 1 {
-			if err := cuLaunch(e.d.fnAlifSweepNeurons, grid, block, e.aparams); err != nil {
+			if err := e.launch(grid, block, kAlifSweepNeurons); err != nil {
 				return err
 			}
 		}
 	}
-	return cuLaunch(e.d.fnAlifZeta, grid, block, e.aparams)
+	return e.launch(grid, block, kAlifZeta)
 }

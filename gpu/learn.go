@@ -7,14 +7,14 @@ import (
 	"github.com/encephagen/encephagen/engine/eprop"
 )
 
-// E-prop on the batch (MODEL.md §4): the batch observes a
-// learning brain's steps in its learner's place, with the learner's own
-// state (eprop.LIFState: the per-synapse offsets c, the per-neuron a and S
-// of the event-driven algorithm) and the very float64 operations of
-// eprop's lif.observe and lif.flush, element by element — so the state a
-// Store hands back is the one the CPU learner would have reached, bit for
-// bit. Snapshots, rewards and statistics stay with the learner on the
-// host, between runs.
+// E-prop on the batch (MODEL.md §4): the batch observes a learning
+// brain's steps in its learner's place, with the learner's own state
+// (eprop.Handover, the learner's HandOut: the per-synapse offsets c, the
+// per-neuron a and S of the event-driven algorithm) and the very float64
+// operations of eprop's lif.observe and lif.flush, element by element —
+// so the state a Store hands back (HandBack) is the one the CPU learner
+// would have reached, bit for bit. Snapshots, rewards and statistics stay
+// with the learner on the host, between runs.
 //
 // Per step t, after the neurons of step t: learn_spikes (each spike of t
 // lowers its outgoing synapses' offsets by dA[k]·S_post, and raises a),
@@ -32,16 +32,8 @@ import (
 // step at a time), and alif_zeta (z̄ to the block's end, Φ back to the
 // identity).
 
-// learnWords is the size of one brain's LIF learning record in 64-bit
-// words: start offset, synapse offset, K, table offset, base, on, v_th
-// and 1/v_th (as float64 bits).
-const learnWords = 8
-
-// alifWords is the size of one brain's ALIF learning record in 64-bit
-// words: start offset, synapse offset, B, table offset, base, on, history
-// offset, spike-word offset, spike words per step, then α, κ, ρ, β, γ,
-// 1/v_th, (1−κ)(1−β), (1−κ)β and 1−α (as float64 bits), N and a pad.
-const alifWords = 20
+// The learning records (learnRecord, alifRecord) are generated from the
+// kernel interface table: abi_gen.go.
 
 // learnBuf names a learning array on the device.
 type learnBuf int
@@ -74,13 +66,12 @@ type learnState struct {
 	// loaded at.
 	learners []*eprop.Learner
 	isALIF   []bool
-	states   []eprop.LIFState
-	alifs    []eprop.ALIFState
+	hand     []*eprop.Handover // the learners' state, handed out
 	base     []int64
 	loaded   []int64
-	rec      []uint64  // learnWords per brain (LIF)
-	arec     []uint64  // alifWords per brain (ALIF)
-	tab      []float64 // every learning brain's tables
+	rec      []learnRecord // per brain (LIF)
+	arec     []alifRecord  // per brain (ALIF)
+	tab      []float64     // every learning brain's tables
 	// ALIF: each learning brain's share of the history and spike words,
 	// their totals, and the block length (one for the batch).
 	histOff, spkOff []int
@@ -93,9 +84,9 @@ func newLearnState(p *plan) *learnState {
 	ls := &learnState{
 		startOff: make([]int, n), synOff: make([]int, n),
 		learners: make([]*eprop.Learner, n), isALIF: make([]bool, n),
-		states: make([]eprop.LIFState, n), alifs: make([]eprop.ALIFState, n),
+		hand: make([]*eprop.Handover, n),
 		base: make([]int64, n), loaded: make([]int64, n),
-		rec: make([]uint64, learnWords*n), arec: make([]uint64, alifWords*n),
+		rec: make([]learnRecord, n), arec: make([]alifRecord, n),
 		histOff: make([]int, n), spkOff: make([]int, n),
 	}
 	for b, net := range p.nets {
@@ -110,6 +101,7 @@ func newLearnState(p *plan) *learnState {
 // detach forgets every learner (their state stays where it is).
 func (ls *learnState) detach() {
 	clear(ls.learners)
+	clear(ls.hand)
 	clear(ls.rec)
 	clear(ls.arec)
 	ls.tab = ls.tab[:0]
@@ -157,7 +149,7 @@ func (ls *learnState) learning() bool {
 // brain (then learn_flush and learn_end run after it).
 func (ls *learnState) epochEnds(t uint64) bool {
 	for b, l := range ls.learners {
-		if l != nil && !ls.isALIF[b] && epochStep(t, ls.base[b], ls.states[b].K) == ls.states[b].K {
+		if l != nil && !ls.isALIF[b] && epochStep(t, ls.base[b], ls.hand[b].Len) == ls.hand[b].Len {
 			return true
 		}
 	}
@@ -171,7 +163,7 @@ func epochStep(t uint64, base int64, K int) int {
 
 // LoadLearners hands the learners of the batch's brains to it: ls[i] is
 // brain i's (nil for a brain that does not learn), enabled, with no
-// supervision (eprop's ExternalLIF or ExternalALIF), made on the brain's
+// supervision (eprop's CanHandOut), made on the brain's
 // current network (call after Load and SetNetwork); ALIF learners of one
 // batch share their block length. From the next Run the batch observes
 // their brains' steps; Store gives the learners back.
@@ -196,47 +188,48 @@ func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 			continue
 		}
 		net, br := b.plan.nets[i], &b.plan.brains[i]
-		if st, ok := l.ExternalLIF(); ok {
+		st, err := l.HandOut()
+		if err != nil {
+			return fmt.Errorf("gpu: load learners: brain %d's learner cannot be observed on the batch: %w", i, err)
+		}
+		if !st.ALIF {
 			if len(st.C) != len(net.Post) {
 				return fmt.Errorf("gpu: load learners: brain %d's learner has %d synapses, its network %d", i, len(st.C), len(net.Post))
 			}
-			L.learners[i], L.isALIF[i], L.states[i] = l, false, st
-			L.base[i], L.loaded[i] = b.step-int64(st.Epoch), b.step
-			r := L.rec[i*learnWords:]
-			r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.K)
-			r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
-			r[6], r[7] = math.Float64bits(st.Vth), math.Float64bits(st.InvVth)
+			L.learners[i], L.isALIF[i], L.hand[i] = l, false, st
+			L.base[i], L.loaded[i] = b.step-int64(st.Pos), b.step
+			L.rec[i] = learnRecord{
+				StartOff: uint64(L.startOff[i]), SynOff: uint64(L.synOff[i]), K: uint64(st.Len),
+				TabOff: uint64(len(L.tab)), Base: uint64(L.base[i]), On: 1,
+				VthBits: math.Float64bits(st.Vth), InvVthBits: math.Float64bits(st.InvVth),
+			}
 			L.tab = append(L.tab, st.DA...)
 			L.tab = append(L.tab, st.WS...)
 			L.tab = append(L.tab, st.Kap...)
 			L.tab = append(L.tab, st.Alph...)
 			continue
 		}
-		st, ok := l.ExternalALIF()
-		if !ok {
-			return fmt.Errorf("gpu: load learners: brain %d's learner cannot be observed on the batch (disabled, or supervised)", i)
-		}
 		if len(st.E) != len(net.Post) {
 			return fmt.Errorf("gpu: load learners: brain %d's learner has %d synapses, its network %d", i, len(st.E), len(net.Post))
 		}
-		if L.blockB != 0 && st.B != L.blockB {
-			return fmt.Errorf("gpu: load learners: ALIF learners with blocks of %d and %d steps in one batch", L.blockB, st.B)
+		if L.blockB != 0 && st.Len != L.blockB {
+			return fmt.Errorf("gpu: load learners: ALIF learners with blocks of %d and %d steps in one batch", L.blockB, st.Len)
 		}
-		L.blockB = st.B
-		L.learners[i], L.isALIF[i], L.alifs[i] = l, true, st
-		L.base[i], L.loaded[i] = b.step-int64(st.Steps), b.step
+		L.blockB = st.Len
+		L.learners[i], L.isALIF[i], L.hand[i] = l, true, st
+		L.base[i], L.loaded[i] = b.step-int64(st.Pos), b.step
 		wb := net.Regions * int(br.Words)
 		L.histOff[i], L.spkOff[i] = L.histLen, L.spkLen
-		L.histLen += st.B * net.N
-		L.spkLen += st.B * wb
-		r := L.arec[i*alifWords:]
-		r[0], r[1], r[2] = uint64(L.startOff[i]), uint64(L.synOff[i]), uint64(st.B)
-		r[3], r[4], r[5] = uint64(len(L.tab)), uint64(L.base[i]), 1
-		r[6], r[7], r[8] = uint64(L.histOff[i]), uint64(L.spkOff[i]), uint64(wb)
-		for k, x := range []float64{st.Alpha, st.Kappa, st.Rho, st.Beta, st.Gamma, st.InvVth, st.C1, st.CB, 1 - st.Alpha} {
-			r[9+k] = math.Float64bits(x)
+		L.histLen += st.Len * net.N
+		L.spkLen += st.Len * wb
+		L.arec[i] = alifRecord{
+			StartOff: uint64(L.startOff[i]), SynOff: uint64(L.synOff[i]), B: uint64(st.Len),
+			TabOff: uint64(len(L.tab)), Base: uint64(L.base[i]), On: 1,
+			HistOff: uint64(L.histOff[i]), SpkOff: uint64(L.spkOff[i]), WB: uint64(wb),
+			Alpha: st.Alpha, Kappa: st.Kappa, Rho: st.Rho, Beta: st.Beta, Gamma: st.Gamma,
+			InvVth: st.InvVth, C1: st.C1, CB: st.CB, OMA: 1 - st.Alpha,
+			N: uint64(net.N),
 		}
-		r[18] = uint64(net.N)
 		L.tab = append(L.tab, st.Alph...)
 		L.tab = append(L.tab, st.Kap...)
 	}
@@ -248,16 +241,14 @@ func (b *Batch) LoadLearners(ls []*eprop.Learner) error {
 			continue
 		}
 		nOff, sOff := int(b.plan.brains[i].NeuronOff), L.synOff[i]
+		st := L.hand[i]
 		var moves []learnMove
 		if !L.isALIF[i] {
-			st := L.states[i]
 			moves = []learnMove{{bufC, sOff, st.C}, {bufA, nOff, st.A}, {bufS, nOff, st.S}}
 		} else {
-			st := L.alifs[i]
-			N := b.plan.nets[i].N
 			moves = []learnMove{{bufEps, sOff, st.Eps}, {bufE, sOff, st.E}, {bufZeta, nOff, st.Zeta},
 				{bufFEZ, nOff, st.FEZ}, {bufFEE, nOff, st.FEE}, {bufFPZ, nOff, st.FPZ}, {bufFPE, nOff, st.FPE},
-				{bufHist, L.histOff[i], st.Hist[:st.Steps*N]},
+				{bufHist, L.histOff[i], st.Hist},
 				{bufSpk, L.spkOff[i], b.spikeWords(i, st.Spikes, st.SpikeOff)}}
 		}
 		for _, m := range moves {
@@ -290,8 +281,8 @@ func (b *Batch) spikeWords(i int, spikes, spikeOff []int32) []uint32 {
 	return out
 }
 
-// storeLearners gives the learners back (Store): their arrays take the
-// batch's, and they count the steps the batch observed.
+// storeLearners gives the learners back (Store): their state takes the
+// batch's (HandBack), and they count the steps the batch observed.
 func (b *Batch) storeLearners() error {
 	L := b.learn
 	if L == nil {
@@ -303,24 +294,28 @@ func (b *Batch) storeLearners() error {
 		}
 		nOff, sOff := int(b.plan.brains[i].NeuronOff), L.synOff[i]
 		steps := b.step - L.loaded[i]
+		st := L.hand[i]
+		// The step's place in its epoch or block: steps observed in it.
+		st.Pos = epochStep(uint64(b.step), L.base[i], st.Len) - 1
 		if !L.isALIF[i] {
-			st := L.states[i]
 			for _, m := range []learnMove{{bufC, sOff, st.C}, {bufA, nOff, st.A}, {bufS, nOff, st.S}} {
 				if err := b.exe.learnMove(false, m.buf, m.off, m.host); err != nil {
 					return err
 				}
 			}
-			l.ObservedExternally(steps, epochStep(uint64(b.step), L.base[i], st.K)-1)
+			if err := l.HandBack(st, steps); err != nil {
+				return fmt.Errorf("gpu: store: brain %d's learner: %w", i, err)
+			}
 			continue
 		}
-		st := L.alifs[i]
 		net := b.plan.nets[i]
-		n := epochStep(uint64(b.step), L.base[i], st.B) - 1 // steps in the block now
+		n := st.Pos
 		wb := net.Regions * int(b.plan.brains[i].Words)
 		words := make([]uint32, n*wb)
+		st.Hist = make([]float32, n*net.N)
 		for _, m := range []learnMove{{bufEps, sOff, st.Eps}, {bufE, sOff, st.E}, {bufZeta, nOff, st.Zeta},
 			{bufFEZ, nOff, st.FEZ}, {bufFEE, nOff, st.FEE}, {bufFPZ, nOff, st.FPZ}, {bufFPE, nOff, st.FPE},
-			{bufHist, L.histOff[i], st.Hist[:n*net.N]}, {bufSpk, L.spkOff[i], words}} {
+			{bufHist, L.histOff[i], st.Hist}, {bufSpk, L.spkOff[i], words}} {
 			if err := b.exe.learnMove(false, m.buf, m.off, m.host); err != nil {
 				return err
 			}
@@ -337,7 +332,10 @@ func (b *Batch) storeLearners() error {
 			}
 			spikeOff = append(spikeOff, int32(len(spikes)))
 		}
-		l.ObservedExternallyALIF(steps, n, spikes, spikeOff)
+		st.Spikes, st.SpikeOff = spikes, spikeOff
+		if err := l.HandBack(st, steps); err != nil {
+			return fmt.Errorf("gpu: store: brain %d's learner: %w", i, err)
+		}
 	}
 	L.detach()
 	return b.exe.learnRecords(L)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/parallel"
@@ -12,98 +13,10 @@ import (
 	"github.com/encephagen/encephagen/engine/sim"
 )
 
-// The layout below is shared word for word with kernels/step.cu: the Go
-// structs are written to device memory as flat uint32 arrays in field
-// order, and the CUDA structs have the same fields in the same order.
-
-// brainWords is the size of one brain's record in 32-bit words.
-const brainWords = 24
-
-// brainRecord holds one brain's constants, all in the precision of the
-// state (float32), computed exactly as sim.NewBrain computes them.
-type brainRecord struct {
-	NeuronOff   uint32 // global index of the brain's first neuron
-	RegionOff   uint32 // global index of the brain's first region
-	WordOff     uint32 // global index of the brain's first spike word
-	NPR         uint32 // neurons per region
-	Words       uint32 // spike words per region, ⌈npr/32⌉
-	Draws       uint32 // background draws per region per step, ⌈npr/2⌉
-	PoissonOff  uint32 // offset of the brain's Poisson table
-	PoissonLast uint32 // length of that table − 1
-	Flags       uint32 // flagALIF
-	_           uint32
-
-	JEff, DtOverTau, VTh, VReset, TRef, Dt float32
-	DecaySyn, DecayNMDA, NMDARatio         float32
-	Beta, Rho                              float32
-	_                                      [3]uint32
-}
-
-const (
-	flagALIF = 1 << 0 // brainRecord.Flags
-
-	runExt    = 1 << 0 // per-run flags: the brain has external input
-	runRaster = 1 << 1 // its recorder keeps a raster
-	runBins   = 1 << 2 // its recorder keeps region bins
-	runLearn  = 1 << 3 // it learns: the neuron update keeps its pre-reset v
-)
-
-func (r *brainRecord) words() [brainWords]uint32 {
-	f := math.Float32bits
-	return [brainWords]uint32{
-		r.NeuronOff, r.RegionOff, r.WordOff, r.NPR, r.Words, r.Draws,
-		r.PoissonOff, r.PoissonLast, r.Flags, 0,
-		f(r.JEff), f(r.DtOverTau), f(r.VTh), f(r.VReset), f(r.TRef), f(r.Dt),
-		f(r.DecaySyn), f(r.DecayNMDA), f(r.NMDARatio), f(r.Beta), f(r.Rho),
-		0, 0, 0,
-	}
-}
-
-// taskWords is the size of one task (one thread block) in 32-bit words.
-const taskWords = 8
-
-// task is the work of one thread block: a chunk of up to Block neurons of
-// one region of one brain. The same block delivers the synaptic input of
-// those neurons (as postsynaptic targets) and advances them.
-type task struct {
-	Brain       uint32
-	Region      uint32 // global region index (stamps, region counts)
-	LocalRegion uint32 // region index inside the brain
-	First       uint32 // first neuron of the chunk inside the region (a multiple of 32)
-	PathStart   uint32 // the region's pathways: [PathStart, PathEnd)
-	PathEnd     uint32
-	_           [2]uint32
-}
-
-func (t *task) words() [taskWords]uint32 {
-	return [taskWords]uint32{t.Brain, t.Region, t.LocalRegion, t.First, t.PathStart, t.PathEnd, 0, 0}
-}
-
-// pathWords is the size of one pathway record in 32-bit words.
-const pathWords = 8
-
-// path is one group of a region's incoming synapses: every synapse from
-// source region Src with delay Delay. A region's pathways are sorted by
-// delay descending, then source region ascending, which is emission step
-// ascending, then presynaptic neuron ascending: the summation order that
-// MODEL.md and the CPU engine fix. Inside a pathway, postsynaptic neuron k
-// finds its synapses at EntryBase + row·npr + k for row = 0, 1, ... until a
-// sentinel or Rows, with presynaptic neurons ascending.
-type path struct {
-	Src       uint32 // global index of the source region
-	Delay     uint32 // steps
-	SrcWord   uint32 // global index of the source region's first spike word
-	EntryBase uint32
-	Rows      uint32
-	_         [3]uint32
-}
-
-func (p *path) words() [pathWords]uint32 {
-	return [pathWords]uint32{p.Src, p.Delay, p.SrcWord, p.EntryBase, p.Rows, 0, 0, 0}
-}
-
-// sentinel ends a postsynaptic neuron's column of a pathway.
-const sentinel = math.MaxUint32
+// The records the kernels read (brainRecord, task, path), their sizes,
+// and the constants shared with step.cu (flagALIF, the run flags runExt …
+// runLearn, sentinel, maxBlock) are generated from the kernel interface
+// table: abi_gen.go.
 
 // plan is the device layout of a batch of brains. Building it is the only
 // place where the networks are read; the CUDA backend uploads it and the
@@ -132,10 +45,6 @@ type plan struct {
 	poisson []uint32
 	v0      []float32 // initial potentials
 }
-
-// maxBlock is the largest thread block the kernels support (their shared
-// arrays are sized for it).
-const maxBlock = 1024
 
 // blockLimit caps the block size (tests lower it to give regions several
 // blocks); a multiple of 32, at most maxBlock.
@@ -436,32 +345,22 @@ func (p *plan) assemble(pt *part) {
 	p.TW += len(pt.seeds) * pt.words
 }
 
-// flat returns the records of a plan as the uint32 arrays the device holds.
-func flatBrains(rs []brainRecord) []uint32 {
-	out := make([]uint32, 0, len(rs)*brainWords)
-	for i := range rs {
-		w := rs[i].words()
-		out = append(out, w[:]...)
+// flatRecords returns records as the flat words the device holds: W is
+// uint32 for records of 32-bit fields, uint64 for those of 64-bit ones.
+// The Go records (abi_gen.go) have no padding of their own, their blank
+// fields are zero, and every field is one word (float fields as their
+// bits), so the words are the records' memory.
+func flatRecords[W uint32 | uint64, R brainRecord | task | path | learnRecord | alifRecord](rs []R) []W {
+	var r R
+	var w W
+	if unsafe.Sizeof(r)%unsafe.Sizeof(w) != 0 {
+		panic("gpu: flatRecords: a record is not a whole number of words")
 	}
-	return out
-}
-
-func flatTasks(ts []task) []uint32 {
-	out := make([]uint32, 0, len(ts)*taskWords)
-	for i := range ts {
-		w := ts[i].words()
-		out = append(out, w[:]...)
+	n := len(rs) * int(unsafe.Sizeof(r)/unsafe.Sizeof(w))
+	if n == 0 {
+		return []W{}
 	}
-	return out
-}
-
-func flatPaths(ps []path) []uint32 {
-	out := make([]uint32, 0, len(ps)*pathWords)
-	for i := range ps {
-		w := ps[i].words()
-		out = append(out, w[:]...)
-	}
-	return out
+	return slices.Clone(unsafe.Slice((*W)(unsafe.Pointer(unsafe.SliceData(rs))), n))
 }
 
 // stats summarises a plan's size (for logs and benchmarks).

@@ -38,7 +38,8 @@ type refExec struct {
 	// Learning (learn.go): the records, tables and arrays of step.cu's
 	// learn and alif kernels.
 	L             *learnState
-	lrec, arec    []uint64
+	lrec          []learnRecord
+	arec          []alifRecord
 	ltab          []float64
 	lc, aeps, ae  []float32
 	la, lS, azeta []float64
@@ -426,9 +427,9 @@ type learnRec struct {
 }
 
 func (e *refExec) learnRec(b uint32) learnRec {
-	r := e.lrec[int(b)*learnWords:]
-	return learnRec{r[0], r[1], r[2], r[3], int64(r[4]), r[5] != 0,
-		math.Float64frombits(r[6]), math.Float64frombits(r[7])}
+	r := &e.lrec[b]
+	return learnRec{r.StartOff, r.SynOff, r.K, r.TabOff, int64(r.Base), r.On != 0,
+		math.Float64frombits(r.VthBits), math.Float64frombits(r.InvVthBits)}
 }
 
 func (R *learnRec) k(t uint64) int { return epochStep(t, R.base, int(R.K)) }

@@ -1,7 +1,6 @@
 package gpu
 
 import (
-	"math"
 	"math/bits"
 )
 
@@ -19,10 +18,9 @@ type alifRec struct {
 }
 
 func (e *refExec) alifRec(b uint32) alifRec {
-	r := e.arec[int(b)*alifWords:]
-	f := func(k int) float64 { return math.Float64frombits(r[k]) }
-	return alifRec{r[0], r[1], r[2], r[3], int64(r[4]), r[5] != 0, r[6], r[7], r[8],
-		f(9), f(10), f(11), f(12), f(13), f(14), f(15), f(16), f(17)}
+	r := &e.arec[b]
+	return alifRec{r.StartOff, r.SynOff, r.B, r.TabOff, int64(r.Base), r.On != 0, r.HistOff, r.SpkOff, r.WB,
+		r.Alpha, r.Kappa, r.Rho, r.Beta, r.Gamma, r.InvVth, r.C1, r.CB, r.OMA}
 }
 
 func (R *alifRec) n(t uint64) int { return epochStep(t, R.base, int(R.B)) }
