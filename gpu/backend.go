@@ -107,16 +107,10 @@ func deviceLearner(b *sim.Brain) (l *eprop.Learner, ok bool) {
 		return nil, true
 	}
 	l, isLearner := b.Plastic.(*eprop.Learner)
-	if !isLearner {
+	if !isLearner || !l.CanHandOut() {
 		return nil, false
 	}
-	if _, ok := l.ExternalLIF(); ok {
-		return l, true
-	}
-	if _, ok := l.ExternalALIF(); ok {
-		return l, true
-	}
-	return nil, false
+	return l, true
 }
 
 // Advance runs the job on the device together with the other callers'

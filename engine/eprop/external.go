@@ -187,23 +187,3 @@ func (l *Learner) HandBack(h *Handover, steps int64) error {
 	l.steps += steps
 	return nil
 }
-
-// ExternalLIF reports whether the learner is a LIF learner that HandOut
-// would hand out.
-//
-// Deprecated: use CanHandOut (or HandOut, whose Handover.ALIF says which
-// learner); kept for callers not yet moved (script/device.go).
-func (l *Learner) ExternalLIF() (struct{}, bool) {
-	_, ok := l.eng.(*lif)
-	return struct{}{}, ok && l.CanHandOut()
-}
-
-// ExternalALIF reports whether the learner is an ALIF learner that
-// HandOut would hand out.
-//
-// Deprecated: use CanHandOut; kept for callers not yet moved
-// (script/device.go).
-func (l *Learner) ExternalALIF() (struct{}, bool) {
-	_, ok := l.eng.(*alif)
-	return struct{}{}, ok && l.CanHandOut()
-}
