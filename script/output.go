@@ -325,7 +325,7 @@ The file appears atomically.`,
 			var name string
 			var v starlark.Value
 			indent := true
-			if err := unpack(b.Name(), args, kw, "name", &name, "value", &v, "indent?", &indent); err != nil {
+			if err := bind(b.Name(), args, kw, &name, &v, &indent); err != nil {
 				return nil, err
 			}
 			ind := ""
@@ -345,7 +345,7 @@ The file appears atomically.`,
 			var name string
 			var rows starlark.Value
 			var header starlark.Value = starlark.None
-			if err := unpack(fn, args, kw, "name", &name, "rows", &rows, "header?", &header); err != nil {
+			if err := bind(fn, args, kw, &name, &rows, &header); err != nil {
 				return nil, err
 			}
 			var buf bytes.Buffer
@@ -397,7 +397,7 @@ The file appears atomically.`,
 		"Writes a string to the file name in the run directory (a printed report, a table).",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var name, text string
-			if err := unpack(b.Name(), args, kw, "name", &name, "text", &text); err != nil {
+			if err := bind(b.Name(), args, kw, &name, &text); err != nil {
 				return nil, err
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, []byte(text))
@@ -405,7 +405,7 @@ The file appears atomically.`,
 	decl("provenance", "outputs", "provenance()",
 		"The run's provenance as a dict (program version and commit, script path and sha256, loaded modules, parameters, workers, backend, host, start time), to embed in a results file. run.json in the run directory holds the same and how the run ended.",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(b.Name(), args, kw); err != nil {
+			if err := bind(b.Name(), args, kw); err != nil {
 				return nil, err
 			}
 			s, err := session(thread, b.Name())
