@@ -196,14 +196,15 @@ func truncPath(p string) string {
 }
 
 // encodeJSON encodes v (see jsonEncoder); ctx, when not nil, interrupts
-// a long encoding.
-func encodeJSON(ctx context.Context, fn string, v starlark.Value, indent string) ([]byte, error) {
+// a long encoding. Its errors name the part of v ("value.d is nan, ...")
+// without a function name: the caller prefixes its own.
+func encodeJSON(ctx context.Context, v starlark.Value, indent string) ([]byte, error) {
 	e := &jsonEncoder{indent: indent, ctx: ctx}
 	if err := e.encode(v, "value", 0); err != nil {
-		return nil, fmt.Errorf("%s: %w", fn, err)
+		return nil, err
 	}
 	if e.buf.Len() > maxJSONBytes {
-		return nil, fmt.Errorf("%s: %w", fn, errJSONTooLong)
+		return nil, errJSONTooLong
 	}
 	return e.buf.Bytes(), nil
 }
@@ -332,9 +333,9 @@ The file appears atomically.`,
 			if indent {
 				ind = "  "
 			}
-			data, err := encodeJSON(threadCtxOf(thread), b.Name(), v, ind)
+			data, err := encodeJSON(threadCtxOf(thread), v, ind)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, append(data, '\n'))
 		})

@@ -192,7 +192,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	}
 	rows, err := report.Compare(metrics, data, pairs, m)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", fn, strings.TrimPrefix(err.Error(), "compare: "))
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	out := make([]starlark.Value, len(rows))
 	for i, r := range rows {

@@ -89,11 +89,11 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		return nil, err
 	}
 	wall := time.Since(began).Seconds()
-	enc, err := encodeJSON(threadCtx(thread, s), fn, v, "")
+	enc, err := encodeJSON(threadCtx(thread, s), v, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
+		return nil, fmt.Errorf("%s: the result of unit %q: %w", fn, key, err)
 	}
-	keyJSON, _ := encodeJSON(nil, fn, starlark.String(key), "")
+	keyJSON, _ := encodeJSON(nil, starlark.String(key), "")
 	if err := s.units.Store(keyJSON, enc, wall); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
