@@ -13,11 +13,11 @@ import (
 // unknownKeyword reports a keyword fn does not declare, with the nearest
 // declared name when one is close ("brain: unexpected keyword argument
 // tau_m (did you mean tau_m_ms?)"), else the list of valid keywords.
-func unknownKeyword(fn, k string, names []string) error {
+func unknownKeyword(fn, k string, names []string) string {
 	if s := nearest(k, names); s != "" {
-		return fmt.Errorf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
+		return fmt.Sprintf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
 	}
-	return fmt.Errorf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
+	return fmt.Sprintf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
 }
 
 // nearest returns the candidate closest to s by edit distance, if it is

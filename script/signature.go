@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -206,47 +207,89 @@ func (s *signature) arity() int {
 // arguments beyond them (*args) and extra the unmatched keywords
 // (**kwargs). fn names the function in messages.
 func (s *signature) match(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, rest starlark.Tuple, extra []starlark.Tuple, err error) {
+	kws := make([]string, len(kwargs))
+	for j, kv := range kwargs {
+		kws[j] = string(kv[0].(starlark.String))
+	}
+	slots, err := s.assign(fn, len(args), kws, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	vals = make([]starlark.Value, len(s.params))
 	if len(args) > s.npos {
-		if s.varargs == "" {
-			return nil, nil, nil, s.tooMany(fn, len(args))
-		}
 		rest = args[s.npos:]
 		args = args[:s.npos]
 	}
 	copy(vals, args)
-	for _, kv := range kwargs {
-		k := string(kv[0].(starlark.String))
-		i := s.index(k)
-		if i < 0 {
-			if s.kwargs == "" {
-				switch {
-				case len(s.params) == 0 && s.varargs == "":
-					return nil, nil, nil, fmt.Errorf("%s: unexpected keyword argument %s (it takes no arguments)", fn, k)
-				case len(s.keywords()) == 0:
-					return nil, nil, nil, fmt.Errorf("%s: unexpected keyword argument %s (it takes no keyword arguments)", fn, k)
-				}
-				return nil, nil, nil, unknownKeyword(fn, k, s.keywords())
-			}
-			for _, e := range extra {
-				if string(e[0].(starlark.String)) == k {
-					return nil, nil, nil, fmt.Errorf("%s: got multiple values for keyword argument %s", fn, k)
-				}
-			}
+	for j, kv := range kwargs {
+		if slots[j] < 0 {
 			extra = append(extra, kv)
-			continue
-		}
-		if vals[i] != nil {
-			return nil, nil, nil, fmt.Errorf("%s: got multiple values for keyword argument %s", fn, k)
-		}
-		vals[i] = kv[1]
-	}
-	for i, p := range s.params {
-		if vals[i] == nil && !p.optional() {
-			return nil, nil, nil, fmt.Errorf("%s: missing argument for %s", fn, p.name)
+		} else {
+			vals[slots[j]] = kv[1]
 		}
 	}
 	return vals, rest, extra, nil
+}
+
+// A callError is a call that does not fit its declaration. Keyword is
+// the index of the keyword argument at fault, or -1 when the fault is the
+// call's (too many positional arguments, a missing one).
+type callError struct {
+	msg     string
+	keyword int
+}
+
+func (e *callError) Error() string { return e.msg }
+
+// assign matches a call with npos positional arguments and the keyword
+// arguments kws (in order) to the declaration: slots[j] is the parameter
+// keyword j names, or -1 when it goes to **kwargs. A call that does not
+// fit gets a *callError. partial says the call also passes *args or
+// **kwargs whose contents are unknown (`encephagen vet` reading a script):
+// then only its explicit keywords are checked.
+func (s *signature) assign(fn string, npos int, kws []string, partial bool) (slots []int, err error) {
+	fail := func(j int, format string, args ...any) ([]int, error) {
+		return nil, &callError{fn + ": " + fmt.Sprintf(format, args...), j}
+	}
+	if npos > s.npos && s.varargs == "" && !partial {
+		return nil, &callError{s.tooMany(fn, npos), -1}
+	}
+	given := make([]bool, len(s.params))
+	for i := range min(npos, s.npos) {
+		given[i] = true
+	}
+	slots = make([]int, len(kws))
+	for j, k := range kws {
+		i := s.index(k)
+		slots[j] = i
+		if i >= 0 {
+			if given[i] {
+				return fail(j, "got multiple values for keyword argument %s", k)
+			}
+			given[i] = true
+			continue
+		}
+		switch {
+		case s.kwargs != "":
+			if slices.Contains(kws[:j], k) {
+				return fail(j, "got multiple values for keyword argument %s", k)
+			}
+		case len(s.params) == 0 && s.varargs == "":
+			return fail(j, "unexpected keyword argument %s (it takes no arguments)", k)
+		case len(s.keywords()) == 0:
+			return fail(j, "unexpected keyword argument %s (it takes no keyword arguments)", k)
+		default:
+			return nil, &callError{unknownKeyword(fn, k, s.keywords()), j}
+		}
+	}
+	if !partial {
+		for i, p := range s.params {
+			if !given[i] && !p.optional() {
+				return fail(-1, "missing argument for %s", p.name)
+			}
+		}
+	}
+	return slots, nil
 }
 
 // index finds the parameter a keyword names; positional-only ones are
@@ -260,14 +303,15 @@ func (s *signature) index(name string) int {
 	return -1
 }
 
-func (s *signature) tooMany(fn string, got int) error {
+func (s *signature) tooMany(fn string, got int) string {
+	args := plural(got, "positional argument")
 	switch {
 	case len(s.params) == 0 && s.kwargs == "":
-		return fmt.Errorf("%s: got %s, want none (it takes no arguments)", fn, plural(got, "positional argument"))
+		return fmt.Sprintf("%s: got %s, want none (it takes no arguments)", fn, args)
 	case s.npos == 0:
-		return fmt.Errorf("%s: got %s, want none (give %s by keyword)", fn, plural(got, "positional argument"), s.keywordHint())
+		return fmt.Sprintf("%s: got %s, want none (give %s by keyword)", fn, args, s.keywordHint())
 	}
-	return fmt.Errorf("%s: got %s, want at most %d", fn, plural(got, "positional argument"), s.npos)
+	return fmt.Sprintf("%s: got %s, want at most %d", fn, args, s.npos)
 }
 
 func (s *signature) keywordHint() string {
