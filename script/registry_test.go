@@ -121,7 +121,13 @@ values = {
 		t.Fatal(err)
 	}
 	var reached []string
-	bindTrace = func(fn string) { reached = append(reached, fn) }
+	defaults := map[string][]any{} // the variables of each bind, before it fills them
+	bindTrace = func(fn string, ptrs []any) {
+		reached = append(reached, fn)
+		if _, ok := defaults[fn]; !ok {
+			defaults[fn] = ptrs
+		}
+	}
 	defer func() { bindTrace = nil }()
 
 	// call calls f (named fn) twice and checks what bind made of it.
@@ -139,7 +145,7 @@ values = {
 				t.Errorf("%s(%v) did not reach bind with its declaration (reached %v): %q", fn, kwargs, reached, msg)
 			}
 			if strings.Contains(msg, "internal error") {
-				t.Errorf("%s: %s", fn, msg)
+				t.Error(msg)
 			}
 			if kwargs == nil || anyKw {
 				continue
@@ -192,6 +198,35 @@ values = {
 	if n < 70 {
 		t.Errorf("only %d builtins and methods called", n)
 	}
+	// The default a declaration documents is the one its variable starts
+	// with, unless the variable starts unset (None, or an optional number
+	// not set) and the builtin computes the default.
+	checked := 0
+	for fn, ptrs := range defaults {
+		sig := lookupSignature(fn)
+		for i, p := range sig.params {
+			if !p.optional() || ptrs == nil {
+				continue
+			}
+			goDef, known := goDefault(ptrs[i])
+			if !known || goDef == nil {
+				t.Logf("%s: %s=%s not checked (%T unset or unread)", fn, p.name, p.def, ptrs[i])
+				continue
+			}
+			doc, err := starlark.EvalOptions(fileOptions, th, "default", p.def, nil)
+			if err != nil {
+				t.Errorf("%s: the default of %s, %s: %v", fn, p.name, p.def, err)
+				continue
+			}
+			if eq, err := starlark.Equal(goDef, doc); err != nil || !eq {
+				t.Errorf("%s: %s is documented as %s but defaults to %s", fn, p.name, p.def, goDef)
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d defaults checked", checked)
+	}
 	// brain: connectome, its table, then nmda_regions and noise_seed.
 	kws, _ := LookupBuiltin("brain").Keywords()
 	want := []string{"connectome"}
@@ -202,4 +237,32 @@ values = {
 	if !slices.Equal(kws, want) {
 		t.Errorf("brain signature %v, want %v", kws, want)
 	}
+}
+
+// goDefault is the value a bind variable holds before bind: nil when it
+// is unset (the builtin then computes its default), known false for a
+// variable type this test does not read.
+func goDefault(p any) (v starlark.Value, known bool) {
+	switch p := p.(type) {
+	case *starlark.Value:
+		return *p, true
+	case *string:
+		return starlark.String(*p), true
+	case *bool:
+		return starlark.Bool(*p), true
+	case *int:
+		return starlark.MakeInt(*p), true
+	case *float64:
+		return starlark.Float(*p), true
+	case *number:
+		return starlark.Float(*p), true
+	case *seed:
+		return starlark.MakeUint64(uint64(*p)), true
+	case *optNumber:
+		if !p.set {
+			return nil, true
+		}
+		return starlark.Float(p.v), true
+	}
+	return nil, false
 }

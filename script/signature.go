@@ -336,7 +336,7 @@ func plural(n int, noun string) string {
 // *starlark.Value, *string, *bool, *int, *starlark.Callable,
 // *starlark.Iterable, **starlark.List, a pointer to any other Value type).
 func bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) error {
-	s, err := declared(fn)
+	s, err := declared(fn, ptrs)
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) 
 // with its table of parameters): vals[i] is the value of the i-th declared
 // parameter, nil when not given. fn declares no *args or **kwargs.
 func bindValues(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, err error) {
-	s, err := declared(fn)
+	s, err := declared(fn, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -381,9 +381,9 @@ func bindValues(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals [
 	return vals, err
 }
 
-func declared(fn string) (*signature, error) {
+func declared(fn string, ptrs []any) (*signature, error) {
 	if bindTrace != nil {
-		bindTrace(fn)
+		bindTrace(fn, ptrs)
 	}
 	s := lookupSignature(fn)
 	if s == nil {
@@ -392,8 +392,9 @@ func declared(fn string) (*signature, error) {
 	return s, nil
 }
 
-// bindTrace, when set (by tests), sees every bind and bindValues first.
-var bindTrace func(fn string)
+// bindTrace, when set (by tests), sees every bind (with its variables,
+// still holding their Go defaults) and bindValues (with none) first.
+var bindTrace func(fn string, ptrs []any)
 
 var (
 	valueType    = reflect.TypeFor[starlark.Value]()
