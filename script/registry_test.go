@@ -122,13 +122,14 @@ values = {
 	}
 	var reached []string
 	defaults := map[string][]any{} // the variables of each bind, before it fills them
-	bindTrace = func(fn string, ptrs []any) {
+	trace := func(fn string, ptrs []any) {
 		reached = append(reached, fn)
 		if _, ok := defaults[fn]; !ok {
 			defaults[fn] = ptrs
 		}
 	}
-	defer func() { bindTrace = nil }()
+	bindTrace.Store(&trace)
+	defer bindTrace.Store(nil)
 
 	// call calls f (named fn) twice and checks what bind made of it.
 	call := func(fn string, f starlark.Value, kws []string, anyKw bool) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.starlark.net/starlark"
 )
@@ -382,8 +383,8 @@ func bindValues(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals [
 }
 
 func declared(fn string, ptrs []any) (*signature, error) {
-	if bindTrace != nil {
-		bindTrace(fn, ptrs)
+	if trace := bindTrace.Load(); trace != nil {
+		(*trace)(fn, ptrs)
 	}
 	s := lookupSignature(fn)
 	if s == nil {
@@ -394,7 +395,7 @@ func declared(fn string, ptrs []any) (*signature, error) {
 
 // bindTrace, when set (by tests), sees every bind (with its variables,
 // still holding their Go defaults) and bindValues (with none) first.
-var bindTrace func(fn string, ptrs []any)
+var bindTrace atomic.Pointer[func(fn string, ptrs []any)]
 
 var (
 	valueType    = reflect.TypeFor[starlark.Value]()
