@@ -1,10 +1,8 @@
 package script
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/encephagen/encephagen/engine/suggest"
@@ -12,41 +10,14 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// unpack is starlark.UnpackArgs with a reliable suggestion for a misspelt
-// keyword ("brain: unexpected keyword argument tau_m (did you mean
-// tau_m_ms?)") and the list of valid keywords when nothing is close.
-func unpack(fn string, args starlark.Tuple, kwargs []starlark.Tuple, pairs ...any) error {
-	if len(kwargs) > 0 {
-		names := make([]string, 0, len(pairs)/2)
-		for i := 0; i < len(pairs); i += 2 {
-			names = append(names, strings.TrimRight(pairs[i].(string), "?"))
-		}
-		for _, kv := range kwargs {
-			if k := string(kv[0].(starlark.String)); !slices.Contains(names, k) {
-				return unknownKeyword(fn, k, names)
-			}
-		}
-	}
-	if err := starlark.UnpackArgs(fn, args, kwargs, pairs...); err != nil {
-		// UnpackArgs quotes keyword names ("for parameter \"ms\"") but not
-		// positional ones; say it one way.
-		msg := err.Error()
-		if i := strings.Index(msg, `for parameter "`); i >= 0 {
-			rest := msg[i+len(`for parameter "`):]
-			if j := strings.IndexByte(rest, '"'); j >= 0 {
-				msg = msg[:i] + "for parameter " + rest[:j] + rest[j+1:]
-			}
-		}
-		return errors.New(msg)
-	}
-	return nil
-}
-
-func unknownKeyword(fn, k string, names []string) error {
+// unknownKeyword reports a keyword fn does not declare, with the nearest
+// declared name when one is close ("brain: unexpected keyword argument
+// tau_m (did you mean tau_m_ms?)"), else the list of valid keywords.
+func unknownKeyword(fn, k string, names []string) string {
 	if s := nearest(k, names); s != "" {
-		return fmt.Errorf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
+		return fmt.Sprintf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
 	}
-	return fmt.Errorf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
+	return fmt.Sprintf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
 }
 
 // nearest returns the candidate closest to s by edit distance, if it is

@@ -242,7 +242,7 @@ func (a *Array) AttrNames() []string                      { return arrayType.att
 // one value per column) or within rows (axis 1: one value per row).
 func (a *Array) reduce(fn string, args starlark.Tuple, kwargs []starlark.Tuple, f func([]float64) (float64, error), keepInts bool) (starlark.Value, error) {
 	var axis starlark.Value = starlark.None
-	if err := unpack(fn, args, kwargs, "axis?", &axis); err != nil {
+	if err := bind(fn, args, kwargs, &axis); err != nil {
 		return nil, err
 	}
 	if axis == starlark.None {
@@ -359,13 +359,6 @@ func (a *Array) toList() starlark.Value {
 	return starlark.NewList(out)
 }
 
-func noArgs(fn string, args starlark.Tuple, kwargs []starlark.Tuple) error {
-	if len(kwargs) > 0 {
-		return fmt.Errorf("%s: unexpected keyword argument %s (it takes no arguments)", fn, kwargs[0][0].(starlark.String))
-	}
-	return starlark.UnpackPositionalArgs(fn, args, kwargs, 0)
-}
-
 var arrayType = newType("array",
 	"An immutable vector or matrix of numbers kept in Go (measurements, statistics inputs). "+
 		"len(a), a[i], a[i:j:k], iteration, == and !=, and elementwise + - * / with an array "+
@@ -413,7 +406,7 @@ var arrayType = newType("array",
 	member[*Array]{name: "take", sig: "take(indices)", doc: "A new array of the elements (1-D) or rows (2-D) at the given indices, in that order; negative indices count from the end.",
 		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := unpack(fn, args, kw, "indices", &v); err != nil {
+			if err := bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			idx, err := toInts(fn, "indices", v)
@@ -435,7 +428,7 @@ var arrayType = newType("array",
 	member[*Array]{name: "column", sig: "column(j)", doc: "Column j of a 2-D array, as a 1-D array.",
 		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var j int
-			if err := unpack(fn, args, kw, "j", &j); err != nil {
+			if err := bind(fn, args, kw, &j); err != nil {
 				return nil, err
 			}
 			if !a.is2D() {
@@ -455,7 +448,7 @@ var arrayType = newType("array",
 		}},
 	member[*Array]{name: "transpose", sig: "transpose()", doc: "The transpose of a 2-D array.",
 		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			if !a.is2D() {
@@ -471,7 +464,7 @@ var arrayType = newType("array",
 		}},
 	member[*Array]{name: "tolist", sig: "tolist()", doc: "The values as a Starlark list (nested for a 2-D array). Use it for small arrays only.",
 		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return a.toList(), nil
@@ -479,7 +472,7 @@ var arrayType = newType("array",
 )
 
 func (a *Array) arg(fn string, args starlark.Tuple, kw []starlark.Tuple, better func(x, y float64) bool) (starlark.Value, error) {
-	if err := noArgs(fn, args, kw); err != nil {
+	if err := bind(fn, args, kw); err != nil {
 		return nil, err
 	}
 	if a.is2D() {
@@ -558,7 +551,7 @@ func init() {
 			"equal-length lists (2-D). An array of ints stays an integer array.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := unpack(b.Name(), args, kw, "values", &v); err != nil {
+			if err := bind(b.Name(), args, kw, &v); err != nil {
 				return nil, err
 			}
 			if a, ok := v.(*Array); ok {

@@ -9,7 +9,7 @@ import (
 // documentation, so they cannot drift apart.
 type member[T any] struct {
 	name string
-	sig  string // for methods: "group(name)"
+	sig  string // for methods, the declaration of the parameters: "group(name)"
 	doc  string
 	get  func(recv T) (starlark.Value, error)
 	call func(thread *starlark.Thread, fn string, recv T, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
@@ -36,7 +36,19 @@ func newType[T any](name, doc string, members ...member[T]) *typeTable[T] {
 		}
 		t.index[m.name] = i
 		t.names = append(t.names, m.name)
-		td.Members = append(td.Members, MemberDoc{Name: m.name, Sig: m.sig, Doc: m.doc, Method: m.call != nil})
+		md := MemberDoc{Name: m.name, Doc: m.doc, Method: m.call != nil}
+		if m.call != nil {
+			// The method unpacks its arguments with bind(name+"."+m.name, ...).
+			s := parseSignature(m.sig)
+			if s.name != m.name {
+				panic("script: method " + name + "." + m.name + " declared with the signature " + m.sig)
+			}
+			registerSignature(name+"."+m.name, s)
+			md.Sig = s.String()
+		} else if m.sig != "" {
+			panic("script: attribute " + name + "." + m.name + " has a signature")
+		}
+		td.Members = append(td.Members, md)
 	}
 	declType(td)
 	return t

@@ -60,7 +60,7 @@ func TestJSONEncodeCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := encodeJSON(ctx, "write_json", big, "")
+	_, err := encodeJSON(ctx, big, "")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}

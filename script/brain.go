@@ -193,9 +193,8 @@ var brainType = newType("brain",
 			return starlarkstruct.FromStringDict(starlark.String("params"), d), nil
 		}},
 	member[*Brain]{name: "group", sig: "group(name)", doc: "The region indices of a region group of the brain's connectome (see connectome.group).",
-		call: func(th *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			m, _ := b.conn.Attr("group")
-			return m.(*starlark.Builtin).CallInternal(th, args, kw)
+		call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			return b.conn.groupMethod(fn, args, kw)
 		}},
 	member[*Brain]{name: "learning", doc: "Whether e-prop is on (see eprop.enable).",
 		get: func(b *Brain) (starlark.Value, error) {
@@ -212,7 +211,7 @@ var brainType = newType("brain",
 	member[*Brain]{name: "weight_stats", sig: "weight_stats()",
 		doc: "Statistics of the current synaptic weights (mV): struct(n, mean, std, min, max, local_mean, long_range_mean).",
 		call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return weightStats(b.b.Net), nil
@@ -295,49 +294,32 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, err
 	}
 	fn := b.Name()
-	if len(args) != 1 {
+	if len(args) > 1 {
 		return nil, fmt.Errorf("%s: got %d positional arguments, want 1 (the connectome); give the parameters as keywords", fn, len(args))
 	}
-	conn, ok := args[0].(*Connectome)
+	// The declaration (brainSig) is connectome, the table, nmda_regions
+	// and noise_seed.
+	vals, err := bindValues(fn, args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	conn, ok := vals[0].(*Connectome)
 	if !ok {
-		return nil, fmt.Errorf("%s: for parameter connectome: got %s, want connectome (from connectome(\"tvb96\"))", fn, args[0].Type())
+		return nil, fmt.Errorf("%s: for parameter connectome: got %s, want connectome (from connectome(\"tvb96\"))", fn, vals[0].Type())
 	}
 	p := network.Defaults()
-	var nmda starlark.Value // nil: the default, the prefrontal group if the connectome has one
-	var noise seed
-	names := []string{}
-	for _, bp := range brainParams {
-		names = append(names, bp.name)
+	for i, bp := range brainParams {
+		if v := vals[1+i]; v != nil {
+			if err := setParam(fn, bp, &p, v); err != nil {
+				return nil, err
+			}
+		}
 	}
-	names = append(names, "nmda_regions", "noise_seed")
-	seen := map[string]bool{}
-	for _, kv := range kwargs {
-		k := string(kv[0].(starlark.String))
-		if seen[k] {
-			return nil, fmt.Errorf("%s: got multiple values for keyword argument %s", fn, k)
-		}
-		seen[k] = true
-		switch k {
-		case "nmda_regions":
-			nmda = kv[1]
-			continue
-		case "noise_seed":
-			if err := noise.Unpack(kv[1]); err != nil {
-				return nil, fmt.Errorf("%s: for parameter noise_seed: %v", fn, err)
-			}
-			continue
-		}
-		found := false
-		for _, bp := range brainParams {
-			if bp.name == k {
-				if err := setParam(fn, bp, &p, kv[1]); err != nil {
-					return nil, err
-				}
-				found = true
-			}
-		}
-		if !found {
-			return nil, unknownKeyword(fn, k, names)
+	nmda := vals[1+len(brainParams)] // nil: the default, the prefrontal group if the connectome has one
+	var noise seed
+	if v := vals[2+len(brainParams)]; v != nil {
+		if err := noise.Unpack(v); err != nil {
+			return nil, fmt.Errorf("%s: for parameter noise_seed: %v", fn, err)
 		}
 	}
 	if nmda == nil {
@@ -425,7 +407,7 @@ var batchType = newType("batch",
 
 func batchBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Iterable
-	if err := unpack(b.Name(), args, kwargs, "brains", &v); err != nil {
+	if err := bind(b.Name(), args, kwargs, &v); err != nil {
 		return nil, err
 	}
 	bt := &Batch{}

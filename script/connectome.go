@@ -186,7 +186,7 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "edges", sig: "edges()",
 		doc: "The directed off-diagonal edges with weight > 0 (those that become synapses), in (src, dst) order, as struct(src=int array, dst=int array, weight=array).",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			es := c.c.Edges()
@@ -201,19 +201,7 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "group", sig: "group(name)",
 		doc: "The region indices of a region group (MODEL.md §1: visual, auditory, somatosensory, prefrontal, hippocampus, amygdala, basal_ganglia, thalamus, motor), ascending, as a tuple; empty when no label matches.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var name string
-			if err := unpack(fn, args, kw, "name", &name); err != nil {
-				return nil, err
-			}
-			g, err := c.c.Group(name)
-			if err != nil {
-				msg := err.Error()
-				if s := nearest(name, connectome.GroupNames()); s != "" {
-					msg += fmt.Sprintf("; did you mean %q?", s)
-				}
-				return nil, fmt.Errorf("%s: %s", fn, msg)
-			}
-			return intTuple(g), nil
+			return c.groupMethod(fn, args, kw)
 		}},
 	member[*Connectome]{name: "group_names", doc: "The names of the region groups, in their fixed order.",
 		get: func(c *Connectome) (starlark.Value, error) {
@@ -227,7 +215,7 @@ var connectomeType = newType("connectome",
 		doc: "Resolves a region specification as stimulus() and group_rate() do: a group name, a region label, \"all\", an index, or a list of them; returns the ascending tuple of indices.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := unpack(fn, args, kw, "spec", &v); err != nil {
+			if err := bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			r, err := c.regions(fn, "spec", v)
@@ -239,7 +227,7 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "region", sig: "region(label)", doc: "The index of the region with this exact label; an unknown or ambiguous label is an error.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var label string
-			if err := unpack(fn, args, kw, "label", &label); err != nil {
+			if err := bind(fn, args, kw, &label); err != nil {
 				return nil, err
 			}
 			i, err := c.c.RegionIndex(label)
@@ -256,7 +244,7 @@ var connectomeType = newType("connectome",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var sd seed
 			gen := network.WiringNumPy
-			if err := unpack(fn, args, kw, "seed", &sd, "rng?", &gen); err != nil {
+			if err := bind(fn, args, kw, &sd, &gen); err != nil {
 				return nil, err
 			}
 			if err := checkRNG(fn, gen); err != nil {
@@ -273,7 +261,7 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "transposed", sig: "transposed()",
 		doc: "The same connectome with every pathway reversed: the file read with the other orientation.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return &Connectome{c.c.Transposed()}, nil
@@ -281,7 +269,7 @@ var connectomeType = newType("connectome",
 	member[*Connectome]{name: "info", sig: "info()",
 		doc: "A summary struct: regions, edges, self_loops, density, symmetric, weight_min/max/mean, has_tracts, tract_min/max/mean (mm), has_centres.",
 		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(fn, args, kw); err != nil {
+			if err := bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			in := c.c.Info()
@@ -299,7 +287,7 @@ var connectomeType = newType("connectome",
 
 // pathwayArgs reads a pathway's (src, dst) region indices.
 func (c *Connectome) pathwayArgs(fn string, args starlark.Tuple, kw []starlark.Tuple) (src, dst int, err error) {
-	if err := unpack(fn, args, kw, "src", &src, "dst", &dst); err != nil {
+	if err := bind(fn, args, kw, &src, &dst); err != nil {
 		return 0, 0, err
 	}
 	if err := c.checkIndex(fn, "src", src); err != nil {
@@ -319,7 +307,7 @@ func (c *Connectome) checkIndex(fn, name string, i int) error {
 func nullModel(model func(*connectome.Connectome, uint64) *connectome.Connectome) func(*starlark.Thread, string, *Connectome, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		var sd seed
-		if err := unpack(fn, args, kw, "seed", &sd); err != nil {
+		if err := bind(fn, args, kw, &sd); err != nil {
 			return nil, err
 		}
 		return &Connectome{model(c.c, uint64(sd))}, nil
@@ -390,7 +378,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 	}
 	var name, rows = "", "source"
 	var labels, tracts, centres string
-	if err := unpack(b.Name(), args, kwargs, "name", &name, "rows?", &rows, "labels?", &labels, "tract_lengths?", &tracts, "centres?", &centres); err != nil {
+	if err := bind(b.Name(), args, kwargs, &name, &rows, &labels, &tracts, &centres); err != nil {
 		return nil, err
 	}
 	orient, err := connectome.ParseOrientation(rows)
@@ -433,4 +421,21 @@ Formats: TVB zip or folder, NumPy .npy weights. rows says what the file's rows a
 code's reading, the default) or "target" (TVB's own meaning); either way the result is indexed [src][dst].
 For .npy input, labels (a JSON array), tract_lengths (.npy, mm) and centres (.npy, n×3 mm) name extra files.`,
 		connectomeBuiltin)
+}
+
+// groupMethod is connectome.group, and brain.group (fn) of a brain on c.
+func (c *Connectome) groupMethod(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := bind(fn, args, kw, &name); err != nil {
+		return nil, err
+	}
+	g, err := c.c.Group(name)
+	if err != nil {
+		msg := err.Error()
+		if s := nearest(name, connectome.GroupNames()); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return nil, fmt.Errorf("%s: %s", fn, msg)
+	}
+	return intTuple(g), nil
 }

@@ -67,6 +67,9 @@ func TestErrorMessages(t *testing.T) {
 		{"unit dup", `unit("a", lambda: 1); unit("a", lambda: 2)`, `unit: key "a" is used twice`},
 		{"params in function", `def f(): params(x = 1)` + "\nf()", "params() must be a statement at the top level"},
 		{"sprintf", `sprintf("%d", "x")`, "sprintf: argument 1 for %d: got string, want int"},
+		{"compare empty", `report.compare({"m": {"a": [1], "b": []}})`, `report.compare: metric "m" has 1 values for "a" and 0 for "b"; both need at least one`},
+		{"unit result", `unit("k", lambda: [b])`, `unit: the result of unit "k": value[0] is a brain, which cannot be written as JSON`},
+		{"brain group", `b.group("visul")`, `brain.group: `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

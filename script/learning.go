@@ -155,8 +155,7 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	fresh := true
 	d := eprop.Defaults()
 	lr, tauE, gamma, wmin, wmax, decay := number(d.LearningRate), number(d.TauEMs), number(d.Gamma), number(d.WMinMV), number(d.WMaxMV), number(d.RewardDecay)
-	if err := unpack(fn, args, kw, "target", &target, "fresh?", &fresh, "learning_rate?", &lr, "tau_e_ms?", &tauE,
-		"gamma?", &gamma, "w_min_mv?", &wmin, "w_max_mv?", &wmax, "reward_decay?", &decay); err != nil {
+	if err := bind(fn, args, kw, &target, &fresh, &lr, &tauE, &gamma, &wmin, &wmax, &decay); err != nil {
 		return nil, err
 	}
 	p := d
@@ -204,7 +203,7 @@ func learnOp(op func(thread *starlark.Thread, s *Session, ls []*eprop.Learner) e
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		fn := b.Name()
 		var target starlark.Value
-		if err := unpack(fn, args, kw, "target", &target); err != nil {
+		if err := bind(fn, args, kw, &target); err != nil {
 			return nil, err
 		}
 		s, brains, _, err := learnTargets(thread, fn, target)
@@ -224,7 +223,7 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	fn := b.Name()
 	var target, rv starlark.Value
 	trace := ""
-	if err := unpack(fn, args, kw, "target", &target, "r", &rv, "trace", &trace); err != nil {
+	if err := bind(fn, args, kw, &target, &rv, &trace); err != nil {
 		return nil, err
 	}
 	var from eprop.Trace
@@ -281,7 +280,7 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 func eStats(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target starlark.Value
-	if err := unpack(fn, args, kw, "target", &target); err != nil {
+	if err := bind(fn, args, kw, &target); err != nil {
 		return nil, err
 	}
 	s, brains, single, err := learnTargets(thread, fn, target)
@@ -309,7 +308,7 @@ func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	fn := b.Name()
 	var br *Brain
 	snapshot := false
-	if err := unpack(fn, args, kw, "brain", &br, "snapshot?", &snapshot); err != nil {
+	if err := bind(fn, args, kw, &br, &snapshot); err != nil {
 		return nil, err
 	}
 	s, err := session(thread, fn)
@@ -340,7 +339,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	var target, outV starlark.Value
 	fseed := seed(0)
 	std := number(0.01)
-	if err := unpack(fn, args, kw, "target", &target, "outputs", &outV, "feedback_seed?", &fseed, "feedback_std?", &std); err != nil {
+	if err := bind(fn, args, kw, &target, &outV, &fseed, &std); err != nil {
 		return nil, err
 	}
 	outs, err := toInts(fn, "outputs", outV)
@@ -377,7 +376,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target, tv starlark.Value
-	if err := unpack(fn, args, kw, "target", &target, "spikes", &tv); err != nil {
+	if err := bind(fn, args, kw, &target, &tv); err != nil {
 		return nil, err
 	}
 	rows, err := toMatrix(fn, "spikes", tv)
@@ -411,7 +410,7 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target starlark.Value
-	if err := unpack(fn, args, kw, "target", &target); err != nil {
+	if err := bind(fn, args, kw, &target); err != nil {
 		return nil, err
 	}
 	s, brains, single, err := learnTargets(thread, fn, target)

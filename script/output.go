@@ -202,14 +202,15 @@ func truncPath(p string) string {
 }
 
 // encodeJSON encodes v (see jsonEncoder); ctx, when not nil, interrupts
-// a long encoding.
-func encodeJSON(ctx context.Context, fn string, v starlark.Value, indent string) ([]byte, error) {
+// a long encoding. Its errors name the part of v ("value.d is nan, ...")
+// without a function name: the caller prefixes its own.
+func encodeJSON(ctx context.Context, v starlark.Value, indent string) ([]byte, error) {
 	e := &jsonEncoder{indent: indent, ctx: ctx}
 	if err := e.encode(v, "value", 0); err != nil {
-		return nil, fmt.Errorf("%s: %w", fn, err)
+		return nil, err
 	}
 	if e.buf.Len() > maxJSONBytes {
-		return nil, fmt.Errorf("%s: %w", fn, errJSONTooLong)
+		return nil, errJSONTooLong
 	}
 	return e.buf.Bytes(), nil
 }
@@ -331,16 +332,16 @@ The file appears atomically.`,
 			var name string
 			var v starlark.Value
 			indent := true
-			if err := unpack(b.Name(), args, kw, "name", &name, "value", &v, "indent?", &indent); err != nil {
+			if err := bind(b.Name(), args, kw, &name, &v, &indent); err != nil {
 				return nil, err
 			}
 			ind := ""
 			if indent {
 				ind = "  "
 			}
-			data, err := encodeJSON(threadCtxOf(thread), b.Name(), v, ind)
+			data, err := encodeJSON(threadCtxOf(thread), v, ind)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w", b.Name(), err)
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, append(data, '\n'))
 		})
@@ -351,7 +352,7 @@ The file appears atomically.`,
 			var name string
 			var rows starlark.Value
 			var header starlark.Value = starlark.None
-			if err := unpack(fn, args, kw, "name", &name, "rows", &rows, "header?", &header); err != nil {
+			if err := bind(fn, args, kw, &name, &rows, &header); err != nil {
 				return nil, err
 			}
 			var buf bytes.Buffer
@@ -403,7 +404,7 @@ The file appears atomically.`,
 		"Writes a string to the file name in the run directory (a printed report, a table).",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var name, text string
-			if err := unpack(b.Name(), args, kw, "name", &name, "text", &text); err != nil {
+			if err := bind(b.Name(), args, kw, &name, &text); err != nil {
 				return nil, err
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, []byte(text))
@@ -411,7 +412,7 @@ The file appears atomically.`,
 	decl("provenance", "outputs", "provenance()",
 		"The run's provenance as a dict (program version and commit, script path and sha256, loaded modules, parameters, workers, backend, host, start time), to embed in a results file. run.json in the run directory holds the same and how the run ended.",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := noArgs(b.Name(), args, kw); err != nil {
+			if err := bind(b.Name(), args, kw); err != nil {
 				return nil, err
 			}
 			s, err := session(thread, b.Name())

@@ -60,7 +60,7 @@ func paramBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	var doc string
 	var lo, hi optNumber
 	var choices starlark.Value = starlark.None
-	if err := unpack(b.Name(), args, kwargs, "default", &def, "doc?", &doc, "min?", &lo, "max?", &hi, "choices?", &choices); err != nil {
+	if err := bind(b.Name(), args, kwargs, &def, &doc, &lo, &hi, &choices); err != nil {
 		return nil, err
 	}
 	d := ParamDecl{Default: def, Doc: doc}
@@ -339,6 +339,10 @@ func paramsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err != nil {
 		return nil, err
 	}
+	var kw []starlark.Tuple
+	if err := bind(b.Name(), args, kwargs, &kw); err != nil {
+		return nil, err
+	}
 	if thread.CallStackDepth() != 2 || thread.CallFrame(1).Pos.Filename() != s.mainName {
 		return nil, fmt.Errorf("%s: only the main script may declare parameters, at its top level", b.Name())
 	}
@@ -347,7 +351,7 @@ func paramsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 		return nil, fmt.Errorf("%s: called more than once", b.Name())
 	}
 	ps.called = true
-	decls, err := declsFromArgs(b.Name(), args, kwargs)
+	decls, err := declsFromArgs(b.Name(), nil, kw)
 	if err != nil {
 		return nil, err
 	}

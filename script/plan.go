@@ -36,7 +36,7 @@ func (s *Session) buildPlan(items []starlark.Value, keys []string) *rundir.Plan 
 		p.Assignment = rundir.Assignment
 	}
 	for i, it := range items {
-		enc, err := encodeJSON(s.ctx, "run_units", it, "")
+		enc, err := encodeJSON(s.ctx, it, "")
 		switch {
 		case errors.Is(err, errJSONTooLong) || s.ctx.Err() != nil:
 			// Its repr would be as long: a mark of its type only.

@@ -25,9 +25,10 @@ var categories = []string{
 type Builtin struct {
 	Name     string // "brain", or "stats.cohens_d" for a member of module stats
 	Category string
-	Sig      string // the call signature, e.g. "run(target, *, ms=None, ...)"
+	Sig      string // the call signature, e.g. "run(target, *, ms=None, ...)", as sig prints it
 	Doc      string // the first sentence is the summary
 
+	sig   *signature // the parsed declaration of a function; nil for a module
 	fn    func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
 	value starlark.Value // a predeclared non-function (a library module)
 }
@@ -35,10 +36,15 @@ type Builtin struct {
 // Summary is the first sentence of the documentation.
 func (b *Builtin) Summary() string { return summary(b.Doc) }
 
-// Keywords lists the parameter names the signature declares; ok is false
+// Keywords lists the parameter names the declaration has; ok is false
 // when the builtin also takes arbitrary keywords (**kwargs) or is not a
 // function.
-func (b *Builtin) Keywords() (names []string, ok bool) { return sigParams(b.Sig) }
+func (b *Builtin) Keywords() (names []string, ok bool) {
+	if b.sig == nil {
+		return nil, false
+	}
+	return b.sig.keywords(), b.sig.kwargs == ""
+}
 
 // TypeDoc documents a value type and its attributes.
 type TypeDoc struct {
@@ -62,9 +68,17 @@ var (
 )
 
 // decl registers a builtin function. Names with a dot are members of a
-// module (the part before the dot).
+// module (the part before the dot). sig declares its parameters
+// ("run(target, *, ms=None, steps=None)"): fn unpacks its arguments with
+// bind(name, ...), which takes the names from it, as do `encephagen doc`
+// and `encephagen vet`.
 func decl(name, category, sig, doc string, fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) {
-	declare(&Builtin{Name: name, Category: category, Sig: sig, Doc: doc, fn: fn})
+	s := parseSignature(sig)
+	if s.name != name {
+		panic("script: builtin " + name + " declared with the signature " + sig)
+	}
+	declare(&Builtin{Name: name, Category: category, Sig: s.String(), Doc: doc, sig: s, fn: fn})
+	registerSignature(name, s)
 }
 
 // declValue registers a predeclared value that is not a Go function.
@@ -210,59 +224,6 @@ func summary(doc string) string {
 	return doc
 }
 
-// sigParams extracts the parameter names of a signature such as
-// "f(a, b=1, *, c=None)". ok is false for a signature with **kwargs or
-// without parentheses.
-func sigParams(sig string) (names []string, ok bool) {
-	open, end := strings.IndexByte(sig, '('), strings.LastIndexByte(sig, ')')
-	if open < 0 || end < open {
-		return nil, false
-	}
-	depth := 0
-	var parts []string
-	start := open + 1
-	var quote byte
-	for i := open + 1; i < end; i++ {
-		if quote != 0 {
-			if sig[i] == '\\' {
-				i++
-			} else if sig[i] == quote {
-				quote = 0
-			}
-			continue
-		}
-		switch sig[i] {
-		case '"', '\'':
-			quote = sig[i]
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			depth--
-		case ',':
-			if depth == 0 {
-				parts = append(parts, sig[start:i])
-				start = i + 1
-			}
-		}
-	}
-	parts = append(parts, sig[start:end])
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if name, _, found := strings.Cut(p, "="); found {
-			p = strings.TrimSpace(name)
-		}
-		switch {
-		case p == "" || p == "*" || p == "/":
-		case strings.HasPrefix(p, "**"):
-			return names, false
-		case strings.HasPrefix(p, "*"):
-		default:
-			names = append(names, p)
-		}
-	}
-	return names, true
-}
-
 // The go.starlark.net library modules scripts may use. Their members are
 // documented upstream; the entry lists them so that the reference is
 // complete.
@@ -277,7 +238,13 @@ func init() {
 	decl("struct", "script", "struct(**fields)",
 		"Returns an immutable struct whose attributes are the given keyword arguments: "+
 			"struct(cv=0.3, slope=0.01).cv is 0.3. Structs are written to JSON as objects.",
-		starlarkstruct.Make)
+		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var fields []starlark.Tuple
+			if err := bind(b.Name(), args, kwargs, &fields); err != nil {
+				return nil, err
+			}
+			return starlarkstruct.FromKeywords(starlarkstruct.Default, fields), nil
+		})
 }
 
 func memberList(m *starlarkstruct.Module) string {

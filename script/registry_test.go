@@ -2,10 +2,15 @@ package script
 
 import (
 	"context"
+	"io"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -82,20 +87,83 @@ func TestEveryBuiltinDocumented(t *testing.T) {
 	}
 }
 
-// TestSignaturesMatch: the keywords a builtin accepts are those its
-// documented signature lists (a bogus keyword makes unpack list them).
-func TestSignaturesMatch(t *testing.T) {
+// TestEveryDeclarationBound calls every registered builtin, module member
+// and method, with no arguments and with a bogus keyword: each must reach
+// bind (or bindValues) under its own declaration, with as many variables
+// as the declaration has parameters, and a bogus keyword must be refused
+// with the declaration's keywords. A builtin whose declaration and binding
+// disagree fails here, whatever its arguments.
+func TestEveryDeclarationBound(t *testing.T) {
 	dataPath(t)
-	s, err := newSession(context.Background(), Options{Script: "x.star"}, nil, nil, nil)
+	dir := t.TempDir()
+	run, err := rundir.Create(filepath.Join(dir, "run"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer run.Close()
+	s, err := newSession(context.Background(), Options{Script: filepath.Join(dir, "main.star"), Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.info = newRunInfo(s.opts, "", nil, nil, time.Now())
 	th := s.newThread("test")
+	th.SetLocal(chainKey, []string{s.mainName})
+	g, err := starlark.ExecFileOptions(fileOptions, th, "values.star", `
+c = connectome("paupau")
+b = brain(c, neurons_per_region = 10)
+values = {
+    "array": array([[1.0, 2.0], [3.0, 4.0]]), "connectome": c, "brain": b,
+    "batch": batch([brain(c, neurons_per_region = 10)]), "pattern": patterns(1, k = 2, n = 10)[0],
+    "stimulus": stimulus("all", mv = 1), "recording": run(b, steps = 5),
+}
+`, Predeclared())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reached []string
+	defaults := map[string][]any{} // the variables of each bind, before it fills them
+	trace := func(fn string, ptrs []any) {
+		reached = append(reached, fn)
+		if _, ok := defaults[fn]; !ok {
+			defaults[fn] = ptrs
+		}
+	}
+	bindTrace.Store(&trace)
+	defer bindTrace.Store(nil)
+
+	// call calls f (named fn) twice and checks what bind made of it.
+	call := func(fn string, f starlark.Value, kws []string, anyKw bool) {
+		t.Helper()
+		bogus := []starlark.Tuple{{starlark.String("zz_not_a_keyword"), starlark.None}}
+		for _, kwargs := range [][]starlark.Tuple{nil, bogus} {
+			reached = nil
+			_, err := starlark.Call(th, f, nil, kwargs)
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			if !slices.Contains(reached, fn) {
+				t.Errorf("%s(%v) did not reach bind with its declaration (reached %v): %q", fn, kwargs, reached, msg)
+			}
+			if strings.Contains(msg, "internal error") {
+				t.Error(msg)
+			}
+			if kwargs == nil || anyKw {
+				continue
+			}
+			want := fn + ": unexpected keyword argument zz_not_a_keyword (valid: " + strings.Join(kws, ", ") + ")"
+			if len(kws) == 0 {
+				want = fn + ": unexpected keyword argument zz_not_a_keyword (it takes no"
+			}
+			if !strings.HasPrefix(msg, want) {
+				t.Errorf("%s with a bogus keyword: %q, want %q", fn, msg, want)
+			}
+		}
+	}
 	pre := Predeclared()
-	checked := 0
+	n := 0
 	for _, b := range Builtins() {
-		kws, ok := b.Keywords()
-		if b.fn == nil || !ok {
+		if b.fn == nil {
 			continue
 		}
 		var fn starlark.Value
@@ -104,34 +172,63 @@ func TestSignaturesMatch(t *testing.T) {
 		} else {
 			fn = pre[b.Name]
 		}
-		_, err := starlark.Call(th, fn, nil, []starlark.Tuple{{starlark.String("zz_not_a_keyword"), starlark.None}})
-		msg := ""
-		if err != nil {
-			msg = err.Error()
-		}
-		if len(kws) == 0 && strings.HasSuffix(msg, "(it takes no arguments)") {
-			checked++
+		kws, ok := b.Keywords()
+		call(b.Name, fn, kws, !ok)
+		n++
+	}
+	values := g["values"].(*starlark.Dict)
+	for _, td := range Types() {
+		v, found, _ := values.Get(starlark.String(td.Name))
+		if !found {
+			t.Errorf("no value of type %s in this test", td.Name)
 			continue
 		}
-		i := strings.Index(msg, "(valid: ")
-		if i < 0 {
-			switch b.Name {
-			case "brain", "params", "unit", "sprintf", "struct":
-				continue // these check their arguments their own way
+		for _, m := range td.Members {
+			if !m.Method {
+				continue
 			}
-			t.Errorf("%s: a bogus keyword gave %q", b.Name, msg)
-			continue
+			f, err := v.(starlark.HasAttrs).Attr(m.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig := lookupSignature(td.Name + "." + m.Name)
+			call(td.Name+"."+m.Name, f, sig.keywords(), sig.kwargs != "")
+			n++
 		}
-		got := strings.Split(strings.TrimSuffix(msg[i+len("(valid: "):], ")"), ", ")
-		if !slices.Equal(got, kws) {
-			t.Errorf("%s accepts %v, its signature lists %v", b.Name, got, kws)
+	}
+	if n < 70 {
+		t.Errorf("only %d builtins and methods called", n)
+	}
+	// The default a declaration documents is the one its variable starts
+	// with, unless the variable starts unset (None, or an optional number
+	// not set) and the builtin computes the default.
+	checked := 0
+	for fn, ptrs := range defaults {
+		sig := lookupSignature(fn)
+		for i, p := range sig.params {
+			if !p.optional() || ptrs == nil {
+				continue
+			}
+			goDef, known := goDefault(ptrs[i])
+			if !known || goDef == nil {
+				t.Logf("%s: %s=%s not checked (%T unset or unread)", fn, p.name, p.def, ptrs[i])
+				continue
+			}
+			doc, err := starlark.EvalOptions(fileOptions, th, "default", p.def, nil)
+			if err != nil {
+				t.Errorf("%s: the default of %s, %s: %v", fn, p.name, p.def, err)
+				continue
+			}
+			if eq, err := starlark.Equal(goDef, doc); err != nil || !eq {
+				t.Errorf("%s: %s is documented as %s but defaults to %s", fn, p.name, p.def, goDef)
+			}
+			checked++
 		}
-		checked++
 	}
 	if checked < 20 {
-		t.Errorf("only %d builtins checked", checked)
+		t.Errorf("only %d defaults checked", checked)
 	}
-	// brain: its table, plus nmda_regions and noise_seed.
+	// brain: connectome, its table, then nmda_regions and noise_seed.
 	kws, _ := LookupBuiltin("brain").Keywords()
 	want := []string{"connectome"}
 	for _, bp := range brainParams {
@@ -143,20 +240,30 @@ func TestSignaturesMatch(t *testing.T) {
 	}
 }
 
-func TestSigParams(t *testing.T) {
-	for _, c := range []struct {
-		sig  string
-		want []string
-		ok   bool
-	}{
-		{"f(a, b=1, *, c=None)", []string{"a", "b", "c"}, true},
-		{`g(x, s="a,b", t=(1, 2))`, []string{"x", "s", "t"}, true},
-		{"h(key, fn, *args, **kwargs)", []string{"key", "fn"}, false},
-		{"stats", nil, false},
-	} {
-		got, ok := sigParams(c.sig)
-		if ok != c.ok || !slices.Equal(got, c.want) {
-			t.Errorf("sigParams(%q) = %v, %v; want %v, %v", c.sig, got, ok, c.want, c.ok)
+// goDefault is the value a bind variable holds before bind: nil when it
+// is unset (the builtin then computes its default), known false for a
+// variable type this test does not read.
+func goDefault(p any) (v starlark.Value, known bool) {
+	switch p := p.(type) {
+	case *starlark.Value:
+		return *p, true
+	case *string:
+		return starlark.String(*p), true
+	case *bool:
+		return starlark.Bool(*p), true
+	case *int:
+		return starlark.MakeInt(*p), true
+	case *float64:
+		return starlark.Float(*p), true
+	case *number:
+		return starlark.Float(*p), true
+	case *seed:
+		return starlark.MakeUint64(uint64(*p)), true
+	case *optNumber:
+		if !p.set {
+			return nil, true
 		}
+		return starlark.Float(p.v), true
 	}
+	return nil, false
 }

@@ -156,7 +156,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	fn := b.Name()
 	var values, pairsV, metricsV starlark.Value = nil, starlark.None, starlark.None
 	method := "auto"
-	if err := unpack(fn, args, kwargs, "values", &values, "pairs?", &pairsV, "metrics?", &metricsV, "method?", &method); err != nil {
+	if err := bind(fn, args, kwargs, &values, &pairsV, &metricsV, &method); err != nil {
 		return nil, err
 	}
 	data, metrics, conds, err := metricValues(fn, values, metricsV)
@@ -192,7 +192,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	}
 	rows, err := report.Compare(metrics, data, pairs, m)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", fn, strings.TrimPrefix(err.Error(), "compare: "))
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	out := make([]starlark.Value, len(rows))
 	for i, r := range rows {
@@ -203,7 +203,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 
 func reportTable(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var rowsV starlark.Value
-	if err := unpack(b.Name(), args, kwargs, "rows", &rowsV); err != nil {
+	if err := bind(b.Name(), args, kwargs, &rowsV); err != nil {
 		return nil, err
 	}
 	rows, err := rowsArg(b.Name(), rowsV)
@@ -246,7 +246,7 @@ func reportPlotMetrics(thread *starlark.Thread, b *starlark.Builtin, args starla
 	var name string
 	var values starlark.Value
 	var rowsV, metricsV starlark.Value = starlark.None, starlark.None
-	if err := unpack(fn, args, kwargs, "name", &name, "values", &values, "rows?", &rowsV, "metrics?", &metricsV); err != nil {
+	if err := bind(fn, args, kwargs, &name, &values, &rowsV, &metricsV); err != nil {
 		return nil, err
 	}
 	data, metrics, conds, err := metricValues(fn, values, metricsV)
@@ -266,7 +266,7 @@ func reportPlotCurves(thread *starlark.Thread, b *starlark.Builtin, args starlar
 	fn := b.Name()
 	var name, title, xLabel, yLabel string
 	var xV, curvesV starlark.Value
-	if err := unpack(fn, args, kwargs, "name", &name, "x", &xV, "curves", &curvesV, "title?", &title, "x_label?", &xLabel, "y_label?", &yLabel); err != nil {
+	if err := bind(fn, args, kwargs, &name, &xV, &curvesV, &title, &xLabel, &yLabel); err != nil {
 		return nil, err
 	}
 	x, err := toFloats(fn, "x", xV)
@@ -300,7 +300,7 @@ func reportPlotHeatmap(thread *starlark.Thread, b *starlark.Builtin, args starla
 	fn := b.Name()
 	var name, title, xLabel, yLabel string
 	var mV starlark.Value
-	if err := unpack(fn, args, kwargs, "name", &name, "matrix", &mV, "title?", &title, "x_label?", &xLabel, "y_label?", &yLabel); err != nil {
+	if err := bind(fn, args, kwargs, &name, &mV, &title, &xLabel, &yLabel); err != nil {
 		return nil, err
 	}
 	m, err := toMatrix(fn, "matrix", mV)

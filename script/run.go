@@ -88,7 +88,7 @@ func (r *Recording) perRegion(fn string, args starlark.Tuple, kw []starlark.Tupl
 
 func regionsArg(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Value = starlark.None
-	if err := unpack(fn, args, kw, "regions?", &v); err != nil {
+	if err := bind(fn, args, kw, &v); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -138,7 +138,7 @@ var recordingType = newType("recording",
 		doc: "The mean rate in Hz over a set of regions (a group name such as \"prefrontal\", or indices): their spikes / (regions · neurons_per_region · time). An empty set or an empty recording is an error.",
 		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := unpack(fn, args, kw, "regions", &v); err != nil {
+			if err := bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			idx, err := r.selectRegions(fn, v)
@@ -285,8 +285,7 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	var stepsV starlark.Value = starlark.None
 	var stimV, recV, rasterV starlark.Value = starlark.None, starlark.None, starlark.None
 	var binMs optNumber
-	if err := unpack(fn, args, kwargs, "target", &target, "ms?", &ms, "steps?", &stepsV, "stimulus?", &stimV,
-		"record?", &recV, "bin_ms?", &binMs, "raster?", &rasterV); err != nil {
+	if err := bind(fn, args, kwargs, &target, &ms, &stepsV, &stimV, &recV, &binMs, &rasterV); err != nil {
 		return nil, err
 	}
 	brains, single, err := targets(fn, target)

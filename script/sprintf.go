@@ -70,22 +70,17 @@ func sprintf(fn string, format string, args starlark.Tuple) (string, error) {
 }
 
 func init() {
-	decl("sprintf", "script", "sprintf(format, *args)",
+	decl("sprintf", "script", "sprintf(format, /, *args)",
 		`Formats like printf, with the widths and precisions Starlark's % lacks:
 sprintf("%-12s %8.3f %5d", "visual", 12.345678, 7). Conversions: d x o b (ints), f e g (numbers),
 s (strings, or any value's str), r (repr), and %%.`,
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if len(kw) > 0 {
-				return nil, fmt.Errorf("%s: unexpected keyword arguments", b.Name())
+			var format string
+			var rest starlark.Tuple
+			if err := bind(b.Name(), args, kw, &format, &rest); err != nil {
+				return nil, err
 			}
-			if len(args) < 1 {
-				return nil, fmt.Errorf("%s: missing argument for format", b.Name())
-			}
-			f, ok := starlark.AsString(args[0])
-			if !ok {
-				return nil, fmt.Errorf("%s: for parameter format: got %s, want string", b.Name(), args[0].Type())
-			}
-			s, err := sprintf(b.Name(), f, args[1:])
+			s, err := sprintf(b.Name(), format, rest)
 			if err != nil {
 				return nil, err
 			}

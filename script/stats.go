@@ -25,7 +25,7 @@ func statsErr(fn string, err error) error {
 
 func floatFn(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([]float64) (float64, error)) (starlark.Value, error) {
 	var x starlark.Value
-	if err := unpack(fn, args, kw, "x", &x); err != nil {
+	if err := bind(fn, args, kw, &x); err != nil {
 		return nil, err
 	}
 	xs, err := toFloats(fn, "x", x)
@@ -39,11 +39,15 @@ func floatFn(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([]float
 	return starlark.Float(v), nil
 }
 
-func pairFn(fn, a, b string, args starlark.Tuple, kw []starlark.Tuple, f func(x, y []float64) (float64, error)) (starlark.Value, error) {
+// pairFn calls f on the two float vectors fn(a, b) takes (the names are
+// those of fn's declaration); with sameLen, they must have equal lengths.
+func pairFn(fn string, args starlark.Tuple, kw []starlark.Tuple, sameLen bool, f func(x, y []float64) (float64, error)) (starlark.Value, error) {
 	var x, y starlark.Value
-	if err := unpack(fn, args, kw, a, &x, b, &y); err != nil {
+	if err := bind(fn, args, kw, &x, &y); err != nil {
 		return nil, err
 	}
+	names := lookupSignature(fn).names()
+	a, b := names[0], names[1]
 	xs, err := toFloats(fn, a, x)
 	if err != nil {
 		return nil, err
@@ -52,20 +56,14 @@ func pairFn(fn, a, b string, args starlark.Tuple, kw []starlark.Tuple, f func(x,
 	if err != nil {
 		return nil, err
 	}
+	if sameLen && len(xs) != len(ys) {
+		return nil, fmt.Errorf("%s: %s and %s must have the same length, got %d and %d", fn, a, b, len(xs), len(ys))
+	}
 	v, err := f(xs, ys)
 	if err != nil {
 		return nil, statsErr(fn, err)
 	}
 	return starlark.Float(v), nil
-}
-
-func sameLen(fn, a, b string, f func(x, y []float64) (float64, error)) func(x, y []float64) (float64, error) {
-	return func(x, y []float64) (float64, error) {
-		if len(x) != len(y) {
-			return 0, fmt.Errorf("%s and %s must have the same length, got %d and %d", a, b, len(x), len(y))
-		}
-		return f(x, y)
-	}
 }
 
 // labelledVectors converts a list of vectors and their integer labels of
@@ -93,7 +91,7 @@ func intsFor(fn, name string, v starlark.Value, vectors int) ([]int, error) {
 
 func labelled(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([][]float64, []int) (float64, error)) (starlark.Value, error) {
 	var vv, lv starlark.Value
-	if err := unpack(fn, args, kw, "vectors", &vv, "labels", &lv); err != nil {
+	if err := bind(fn, args, kw, &vv, &lv); err != nil {
 		return nil, err
 	}
 	rows, labels, err := labelledVectors(fn, vv, lv, "labels")
@@ -130,7 +128,7 @@ func init() {
 		"The Shannon entropy in nats of the distribution p/sum(p) (non-negative values, not all 0).",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := unpack(b.Name(), args, kw, "p", &x); err != nil {
+			if err := bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			return floatFn(b.Name(), starlark.Tuple{x}, nil, stats.Entropy)
@@ -138,17 +136,17 @@ func init() {
 	decl("stats.cohens_d", "statistics", "stats.cohens_d(x, y)",
 		"Cohen's d of x against y with pooled population variance, as Exp 22 specifies; ±inf when both samples are constant and differ.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			return pairFn(b.Name(), "x", "y", args, kw, stats.CohensD)
+			return pairFn(b.Name(), args, kw, false, stats.CohensD)
 		})
 	decl("stats.slope", "statistics", "stats.slope(x, y)",
 		"The least-squares slope of y against x (Exp 22's cond_slope); x and y have equal lengths, at least 2, and x must vary.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			return pairFn(b.Name(), "x", "y", args, kw, sameLen(b.Name(), "x", "y", stats.Slope))
+			return pairFn(b.Name(), args, kw, true, stats.Slope)
 		})
 	decl("stats.cosine", "statistics", "stats.cosine(a, b)",
 		"The cosine similarity of two vectors of equal length; 0 when either is all zeros.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			return pairFn(b.Name(), "a", "b", args, kw, sameLen(b.Name(), "a", "b", stats.Cosine))
+			return pairFn(b.Name(), args, kw, true, stats.Cosine)
 		})
 	decl("stats.mann_whitney", "statistics", `stats.mann_whitney(x, y, alternative="two-sided", method="auto")`,
 		`The Mann–Whitney U test as scipy.stats.mannwhitneyu computes it (continuity correction on). alternative:
@@ -158,7 +156,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			fn := b.Name()
 			var x, y starlark.Value
 			alt, method := "two-sided", "auto"
-			if err := unpack(fn, args, kw, "x", &x, "y", &y, "alternative?", &alt, "method?", &method); err != nil {
+			if err := bind(fn, args, kw, &x, &y, &alt, &method); err != nil {
 				return nil, err
 			}
 			xs, err := toFloats(fn, "x", x)
@@ -197,7 +195,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 		"Benjamini–Hochberg adjusted p-values, in the order of p (as scipy.stats.false_discovery_control); every p must be in [0, 1]. Returns an array.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := unpack(b.Name(), args, kw, "p", &x); err != nil {
+			if err := bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			ps, err := toFloats(b.Name(), "p", x)
@@ -215,7 +213,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 		"The participation ratio (Σλ)²/Σλ² of the covariance of the rows (observations × variables): the effective dimensionality; 0 when nothing varies.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := unpack(b.Name(), args, kw, "rows", &x); err != nil {
+			if err := bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			rows, err := toMatrix(b.Name(), "rows", x)
@@ -247,7 +245,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			fn := b.Name()
 			var vv, lv, rv starlark.Value
 			shuffles, sd := 1000, seed(0)
-			if err := unpack(fn, args, kw, "vectors", &vv, "labels", &lv, "rounds", &rv, "shuffles?", &shuffles, "seed?", &sd); err != nil {
+			if err := bind(fn, args, kw, &vv, &lv, &rv, &shuffles, &sd); err != nil {
 				return nil, err
 			}
 			if shuffles < 1 || shuffles > 1_000_000 {

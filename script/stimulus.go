@@ -110,7 +110,7 @@ func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	k, n := 60, 200
 	sd := seed(42)
 	gen := network.WiringNumPy
-	if err := unpack(fn, args, kwargs, "count", &count, "k?", &k, "n?", &n, "seed?", &sd, "rng?", &gen); err != nil {
+	if err := bind(fn, args, kwargs, &count, &k, &n, &sd, &gen); err != nil {
 		return nil, err
 	}
 	if err := checkRNG(fn, gen); err != nil {
@@ -203,7 +203,7 @@ var stimulusType = newType("stimulus",
 	member[*Stimulus]{name: "scaled", sig: "scaled(factor)", doc: "The same stimulus with every amplitude multiplied by factor.",
 		call: func(_ *starlark.Thread, fn string, s *Stimulus, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var f number
-			if err := unpack(fn, args, kw, "factor", &f); err != nil {
+			if err := bind(fn, args, kw, &f); err != nil {
 				return nil, err
 			}
 			if !finite(float64(f)) {
@@ -232,7 +232,7 @@ func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	var regions starlark.Value
 	var mv number
 	var pat starlark.Value = starlark.None
-	if err := unpack(fn, args, kwargs, "regions", &regions, "mv", &mv, "pattern?", &pat); err != nil {
+	if err := bind(fn, args, kwargs, &regions, &mv, &pat); err != nil {
 		return nil, err
 	}
 	if !(math.Abs(float64(mv)) <= maxStimulusMV) {

@@ -46,24 +46,24 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err != nil {
 		return nil, err
 	}
-	if len(args) < 2 {
-		return nil, fmt.Errorf("%s: want unit(key, fn, *args, **kwargs), got %d positional arguments", fn, len(args))
-	}
-	key, ok := starlark.AsString(args[0])
-	if !ok {
-		return nil, fmt.Errorf("%s: for parameter key: got %s, want string", fn, args[0].Type())
+	var key string
+	var fv starlark.Value
+	var rest starlark.Tuple
+	var kw []starlark.Tuple
+	if err := bind(fn, args, kwargs, &key, &fv, &rest, &kw); err != nil {
+		return nil, err
 	}
 	if err := rundir.CheckUnitKey(fn, key); err != nil {
 		return nil, err
 	}
-	f, ok := args[1].(starlark.Callable)
+	f, ok := fv.(starlark.Callable)
 	if !ok {
-		return nil, fmt.Errorf("%s: for parameter fn: got %s, want a function", fn, args[1].Type())
+		return nil, fmt.Errorf("%s: for parameter fn: got %s, want a function", fn, fv.Type())
 	}
 	if s.mode != modeRun {
 		return nil, fmt.Errorf("%s: unit(%q) outside run_units: a planned, sharded or merged run (encephagen plan, exec --shard, merge) splits only the units of its run_units call; compute this inside run_units's fn without unit(), or run the script with plain exec", fn, key)
 	}
-	return s.unit(thread, fn, key, f, args[2:], kwargs)
+	return s.unit(thread, fn, key, f, rest, kw)
 }
 
 // unit runs fn as the unit key, or reuses its stored result: with
@@ -93,11 +93,11 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		return nil, err
 	}
 	wall := time.Since(began).Seconds()
-	enc, err := encodeJSON(threadCtx(thread, s), fn, v, "")
+	enc, err := encodeJSON(threadCtx(thread, s), v, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: the result of unit %q: %v", fn, key, strings.TrimPrefix(err.Error(), fn+": "))
+		return nil, fmt.Errorf("%s: the result of unit %q: %w", fn, key, err)
 	}
-	keyJSON, _ := encodeJSON(nil, fn, starlark.String(key), "")
+	keyJSON, _ := encodeJSON(nil, starlark.String(key), "")
 	if err := s.units.Store(keyJSON, enc, wall); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
@@ -114,7 +114,7 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	var f starlark.Callable
 	var itemsV starlark.Iterable
 	workers := 0
-	if err := unpack(fn, args, kwargs, "fn", &f, "items", &itemsV, "workers?", &workers); err != nil {
+	if err := bind(fn, args, kwargs, &f, &itemsV, &workers); err != nil {
 		return nil, err
 	}
 	if workers < 0 {
@@ -253,7 +253,7 @@ feed:
 }
 
 func init() {
-	decl("unit", "script", "unit(key, fn, *args, **kwargs)",
+	decl("unit", "script", "unit(key, fn, /, *args, **kwargs)",
 		`Runs fn(*args, **kwargs) as a resumable unit of work and returns its result. The result (JSON-able:
 numbers, strings, lists, dicts, structs, arrays) is written to units/<key>.json in the run directory as soon
 as it is finished; with `+"`exec --resume`"+` a unit whose file exists is not run again and its stored result is
@@ -275,7 +275,7 @@ number of workers.`, pmapBuiltin)
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var what string
 			var have, want, rtol, atol number
-			if err := unpack(b.Name(), args, kw, "what", &what, "have", &have, "want", &want, "rtol?", &rtol, "atol?", &atol); err != nil {
+			if err := bind(b.Name(), args, kw, &what, &have, &want, &rtol, &atol); err != nil {
 				return nil, err
 			}
 			if rtol < 0 || atol < 0 {

@@ -22,7 +22,7 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 	var unitsV starlark.Iterable
 	var f starlark.Callable
 	workers := 0
-	if err := unpack(fn, args, kwargs, "units", &unitsV, "fn", &f, "workers?", &workers); err != nil {
+	if err := bind(fn, args, kwargs, &unitsV, &f, &workers); err != nil {
 		return nil, err
 	}
 	if workers < 0 {
@@ -131,7 +131,7 @@ func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, err
 	}
 	var name string
-	if err := unpack(b.Name(), args, kwargs, "name", &name); err != nil {
+	if err := bind(b.Name(), args, kwargs, &name); err != nil {
 		return nil, err
 	}
 	s.progress.SetPhase(name)

@@ -180,8 +180,9 @@ func (v *vetter) load(from string, ld *syntax.LoadStmt, chain []string) {
 	}
 }
 
-// keywords checks the keyword arguments of calls to builtins against
-// their signatures, and that only the main script declares parameters.
+// keywords checks calls to builtins against their declarations (the
+// keywords, and the number of arguments where the call shows them all), and
+// that only the main script declares parameters.
 func (v *vetter) keywords(f *syntax.File, main bool) {
 	syntax.Walk(f, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
@@ -229,27 +230,40 @@ func (v *vetter) keywords(f *syntax.File, main bool) {
 			}
 			return true
 		}
-		kws, ok := b.Keywords()
-		if !ok {
+		if b.sig == nil {
 			return true
 		}
+		// The call against the builtin's declaration, as bind will match
+		// it: its positional arguments, its keywords, and whether it also
+		// passes *args or **kwargs.
+		npos, partial := 0, false
+		var kws []string
+		var kwPos []syntax.Position
 		for _, a := range call.Args {
-			bin, isKw := a.(*syntax.BinaryExpr)
-			if !isKw || bin.Op != syntax.EQ {
-				continue
-			}
-			id := bin.X.(*syntax.Ident)
-			found := false
-			for _, k := range kws {
-				found = found || k == id.Name
-			}
-			if !found {
-				msg := fmt.Sprintf("%s: unexpected keyword argument %s", name, id.Name)
-				if s := nearest(id.Name, kws); s != "" {
-					msg += fmt.Sprintf(" (did you mean %s?)", s)
+			switch a := a.(type) {
+			case *syntax.BinaryExpr:
+				if a.Op == syntax.EQ {
+					id := a.X.(*syntax.Ident)
+					kws = append(kws, id.Name)
+					kwPos = append(kwPos, id.NamePos)
+					continue
 				}
-				v.add(id.NamePos, "%s", msg)
+			case *syntax.UnaryExpr:
+				if a.Op == syntax.STAR || a.Op == syntax.STARSTAR {
+					partial = true
+					continue
+				}
 			}
+			npos++
+		}
+		_, err := b.sig.assign(name, npos, kws, partial)
+		var ce *callError
+		if errors.As(err, &ce) {
+			pos, _ := call.Span()
+			if ce.keyword >= 0 {
+				pos = kwPos[ce.keyword]
+			}
+			v.add(pos, "%s", ce.msg)
 		}
 		return true
 	})

@@ -49,26 +49,27 @@ type Pair struct{ A, B string }
 // p-values with Benjamini–Hochberg over all the comparisons together.
 // metrics gives the order of the rows; data[metric][condition] are the
 // per-brain values. method is the Mann–Whitney method (stats.Auto is
-// SciPy's choice).
+// SciPy's choice). Its errors name the metric and conditions; the caller
+// prefixes its own name.
 func Compare(metrics []string, data map[string]Values, pairs []Pair, method stats.Method) ([]Row, error) {
 	var rows []Row
 	for _, m := range metrics {
 		vals, ok := data[m]
 		if !ok {
-			return nil, fmt.Errorf("compare: no values for metric %q", m)
+			return nil, fmt.Errorf("no values for metric %q", m)
 		}
 		for _, pr := range pairs {
 			a, b := vals[pr.A], vals[pr.B]
 			if len(a) == 0 || len(b) == 0 {
-				return nil, fmt.Errorf("compare: metric %q has %d values for %q and %d for %q; both need at least one", m, len(a), pr.A, len(b), pr.B)
+				return nil, fmt.Errorf("metric %q has %d values for %q and %d for %q; both need at least one", m, len(a), pr.A, len(b), pr.B)
 			}
 			mw, err := stats.MannWhitneyU(a, b, stats.TwoSided, method)
 			if err != nil {
-				return nil, fmt.Errorf("compare %q %s vs %s: %w", m, pr.A, pr.B, err)
+				return nil, fmt.Errorf("metric %q, %s vs %s: %w", m, pr.A, pr.B, err)
 			}
 			d, err := stats.CohensD(a, b)
 			if err != nil {
-				return nil, fmt.Errorf("compare %q %s vs %s: %w", m, pr.A, pr.B, err)
+				return nil, fmt.Errorf("metric %q, %s vs %s: %w", m, pr.A, pr.B, err)
 			}
 			ma, _ := stats.Mean(a)
 			mb, _ := stats.Mean(b)
