@@ -2,7 +2,8 @@
 # experiments/digest.sh [BIN] — runs every experiment shrunk (1 brain per
 # condition, 20 neurons per region, 10 trials or 2 rounds; a few seconds
 # each) and prints one SHA-256 per experiment over its unit files (less the
-# wall_s timings), report.txt and output.txt. A change that must keep
+# wall_s timings), report.txt, output.txt and results.json (less its
+# provenance). A change that must keep
 # results bit for bit (a refactor, a faster step) prints the same digests
 # before and after: `make digest` at both commits and compare.
 set -euo pipefail
@@ -31,6 +32,8 @@ for f in "$here"/[0-9][0-9]_*.star; do
     find units -name '*.json' 2>/dev/null | LC_ALL=C sort | while read -r u; do
       echo "$u"; sed 's/"wall_s": [0-9.]*,//' "$u"; done
     cat report.txt output.txt 2>/dev/null || true
+    # results.json less its provenance (the last key: times, host, build)
+    [ -f results.json ] && sed '/"provenance": {/,$d' results.json
   } | sha256sum | cut -c1-16)
   units=$( (find "$work/$name/units" -name '*.json' 2>/dev/null || true) | wc -l)
   echo "$name $sum ($units units)"

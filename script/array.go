@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/encephagen/encephagen/script/interp"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -235,14 +236,14 @@ func (a *Array) shapeString() string {
 	return fmt.Sprintf("(%d,)", len(a.data))
 }
 
-func (a *Array) Attr(name string) (starlark.Value, error) { return arrayType.attr(a, name) }
-func (a *Array) AttrNames() []string                      { return arrayType.attrNames() }
+func (a *Array) Attr(name string) (starlark.Value, error) { return arrayType.Attr(a, name) }
+func (a *Array) AttrNames() []string                      { return arrayType.AttrNames() }
 
 // reduce applies f over the whole array (axis None), over rows (axis 0:
 // one value per column) or within rows (axis 1: one value per row).
 func (a *Array) reduce(fn string, args starlark.Tuple, kwargs []starlark.Tuple, f func([]float64) (float64, error), keepInts bool) (starlark.Value, error) {
 	var axis starlark.Value = starlark.None
-	if err := bind(fn, args, kwargs, &axis); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &axis); err != nil {
 		return nil, err
 	}
 	if axis == starlark.None {
@@ -260,7 +261,7 @@ func (a *Array) reduce(fn string, args starlark.Tuple, kwargs []starlark.Tuple, 
 	}
 	var ax int
 	if err := starlark.AsInt(axis, &ax); err != nil || (ax != 0 && ax != 1) {
-		return nil, rangeError(fn, "axis", "None, 0 or 1", axis)
+		return nil, interp.RangeError(fn, "axis", "None, 0 or 1", axis)
 	}
 	if !a.is2D() {
 		return nil, fmt.Errorf("%s: axis=%d needs a 2-D array, got shape %s", fn, ax, a.shapeString())
@@ -359,54 +360,54 @@ func (a *Array) toList() starlark.Value {
 	return starlark.NewList(out)
 }
 
-var arrayType = newType("array",
+var arrayType = interp.NewType("array",
 	"An immutable vector or matrix of numbers kept in Go (measurements, statistics inputs). "+
 		"len(a), a[i], a[i:j:k], iteration, == and !=, and elementwise + - * / with an array "+
 		"of the same shape or a number are supported. A 2-D array indexes to its rows. "+
 		"Reductions take axis=None (all values), 0 (down the rows: one value per column) or 1 "+
 		"(along each row: one value per row).",
-	member[*Array]{name: "shape", doc: "The shape as a tuple: (n,) or (rows, cols).",
-		get: func(a *Array) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "shape", Doc: "The shape as a tuple: (n,) or (rows, cols).",
+		Get: func(a *Array) (starlark.Value, error) {
 			if a.is2D() {
 				return starlark.Tuple{starlark.MakeInt(a.rows), starlark.MakeInt(a.cols)}, nil
 			}
 			return starlark.Tuple{starlark.MakeInt(len(a.data))}, nil
 		}},
-	member[*Array]{name: "sum", sig: "sum(axis=None)", doc: "The sum of the values.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "sum", Sig: "sum(axis=None)", Doc: "The sum of the values.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			if len(a.data) == 0 && len(args) == 0 && len(kw) == 0 {
 				return a.num(0), nil
 			}
 			return a.reduce(fn, args, kw, sum, true)
 		}},
-	member[*Array]{name: "mean", sig: "mean(axis=None)", doc: "The arithmetic mean; an empty array is an error.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "mean", Sig: "mean(axis=None)", Doc: "The arithmetic mean; an empty array is an error.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.reduce(fn, args, kw, mean, false)
 		}},
-	member[*Array]{name: "std", sig: "std(axis=None)", doc: "The population standard deviation (ddof = 0).",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "std", Sig: "std(axis=None)", Doc: "The population standard deviation (ddof = 0).",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.reduce(fn, args, kw, popStd, false)
 		}},
-	member[*Array]{name: "min", sig: "min(axis=None)", doc: "The smallest value.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "min", Sig: "min(axis=None)", Doc: "The smallest value.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.reduce(fn, args, kw, minOf, true)
 		}},
-	member[*Array]{name: "max", sig: "max(axis=None)", doc: "The largest value.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "max", Sig: "max(axis=None)", Doc: "The largest value.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.reduce(fn, args, kw, maxOf, true)
 		}},
-	member[*Array]{name: "argmin", sig: "argmin()", doc: "The index of the smallest value (the first one on ties) of a 1-D array.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "argmin", Sig: "argmin()", Doc: "The index of the smallest value (the first one on ties) of a 1-D array.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.arg(fn, args, kw, func(x, y float64) bool { return x < y })
 		}},
-	member[*Array]{name: "argmax", sig: "argmax()", doc: "The index of the largest value (the first one on ties) of a 1-D array.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "argmax", Sig: "argmax()", Doc: "The index of the largest value (the first one on ties) of a 1-D array.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return a.arg(fn, args, kw, func(x, y float64) bool { return x > y })
 		}},
-	member[*Array]{name: "take", sig: "take(indices)", doc: "A new array of the elements (1-D) or rows (2-D) at the given indices, in that order; negative indices count from the end.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "take", Sig: "take(indices)", Doc: "A new array of the elements (1-D) or rows (2-D) at the given indices, in that order; negative indices count from the end.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := bind(fn, args, kw, &v); err != nil {
+			if err := interp.Bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			idx, err := toInts(fn, "indices", v)
@@ -425,10 +426,10 @@ var arrayType = newType("array",
 			}
 			return a.take(idx), nil
 		}},
-	member[*Array]{name: "column", sig: "column(j)", doc: "Column j of a 2-D array, as a 1-D array.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Array]{Name: "column", Sig: "column(j)", Doc: "Column j of a 2-D array, as a 1-D array.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var j int
-			if err := bind(fn, args, kw, &j); err != nil {
+			if err := interp.Bind(fn, args, kw, &j); err != nil {
 				return nil, err
 			}
 			if !a.is2D() {
@@ -438,7 +439,7 @@ var arrayType = newType("array",
 				j += a.cols
 			}
 			if j < 0 || j >= a.cols {
-				return nil, rangeError(fn, "j", fmt.Sprintf("in [0, %d)", a.cols), j)
+				return nil, interp.RangeError(fn, "j", fmt.Sprintf("in [0, %d)", a.cols), j)
 			}
 			out := make([]float64, a.rows)
 			for r := range out {
@@ -446,9 +447,9 @@ var arrayType = newType("array",
 			}
 			return &Array{data: out, ints: a.ints}, nil
 		}},
-	member[*Array]{name: "transpose", sig: "transpose()", doc: "The transpose of a 2-D array.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Array]{Name: "transpose", Sig: "transpose()", Doc: "The transpose of a 2-D array.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			if !a.is2D() {
@@ -462,9 +463,9 @@ var arrayType = newType("array",
 			}
 			return &Array{data: out, rows: a.cols, cols: a.rows, ints: a.ints}, nil
 		}},
-	member[*Array]{name: "tolist", sig: "tolist()", doc: "The values as a Starlark list (nested for a 2-D array). Use it for small arrays only.",
-		call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Array]{Name: "tolist", Sig: "tolist()", Doc: "The values as a Starlark list (nested for a 2-D array). Use it for small arrays only.",
+		Call: func(_ *starlark.Thread, fn string, a *Array, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return a.toList(), nil
@@ -472,7 +473,7 @@ var arrayType = newType("array",
 )
 
 func (a *Array) arg(fn string, args starlark.Tuple, kw []starlark.Tuple, better func(x, y float64) bool) (starlark.Value, error) {
-	if err := bind(fn, args, kw); err != nil {
+	if err := interp.Bind(fn, args, kw); err != nil {
 		return nil, err
 	}
 	if a.is2D() {
@@ -546,12 +547,12 @@ func toMatrix(fn, name string, v starlark.Value) ([][]float64, error) {
 }
 
 func init() {
-	decl("array", "arrays", "array(values)",
+	interp.Decl("array", "arrays", "array(values)",
 		"Returns an array of the given numbers: a list or tuple of numbers (1-D), or a list of "+
 			"equal-length lists (2-D). An array of ints stays an integer array.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := bind(b.Name(), args, kw, &v); err != nil {
+			if err := interp.Bind(b.Name(), args, kw, &v); err != nil {
 				return nil, err
 			}
 			if a, ok := v.(*Array); ok {
@@ -596,4 +597,61 @@ func init() {
 			}
 			return &Array{data: append([]float64(nil), xs...), ints: allInts(v)}, nil
 		})
+}
+
+// toInts converts a sequence of Starlark ints (list, tuple, range, int
+// Array) to Go ints.
+func toInts(fn, name string, v starlark.Value) ([]int, error) {
+	if a, ok := v.(*Array); ok {
+		if !a.ints || a.cols > 0 {
+			return nil, fmt.Errorf("%s: %s: got a float array, want integers", fn, name)
+		}
+		out := make([]int, len(a.data))
+		for i, x := range a.data {
+			out[i] = int(x)
+		}
+		return out, nil
+	}
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s: got %s, want a sequence of integers", fn, name, v.Type())
+	}
+	iter := it.Iterate()
+	defer iter.Done()
+	var out []int
+	var x starlark.Value
+	for iter.Next(&x) {
+		var i int
+		if err := starlark.AsInt(x, &i); err != nil {
+			return nil, fmt.Errorf("%s: %s[%d]: got %s, want an integer", fn, name, len(out), x.Type())
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// JSONNumbers gives a 1-D array to JSON as its numbers (flat).
+func (a *Array) JSONNumbers() (vals []float64, ints, flat bool) {
+	return a.data, a.ints, !a.is2D()
+}
+
+// JSONValue is the array as JSON writes it: a list of numbers (ints for an
+// int array), or of rows for a matrix.
+func (a *Array) JSONValue() starlark.Value {
+	if a.is2D() {
+		rows := make([]starlark.Value, a.rows)
+		for i := range rows {
+			rows[i] = a.Index(i)
+		}
+		return starlark.NewList(rows)
+	}
+	vals := make([]starlark.Value, len(a.data))
+	for i, f := range a.data {
+		if a.ints {
+			vals[i] = starlark.MakeInt64(int64(f))
+		} else {
+			vals[i] = starlark.Float(f)
+		}
+	}
+	return starlark.NewList(vals)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // overheadFixture is a TVB96 brain at the reference size (npr 200), warmed
@@ -25,11 +26,11 @@ type overheadFixture struct {
 
 func newOverheadFixture(t testing.TB) *overheadFixture {
 	dataPath(t)
-	s, err := newSession(context.Background(), Options{Script: "bench.star"}, nil, nil, nil)
+	s, err := interp.NewSession(context.Background(), Options{Script: "bench.star"}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := s.newThread("bench")
+	th := s.NewThread("bench")
 	c, err := connectome.LoadNamed("tvb96", connectome.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +49,8 @@ func newOverheadFixture(t testing.TB) *overheadFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	globals, err := starlark.ExecFileOptions(fileOptions, th, "bench.star",
-		"def phase(b, s, n):\n    return run(b, steps = n, stimulus = s)\n", Predeclared())
+	globals, err := starlark.ExecFileOptions(interp.FileOptions, th, "bench.star",
+		"def phase(b, s, n):\n    return run(b, steps = n, stimulus = s)\n", interp.Predeclared())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encephagen/encephagen/script/interp"
 	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
@@ -60,7 +61,7 @@ func TestJSONEncodeCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := encodeJSON(ctx, big, "")
+	_, err := interp.EncodeJSON(ctx, big, "")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -70,7 +71,7 @@ func TestJSONEncodeCancelled(t *testing.T) {
 // followed down the stack.
 func TestJSONDecodeDepth(t *testing.T) {
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
-	if _, err := decodeOrdered([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested more than") {
+	if _, err := interp.DecodeOrdered([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested more than") {
 		t.Fatalf("error %v", err)
 	}
 }

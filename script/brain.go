@@ -13,6 +13,7 @@ import (
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // brainParam is one keyword of brain(): a field of network.Params. The
@@ -75,14 +76,14 @@ func paramValue(bp brainParam, p *network.Params) starlark.Value {
 func setParam(fn string, bp brainParam, p *network.Params, v starlark.Value) error {
 	switch f := bp.field(p).(type) {
 	case *float64:
-		var x number
+		var x interp.Number
 		if err := x.Unpack(v); err != nil {
 			return fmt.Errorf("%s: for parameter %s: %v", fn, bp.name, err)
 		}
 		if r, ok := network.FloatRange(bp.name); ok && !r.Contains(float64(x)) {
-			return rangeError(fn, bp.name, r.String(), float64(x))
-		} else if !finite(float64(x)) {
-			return rangeError(fn, bp.name, "finite", float64(x))
+			return interp.RangeError(fn, bp.name, r.String(), float64(x))
+		} else if !interp.Finite(float64(x)) {
+			return interp.RangeError(fn, bp.name, "finite", float64(x))
 		}
 		*f = float64(x)
 	case *int:
@@ -96,7 +97,7 @@ func setParam(fn string, bp brainParam, p *network.Params, v starlark.Value) err
 		}
 		*f = bool(b)
 	case *uint64:
-		var s seed
+		var s interp.Seed
 		if err := s.Unpack(v); err != nil {
 			return fmt.Errorf("%s: for parameter %s: %v", fn, bp.name, err)
 		}
@@ -139,7 +140,7 @@ func (b *Brain) step() int64 {
 
 func (b *Brain) String() string {
 	n := b.b.Net
-	return fmt.Sprintf("brain(%s, regions=%d, neurons_per_region=%d, noise_seed=%d, t=%s ms)", b.conn.c.Name, n.Regions, n.NPR, b.b.NoiseSeed, formatFloat(b.tMs()))
+	return fmt.Sprintf("brain(%s, regions=%d, neurons_per_region=%d, noise_seed=%d, t=%s ms)", b.conn.c.Name, n.Regions, n.NPR, b.b.NoiseSeed, interp.FormatFloat(b.tMs()))
 }
 func (b *Brain) Type() string         { return "brain" }
 func (b *Brain) Freeze()              { b.frozen = true }
@@ -148,70 +149,70 @@ func (b *Brain) Hash() (uint32, error) {
 	return 0, fmt.Errorf("unhashable type: brain (it changes as it runs)")
 }
 
-func (b *Brain) Attr(name string) (starlark.Value, error) { return brainType.attr(b, name) }
-func (b *Brain) AttrNames() []string                      { return brainType.attrNames() }
+func (b *Brain) Attr(name string) (starlark.Value, error) { return brainType.Attr(b, name) }
+func (b *Brain) AttrNames() []string                      { return brainType.AttrNames() }
 
 func (b *Brain) tMs() float64 { return float64(b.step()) * b.b.Net.Params.DtMs }
 
-var brainType = newType("brain",
+var brainType = interp.NewType("brain",
 	"One simulated brain (MODEL.md §2–3): a network built from a connectome and its dynamic state. "+
 		"Advance it with run(); it is mutable and unhashable, and a frozen brain (a global of a loaded "+
 		"module, or captured by a pmap function) cannot be run.",
-	member[*Brain]{name: "connectome", doc: "The connectome it was built from.",
-		get: func(b *Brain) (starlark.Value, error) { return b.conn, nil }},
-	member[*Brain]{name: "regions", doc: "The number of regions.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.Regions), nil }},
-	member[*Brain]{name: "neurons_per_region", doc: "Neurons per region.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.NPR), nil }},
-	member[*Brain]{name: "neurons", doc: "The number of neurons (regions × neurons_per_region); neuron index = region·npr + k.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.N), nil }},
-	member[*Brain]{name: "synapses", doc: "The number of synapses.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.Synapses()), nil }},
-	member[*Brain]{name: "local_synapses", doc: "The number of local (within-region) synapses; the rest are long-range.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.NLocal), nil }},
-	member[*Brain]{name: "max_delay_steps", doc: "The longest conduction delay in steps (0 without delays).",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.MaxDelay), nil }},
-	member[*Brain]{name: "step", doc: "Steps simulated so far.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt64(b.step()), nil }},
-	member[*Brain]{name: "t_ms", doc: "Time simulated so far, ms.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.Float(b.tMs()), nil }},
-	member[*Brain]{name: "dt_ms", doc: "The time step, ms.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.Float(b.b.Net.Params.DtMs), nil }},
-	member[*Brain]{name: "noise_seed", doc: "The seed of the dynamics noise (initial potentials and background input).",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeUint64(b.b.NoiseSeed), nil }},
-	member[*Brain]{name: "wiring_seed", doc: "The seed the synapses were sampled with.",
-		get: func(b *Brain) (starlark.Value, error) { return starlark.MakeUint64(b.b.Net.Params.WiringSeed), nil }},
-	member[*Brain]{name: "params", doc: "Every model parameter of the brain as a struct (the keywords of brain()).",
-		get: func(b *Brain) (starlark.Value, error) {
+	interp.Member[*Brain]{Name: "connectome", Doc: "The connectome it was built from.",
+		Get: func(b *Brain) (starlark.Value, error) { return b.conn, nil }},
+	interp.Member[*Brain]{Name: "regions", Doc: "The number of regions.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.Regions), nil }},
+	interp.Member[*Brain]{Name: "neurons_per_region", Doc: "Neurons per region.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.NPR), nil }},
+	interp.Member[*Brain]{Name: "neurons", Doc: "The number of neurons (regions × neurons_per_region); neuron index = region·npr + k.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.N), nil }},
+	interp.Member[*Brain]{Name: "synapses", Doc: "The number of synapses.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.Synapses()), nil }},
+	interp.Member[*Brain]{Name: "local_synapses", Doc: "The number of local (within-region) synapses; the rest are long-range.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.NLocal), nil }},
+	interp.Member[*Brain]{Name: "max_delay_steps", Doc: "The longest conduction delay in steps (0 without delays).",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt(b.b.Net.MaxDelay), nil }},
+	interp.Member[*Brain]{Name: "step", Doc: "Steps simulated so far.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeInt64(b.step()), nil }},
+	interp.Member[*Brain]{Name: "t_ms", Doc: "Time simulated so far, ms.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.Float(b.tMs()), nil }},
+	interp.Member[*Brain]{Name: "dt_ms", Doc: "The time step, ms.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.Float(b.b.Net.Params.DtMs), nil }},
+	interp.Member[*Brain]{Name: "noise_seed", Doc: "The seed of the dynamics noise (initial potentials and background input).",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeUint64(b.b.NoiseSeed), nil }},
+	interp.Member[*Brain]{Name: "wiring_seed", Doc: "The seed the synapses were sampled with.",
+		Get: func(b *Brain) (starlark.Value, error) { return starlark.MakeUint64(b.b.Net.Params.WiringSeed), nil }},
+	interp.Member[*Brain]{Name: "params", Doc: "Every model parameter of the brain as a struct (the keywords of brain()).",
+		Get: func(b *Brain) (starlark.Value, error) {
 			p := b.b.Net.Params
 			d := starlark.StringDict{}
 			for _, bp := range brainParams {
 				d[bp.name] = paramValue(bp, &p)
 			}
-			d["nmda_regions"] = intTuple(p.NMDARegions)
+			d["nmda_regions"] = interp.IntTuple(p.NMDARegions)
 			d["noise_seed"] = starlark.MakeUint64(b.b.NoiseSeed)
 			return starlarkstruct.FromStringDict(starlark.String("params"), d), nil
 		}},
-	member[*Brain]{name: "group", sig: "group(name)", doc: "The region indices of a region group of the brain's connectome (see connectome.group).",
-		call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Brain]{Name: "group", Sig: "group(name)", Doc: "The region indices of a region group of the brain's connectome (see connectome.group).",
+		Call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return b.conn.groupMethod(fn, args, kw)
 		}},
-	member[*Brain]{name: "learning", doc: "Whether e-prop is on (see eprop.enable).",
-		get: func(b *Brain) (starlark.Value, error) {
+	interp.Member[*Brain]{Name: "learning", Doc: "Whether e-prop is on (see eprop.enable).",
+		Get: func(b *Brain) (starlark.Value, error) {
 			return starlark.Bool(b.learner != nil && b.learner.Enabled()), nil
 		}},
-	member[*Brain]{name: "memory_bytes", doc: "Memory held for this brain: its network (shared with identical brains until it learns), its dynamic state, and its e-prop state when it has a learner.",
-		get: func(b *Brain) (starlark.Value, error) {
+	interp.Member[*Brain]{Name: "memory_bytes", Doc: "Memory held for this brain: its network (shared with identical brains until it learns), its dynamic state, and its e-prop state when it has a learner.",
+		Get: func(b *Brain) (starlark.Value, error) {
 			n := b.b.Net.Bytes() + b.b.Bytes()
 			if b.learner != nil {
 				n += b.learner.Bytes()
 			}
 			return starlark.MakeInt64(n), nil
 		}},
-	member[*Brain]{name: "weight_stats", sig: "weight_stats()",
-		doc: "Statistics of the current synaptic weights (mV): struct(n, mean, std, min, max, local_mean, long_range_mean).",
-		call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Brain]{Name: "weight_stats", Sig: "weight_stats()",
+		Doc: "Statistics of the current synaptic weights (mV): struct(n, mean, std, min, max, local_mean, long_range_mean).",
+		Call: func(_ *starlark.Thread, fn string, b *Brain, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return weightStats(b.b.Net), nil
@@ -289,7 +290,7 @@ and parameters share their wiring (only noise_seed differs), so a batch builds o
 }
 
 func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s, err := session(thread, b.Name())
+	s, err := interp.SessionOf(thread, b.Name())
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +300,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	// The declaration (brainSig) is connectome, the table, nmda_regions
 	// and noise_seed.
-	vals, err := bindValues(fn, args, kwargs)
+	vals, err := interp.BindValues(fn, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +317,7 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		}
 	}
 	nmda := vals[1+len(brainParams)] // nil: the default, the prefrontal group if the connectome has one
-	var noise seed
+	var noise interp.Seed
 	if v := vals[2+len(brainParams)]; v != nil {
 		if err := noise.Unpack(v); err != nil {
 			return nil, fmt.Errorf("%s: for parameter noise_seed: %v", fn, err)
@@ -334,14 +335,14 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := p.Validate(conn.c.N()); err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
-	net, err := s.nets.Build(conn.c, p)
+	net, err := s.Nets.Build(conn.c, p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
 	sb := sim.NewBrain(net, uint64(noise))
-	prog, dt := s.progress, p.DtMs
+	prog, dt := s.Progress, p.DtMs
 	sb.Progress = func(n int) { prog.AddSteps(n, dt) }
-	return &Brain{b: sb, conn: conn, shared: true, be: s.backend}, nil
+	return &Brain{b: sb, conn: conn, shared: true, be: s.Backend}, nil
 }
 
 // Batch is a set of brains advanced together, in lockstep, by one run()
@@ -374,8 +375,8 @@ func (bt *Batch) Freeze() {
 		}
 	}
 }
-func (bt *Batch) Attr(name string) (starlark.Value, error) { return batchType.attr(bt, name) }
-func (bt *Batch) AttrNames() []string                      { return batchType.attrNames() }
+func (bt *Batch) Attr(name string) (starlark.Value, error) { return batchType.Attr(bt, name) }
+func (bt *Batch) AttrNames() []string                      { return batchType.AttrNames() }
 
 type batchIter struct {
 	bt *Batch
@@ -392,11 +393,11 @@ func (it *batchIter) Next(p *starlark.Value) bool {
 }
 func (it *batchIter) Done() {}
 
-var batchType = newType("batch",
+var batchType = interp.NewType("batch",
 	"Brains advanced in lockstep by run(): len(b), b[i] and iteration give the brains. "+
 		"run(batch, ...) returns one recording per brain, in order.",
-	member[*Batch]{name: "brains", doc: "The brains, as a tuple.",
-		get: func(bt *Batch) (starlark.Value, error) {
+	interp.Member[*Batch]{Name: "brains", Doc: "The brains, as a tuple.",
+		Get: func(bt *Batch) (starlark.Value, error) {
 			t := make(starlark.Tuple, len(bt.brains))
 			for i, b := range bt.brains {
 				t[i] = b
@@ -407,7 +408,7 @@ var batchType = newType("batch",
 
 func batchBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Iterable
-	if err := bind(b.Name(), args, kwargs, &v); err != nil {
+	if err := interp.Bind(b.Name(), args, kwargs, &v); err != nil {
 		return nil, err
 	}
 	bt := &Batch{}
@@ -433,8 +434,8 @@ func batchBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 }
 
 func init() {
-	decl("brain", "brains", brainSig(), brainDoc(), brainBuiltin)
-	decl("batch", "brains", "batch(brains)",
+	interp.Decl("brain", "brains", brainSig(), brainDoc(), brainBuiltin)
+	interp.Decl("batch", "brains", "batch(brains)",
 		"Groups brains (a list) into a batch that run() advances in lockstep, spread over --workers cores; "+
 			"the results are the same for any number of workers.", batchBuiltin)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // Connectome is a loaded (or derived) connectome. It is immutable: null
@@ -38,8 +39,8 @@ func (c *Connectome) Freeze()               {}
 func (c *Connectome) Truth() starlark.Bool  { return true }
 func (c *Connectome) Hash() (uint32, error) { return starlark.String(c.c.Source).Hash() }
 
-func (c *Connectome) Attr(name string) (starlark.Value, error) { return connectomeType.attr(c, name) }
-func (c *Connectome) AttrNames() []string                      { return connectomeType.attrNames() }
+func (c *Connectome) Attr(name string) (starlark.Value, error) { return connectomeType.Attr(c, name) }
+func (c *Connectome) AttrNames() []string                      { return connectomeType.AttrNames() }
 
 // regions resolves a region specification against the connectome: a group
 // name ("visual"), a region label ("RM-V1_R"), "all", an index, or a
@@ -123,36 +124,36 @@ func matrixOf(m []float64, n int) *Array {
 	return newMatrix(append([]float64(nil), m...), n, n)
 }
 
-var connectomeType = newType("connectome",
+var connectomeType = interp.NewType("connectome",
 	"A region-level connectome (MODEL.md §1): labels, a directed weight matrix indexed [src][dst] "+
 		"whatever the file's orientation, and optionally tract lengths and centres. Immutable.",
-	member[*Connectome]{name: "name", doc: "The short name, e.g. \"tvb96\".",
-		get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Name), nil }},
-	member[*Connectome]{name: "source", doc: "Where the data came from (a path, or the null model applied), for provenance.",
-		get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Source), nil }},
-	member[*Connectome]{name: "rows", doc: "How the file's rows were read: \"source\" (the reference code's reading) or \"target\" (TVB's).",
-		get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Orientation.String()), nil }},
-	member[*Connectome]{name: "regions", doc: "The number of regions.",
-		get: func(c *Connectome) (starlark.Value, error) { return starlark.MakeInt(c.c.N()), nil }},
-	member[*Connectome]{name: "labels", doc: "The region labels, a tuple of strings.",
-		get: func(c *Connectome) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "name", Doc: "The short name, e.g. \"tvb96\".",
+		Get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Name), nil }},
+	interp.Member[*Connectome]{Name: "source", Doc: "Where the data came from (a path, or the null model applied), for provenance.",
+		Get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Source), nil }},
+	interp.Member[*Connectome]{Name: "rows", Doc: "How the file's rows were read: \"source\" (the reference code's reading) or \"target\" (TVB's).",
+		Get: func(c *Connectome) (starlark.Value, error) { return starlark.String(c.c.Orientation.String()), nil }},
+	interp.Member[*Connectome]{Name: "regions", Doc: "The number of regions.",
+		Get: func(c *Connectome) (starlark.Value, error) { return starlark.MakeInt(c.c.N()), nil }},
+	interp.Member[*Connectome]{Name: "labels", Doc: "The region labels, a tuple of strings.",
+		Get: func(c *Connectome) (starlark.Value, error) {
 			t := make(starlark.Tuple, c.c.N())
 			for i, l := range c.c.Labels {
 				t[i] = starlark.String(l)
 			}
 			return t, nil
 		}},
-	member[*Connectome]{name: "weights", doc: "The weight matrix as a 2-D array, [src][dst].",
-		get: func(c *Connectome) (starlark.Value, error) { return matrixOf(c.c.Weights, c.c.N()), nil }},
-	member[*Connectome]{name: "tract_lengths", doc: "The tract-length matrix in mm as a 2-D array [src][dst], or None.",
-		get: func(c *Connectome) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "weights", Doc: "The weight matrix as a 2-D array, [src][dst].",
+		Get: func(c *Connectome) (starlark.Value, error) { return matrixOf(c.c.Weights, c.c.N()), nil }},
+	interp.Member[*Connectome]{Name: "tract_lengths", Doc: "The tract-length matrix in mm as a 2-D array [src][dst], or None.",
+		Get: func(c *Connectome) (starlark.Value, error) {
 			if c.c.TractLengths == nil {
 				return starlark.None, nil
 			}
 			return matrixOf(c.c.TractLengths, c.c.N()), nil
 		}},
-	member[*Connectome]{name: "centres", doc: "The region centres in mm as a regions×3 array, or None.",
-		get: func(c *Connectome) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "centres", Doc: "The region centres in mm as a regions×3 array, or None.",
+		Get: func(c *Connectome) (starlark.Value, error) {
 			if c.c.Centres == nil {
 				return starlark.None, nil
 			}
@@ -162,17 +163,17 @@ var connectomeType = newType("connectome",
 			}
 			return newMatrix(d, c.c.N(), 3), nil
 		}},
-	member[*Connectome]{name: "weight", sig: "weight(src, dst)", doc: "The weight of the pathway src→dst (region indices).",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "weight", Sig: "weight(src, dst)", Doc: "The weight of the pathway src→dst (region indices).",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			s, d, err := c.pathwayArgs(fn, args, kw)
 			if err != nil {
 				return nil, err
 			}
 			return starlark.Float(c.c.Weight(s, d)), nil
 		}},
-	member[*Connectome]{name: "distance_mm", sig: "distance_mm(src, dst)",
-		doc: "The length of the pathway src→dst in mm used for conduction delays: the tract length, or the distance between centres; None when the connectome has neither.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "distance_mm", Sig: "distance_mm(src, dst)",
+		Doc: "The length of the pathway src→dst in mm used for conduction delays: the tract length, or the distance between centres; None when the connectome has neither.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			s, d, err := c.pathwayArgs(fn, args, kw)
 			if err != nil {
 				return nil, err
@@ -183,10 +184,10 @@ var connectomeType = newType("connectome",
 			}
 			return starlark.Float(mm), nil
 		}},
-	member[*Connectome]{name: "edges", sig: "edges()",
-		doc: "The directed off-diagonal edges with weight > 0 (those that become synapses), in (src, dst) order, as struct(src=int array, dst=int array, weight=array).",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Connectome]{Name: "edges", Sig: "edges()",
+		Doc: "The directed off-diagonal edges with weight > 0 (those that become synapses), in (src, dst) order, as struct(src=int array, dst=int array, weight=array).",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			es := c.c.Edges()
@@ -198,36 +199,36 @@ var connectomeType = newType("connectome",
 				"src": newIntArray(src), "dst": newIntArray(dst), "weight": NewArray(w),
 			}), nil
 		}},
-	member[*Connectome]{name: "group", sig: "group(name)",
-		doc: "The region indices of a region group (MODEL.md §1: visual, auditory, somatosensory, prefrontal, hippocampus, amygdala, basal_ganglia, thalamus, motor), ascending, as a tuple; empty when no label matches.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "group", Sig: "group(name)",
+		Doc: "The region indices of a region group (MODEL.md §1: visual, auditory, somatosensory, prefrontal, hippocampus, amygdala, basal_ganglia, thalamus, motor), ascending, as a tuple; empty when no label matches.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return c.groupMethod(fn, args, kw)
 		}},
-	member[*Connectome]{name: "group_names", doc: "The names of the region groups, in their fixed order.",
-		get: func(c *Connectome) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "group_names", Doc: "The names of the region groups, in their fixed order.",
+		Get: func(c *Connectome) (starlark.Value, error) {
 			var t starlark.Tuple
 			for _, n := range connectome.GroupNames() {
 				t = append(t, starlark.String(n))
 			}
 			return t, nil
 		}},
-	member[*Connectome]{name: "regions_of", sig: "regions_of(spec)",
-		doc: "Resolves a region specification as stimulus() and group_rate() do: a group name, a region label, \"all\", an index, or a list of them; returns the ascending tuple of indices.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "regions_of", Sig: "regions_of(spec)",
+		Doc: "Resolves a region specification as stimulus() and group_rate() do: a group name, a region label, \"all\", an index, or a list of them; returns the ascending tuple of indices.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := bind(fn, args, kw, &v); err != nil {
+			if err := interp.Bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			r, err := c.regions(fn, "spec", v)
 			if err != nil {
 				return nil, err
 			}
-			return intTuple(r), nil
+			return interp.IntTuple(r), nil
 		}},
-	member[*Connectome]{name: "region", sig: "region(label)", doc: "The index of the region with this exact label; an unknown or ambiguous label is an error.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Connectome]{Name: "region", Sig: "region(label)", Doc: "The index of the region with this exact label; an unknown or ambiguous label is an error.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var label string
-			if err := bind(fn, args, kw, &label); err != nil {
+			if err := interp.Bind(fn, args, kw, &label); err != nil {
 				return nil, err
 			}
 			i, err := c.c.RegionIndex(label)
@@ -236,15 +237,15 @@ var connectomeType = newType("connectome",
 			}
 			return starlark.MakeInt(i), nil
 		}},
-	member[*Connectome]{name: "rewire", sig: `rewire(seed, rng="numpy")`,
-		doc: "A degree-preserving (Maslov–Sneppen) rewiring (MODEL.md §1); the same seed gives the same graph everywhere. " +
+	interp.Member[*Connectome]{Name: "rewire", Sig: `rewire(seed, rng="numpy")`,
+		Doc: "A degree-preserving (Maslov–Sneppen) rewiring (MODEL.md §1); the same seed gives the same graph everywhere. " +
 			`rng "numpy" is the reference's own rewiring with its draws (default_rng(seed); its edge list includes self-loops, ` +
 			`so most of them move off the diagonal and become long-range edges); "encephagen" rewires the off-diagonal edges ` +
 			"with the engine's generator and drops the diagonal.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var sd seed
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var sd interp.Seed
 			gen := network.WiringNumPy
-			if err := bind(fn, args, kw, &sd, &gen); err != nil {
+			if err := interp.Bind(fn, args, kw, &sd, &gen); err != nil {
 				return nil, err
 			}
 			if err := checkRNG(fn, gen); err != nil {
@@ -255,21 +256,21 @@ var connectomeType = newType("connectome",
 			}
 			return &Connectome{connectome.Rewire(c.c, uint64(sd))}, nil
 		}},
-	member[*Connectome]{name: "erdos_renyi", sig: "erdos_renyi(seed)",
-		doc:  "An Erdős–Rényi null model: as many directed edges placed uniformly, carrying a random permutation of the weights (MODEL.md §1).",
-		call: nullModel(connectome.ErdosRenyi)},
-	member[*Connectome]{name: "transposed", sig: "transposed()",
-		doc: "The same connectome with every pathway reversed: the file read with the other orientation.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Connectome]{Name: "erdos_renyi", Sig: "erdos_renyi(seed)",
+		Doc:  "An Erdős–Rényi null model: as many directed edges placed uniformly, carrying a random permutation of the weights (MODEL.md §1).",
+		Call: nullModel(connectome.ErdosRenyi)},
+	interp.Member[*Connectome]{Name: "transposed", Sig: "transposed()",
+		Doc: "The same connectome with every pathway reversed: the file read with the other orientation.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			return &Connectome{c.c.Transposed()}, nil
 		}},
-	member[*Connectome]{name: "info", sig: "info()",
-		doc: "A summary struct: regions, edges, self_loops, density, symmetric, weight_min/max/mean, has_tracts, tract_min/max/mean (mm), has_centres.",
-		call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(fn, args, kw); err != nil {
+	interp.Member[*Connectome]{Name: "info", Sig: "info()",
+		Doc: "A summary struct: regions, edges, self_loops, density, symmetric, weight_min/max/mean, has_tracts, tract_min/max/mean (mm), has_centres.",
+		Call: func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			if err := interp.Bind(fn, args, kw); err != nil {
 				return nil, err
 			}
 			in := c.c.Info()
@@ -287,7 +288,7 @@ var connectomeType = newType("connectome",
 
 // pathwayArgs reads a pathway's (src, dst) region indices.
 func (c *Connectome) pathwayArgs(fn string, args starlark.Tuple, kw []starlark.Tuple) (src, dst int, err error) {
-	if err := bind(fn, args, kw, &src, &dst); err != nil {
+	if err := interp.Bind(fn, args, kw, &src, &dst); err != nil {
 		return 0, 0, err
 	}
 	if err := c.checkIndex(fn, "src", src); err != nil {
@@ -298,7 +299,7 @@ func (c *Connectome) pathwayArgs(fn string, args starlark.Tuple, kw []starlark.T
 
 func (c *Connectome) checkIndex(fn, name string, i int) error {
 	if i < 0 || i >= c.c.N() {
-		return rangeError(fn, name, fmt.Sprintf("a region index in [0, %d)", c.c.N()), i)
+		return interp.RangeError(fn, name, fmt.Sprintf("a region index in [0, %d)", c.c.N()), i)
 	}
 	return nil
 }
@@ -306,8 +307,8 @@ func (c *Connectome) checkIndex(fn, name string, i int) error {
 // nullModel is the method of a seeded null model: model(c, seed).
 func nullModel(model func(*connectome.Connectome, uint64) *connectome.Connectome) func(*starlark.Thread, string, *Connectome, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(_ *starlark.Thread, fn string, c *Connectome, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		var sd seed
-		if err := bind(fn, args, kw, &sd); err != nil {
+		var sd interp.Seed
+		if err := interp.Bind(fn, args, kw, &sd); err != nil {
 			return nil, err
 		}
 		return &Connectome{model(c.c, uint64(sd))}, nil
@@ -325,26 +326,26 @@ func checkRNG(fn, gen string) error {
 // findConnectome resolves a connectome name or path inside the sandbox.
 // A name without a path separator is looked up in the data path and the
 // cache; a path is taken relative to the calling script's folder.
-func (s *Session) findConnectome(fn, from, name string) (string, error) {
+func findConnectome(s *interp.Session, fn, from, name string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("%s: name must not be empty", fn)
 	}
 	if strings.ContainsAny(name, `/\`) {
-		return s.scriptFile(fn, from, name)
+		return scriptFile(s, fn, from, name)
 	}
-	sb := s.sandbox
-	if p, ok := sb.store.Find(name); ok {
-		return sb.allowRead(fn, p)
+	sb := s.Sandbox
+	if p, ok := sb.Store.Find(name); ok {
+		return sb.AllowRead(fn, p)
 	}
 	// Not in the data folders. A file or folder of that name beside the
 	// script is meant as a path.
-	if from != "" && !strings.HasPrefix(from, StdlibPrefix) {
+	if from != "" && !strings.HasPrefix(from, interp.StdlibPrefix) {
 		if _, err := os.Stat(filepath.Join(filepath.Dir(from), name)); err == nil {
 			return "", fmt.Errorf("%s: %q is not a connectome of the data path, but %s is beside the script: give it as a path, connectome(\"./%s\")", fn, name, name, name)
 		}
 	}
 	// Let the store explain where it looked and how to get the file.
-	if _, err := sb.store.Resolve(name); err != nil {
+	if _, err := sb.Store.Resolve(name); err != nil {
 		return "", fmt.Errorf("%s: %v", fn, err)
 	}
 	return "", fmt.Errorf("%s: connectome %q is only in the current folder, which scripts may not read; put it in a data folder (ENCEPHAGEN_DATA) or beside the script and give its path", fn, name)
@@ -352,15 +353,15 @@ func (s *Session) findConnectome(fn, from, name string) (string, error) {
 
 // scriptFile resolves a path given by a script relative to the folder of
 // the file that names it, and checks the sandbox.
-func (s *Session) scriptFile(fn, from, name string) (string, error) {
-	if strings.HasPrefix(from, StdlibPrefix) && !filepath.IsAbs(name) {
+func scriptFile(s *interp.Session, fn, from, name string) (string, error) {
+	if strings.HasPrefix(from, interp.StdlibPrefix) && !filepath.IsAbs(name) {
 		return "", fmt.Errorf("%s: a library module cannot name files by relative path (%q); pass the path from the script", fn, name)
 	}
 	p := name
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(filepath.Dir(from), filepath.FromSlash(name))
 	}
-	return s.sandbox.allowRead(fn, p)
+	return s.Sandbox.AllowRead(fn, p)
 }
 
 // callerFile is the file of the Starlark code that called the builtin.
@@ -372,13 +373,13 @@ func callerFile(thread *starlark.Thread) string {
 }
 
 func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s, err := session(thread, b.Name())
+	s, err := interp.SessionOf(thread, b.Name())
 	if err != nil {
 		return nil, err
 	}
 	var name, rows = "", "source"
 	var labels, tracts, centres string
-	if err := bind(b.Name(), args, kwargs, &name, &rows, &labels, &tracts, &centres); err != nil {
+	if err := interp.Bind(b.Name(), args, kwargs, &name, &rows, &labels, &tracts, &centres); err != nil {
 		return nil, err
 	}
 	orient, err := connectome.ParseOrientation(rows)
@@ -386,11 +387,11 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 		return nil, fmt.Errorf("%s: rows must be \"source\" (rows are sources, the reference code's reading) or \"target\" (TVB's meaning), got %q", b.Name(), rows)
 	}
 	from := callerFile(thread)
-	p, err := s.findConnectome(b.Name(), from, name)
+	p, err := findConnectome(s, b.Name(), from, name)
 	if err != nil {
 		return nil, err
 	}
-	opt := connectome.LoadOptions{Rows: orient, Ctx: threadCtx(thread, s)}
+	opt := connectome.LoadOptions{Rows: orient, Ctx: interp.ThreadCtx(thread, s)}
 	for _, x := range []struct {
 		arg string
 		val string
@@ -399,7 +400,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 		if x.val == "" {
 			continue
 		}
-		fp, err := s.scriptFile(b.Name()+": "+x.arg, from, x.val)
+		fp, err := scriptFile(s, b.Name()+": "+x.arg, from, x.val)
 		if err != nil {
 			return nil, err
 		}
@@ -414,7 +415,7 @@ func connectomeBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starla
 }
 
 func init() {
-	decl("connectome", "connectomes", `connectome(name, rows="source", labels="", tract_lengths="", centres="")`,
+	interp.Decl("connectome", "connectomes", `connectome(name, rows="source", labels="", tract_lengths="", centres="")`,
 		`Loads a connectome. name is a data-path name ("tvb96", "paupau": looked up in ENCEPHAGEN_DATA, then the
 cache of `+"`encephagen connectome fetch`"+`) or a path relative to the script's folder ("data/my.zip").
 Formats: TVB zip or folder, NumPy .npy weights. rows says what the file's rows are: "source" (the reference
@@ -426,16 +427,16 @@ For .npy input, labels (a JSON array), tract_lengths (.npy, mm) and centres (.np
 // groupMethod is connectome.group, and brain.group (fn) of a brain on c.
 func (c *Connectome) groupMethod(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var name string
-	if err := bind(fn, args, kw, &name); err != nil {
+	if err := interp.Bind(fn, args, kw, &name); err != nil {
 		return nil, err
 	}
 	g, err := c.c.Group(name)
 	if err != nil {
 		msg := err.Error()
-		if s := nearest(name, connectome.GroupNames()); s != "" {
+		if s := interp.Nearest(name, connectome.GroupNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return nil, fmt.Errorf("%s: %s", fn, msg)
 	}
-	return intTuple(g), nil
+	return interp.IntTuple(g), nil
 }

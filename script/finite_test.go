@@ -10,6 +10,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // probe is a module for these tests: finite_state(brain) fails unless
@@ -77,7 +78,7 @@ func TestFloatParamsStayFinite(t *testing.T) {
 				continue // r.Min / 2 when Min is 0 and closed
 			}
 			src := fmt.Sprintf("brain(connectome(\"paupau\"), neurons_per_region = 10, %s = %s)\n", bp.name, pyFloat(bad))
-			want := fmt.Sprintf("brain: %s must be %s, got %s", bp.name, r.String(), formatFloat(bad))
+			want := fmt.Sprintf("brain: %s must be %s, got %s", bp.name, r.String(), interp.FormatFloat(bad))
 			if res := execSource(t, src, nil, Options{}); res.err == nil || !strings.Contains(res.err.Error(), want) {
 				t.Errorf("%s = %v: %v, want %q", bp.name, bad, res.err, want)
 			}

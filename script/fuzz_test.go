@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encephagen/encephagen/script/interp"
 	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
@@ -40,7 +41,7 @@ pool = [
 func FuzzBuiltinArgs(f *testing.F) {
 	var fns []*Builtin
 	for _, b := range Builtins() {
-		if b.fn != nil {
+		if b.Fn != nil {
 			fns = append(fns, b)
 		}
 	}
@@ -63,16 +64,16 @@ func FuzzBuiltinArgs(f *testing.F) {
 		defer run.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s, err := newSession(ctx, Options{Script: filepath.Join(dir, "main.star"), Workers: 2, Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
+		s, err := interp.NewSession(ctx, Options{Script: filepath.Join(dir, "main.star"), Workers: 2, Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.info = newRunInfo(s.opts, "", nil, nil, time.Now())
-		th := s.newThread("fuzz")
-		th.SetLocal(chainKey, []string{s.mainName})
-		stop := context.AfterFunc(ctx, s.cancelThreads)
+		s.Info = interp.NewRunInfo(s.Opts, "", nil, nil, time.Now())
+		th := s.NewThread("fuzz")
+		th.SetLocal(interp.ChainKey, []string{s.MainName})
+		stop := context.AfterFunc(ctx, s.CancelThreads)
 		defer stop()
-		g, err := starlark.ExecFileOptions(fileOptions, th, "pool.star", fuzzPool, Predeclared())
+		g, err := starlark.ExecFileOptions(interp.FileOptions, th, "pool.star", fuzzPool, interp.Predeclared())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func FuzzBuiltinArgs(f *testing.F) {
 			seen[name] = true
 			kwargs = append(kwargs, starlark.Tuple{starlark.String(name), val(rest[1])})
 		}
-		fn := starlark.NewBuiltin(b.Name, b.fn)
+		fn := starlark.NewBuiltin(b.Name, b.Fn)
 		// Cancelled after 10 s (ctx), a call must end soon after.
 		watchdog := time.AfterFunc(30*time.Second, func() {
 			panic(fmt.Sprintf("%s(%v, %v) still running 20 s after it was cancelled", b.Name, args, kwargs))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // Learning: reward-modulated e-prop (MODEL.md §4) as module "eprop". Each
@@ -43,7 +44,7 @@ func engineErr(fn string, err error) error {
 // while a brain runs) and, when the operation changes them, checks they
 // may. On a batch backend it brings them to the host (learners included),
 // where the learners' state is current.
-func (s *Session) lockBrains(fn string, brains []*Brain, changes bool) (unlock func(), err error) {
+func lockBrains(s *interp.Session, fn string, brains []*Brain, changes bool) (unlock func(), err error) {
 	for i, br := range brains {
 		if changes && br.frozen {
 			return nil, fmt.Errorf("%s: brain %d is frozen (a global of a loaded module, or captured by a pmap function)", fn, i)
@@ -61,7 +62,7 @@ func (s *Session) lockBrains(fn string, brains []*Brain, changes bool) (unlock f
 	for i, br := range brains {
 		sims[i] = br.b
 	}
-	if err := s.backend.Host(sims); err != nil {
+	if err := s.Backend.Host(sims); err != nil {
 		for _, br := range brains {
 			br.mu.Unlock()
 		}
@@ -91,9 +92,9 @@ func learners(fn string, brains []*Brain) ([]*eprop.Learner, error) {
 	return out, nil
 }
 
-func (s *Session) learnBatch(thread *starlark.Thread, ls []*eprop.Learner) *eprop.Batch {
-	w := s.workers
-	if thread.Local(workerKey) != nil {
+func learnBatch(s *interp.Session, thread *starlark.Thread, ls []*eprop.Learner) *eprop.Batch {
+	w := s.Workers
+	if thread.Local(interp.WorkerKey) != nil {
 		w = 1
 	}
 	return &eprop.Batch{Learners: ls, Workers: w}
@@ -127,8 +128,8 @@ func perBrain(single bool, vals []starlark.Value) starlark.Value {
 
 // withLearners holds the brains (no run() on another thread meanwhile)
 // and hands their learners to op, whose errors come back as they are.
-func (s *Session) withLearners(fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
-	unlock, err := s.lockBrains(fn, brains, true)
+func withLearners(s *interp.Session, fn string, brains []*Brain, op func(ls []*eprop.Learner) error) error {
+	unlock, err := lockBrains(s, fn, brains, true)
 	if err != nil {
 		return err
 	}
@@ -140,8 +141,8 @@ func (s *Session) withLearners(fn string, brains []*Brain, op func(ls []*eprop.L
 	return op(ls)
 }
 
-func learnTargets(thread *starlark.Thread, fn string, v starlark.Value) (*Session, []*Brain, bool, error) {
-	s, err := session(thread, fn)
+func learnTargets(thread *starlark.Thread, fn string, v starlark.Value) (*interp.Session, []*Brain, bool, error) {
+	s, err := interp.SessionOf(thread, fn)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -154,8 +155,8 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	var target starlark.Value
 	fresh := true
 	d := eprop.Defaults()
-	lr, tauE, gamma, wmin, wmax, decay := number(d.LearningRate), number(d.TauEMs), number(d.Gamma), number(d.WMinMV), number(d.WMaxMV), number(d.RewardDecay)
-	if err := bind(fn, args, kw, &target, &fresh, &lr, &tauE, &gamma, &wmin, &wmax, &decay); err != nil {
+	lr, tauE, gamma, wmin, wmax, decay := interp.Number(d.LearningRate), interp.Number(d.TauEMs), interp.Number(d.Gamma), interp.Number(d.WMinMV), interp.Number(d.WMaxMV), interp.Number(d.RewardDecay)
+	if err := interp.Bind(fn, args, kw, &target, &fresh, &lr, &tauE, &gamma, &wmin, &wmax, &decay); err != nil {
 		return nil, err
 	}
 	p := d
@@ -168,7 +169,7 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := s.lockBrains(fn, brains, true)
+	unlock, err := lockBrains(s, fn, brains, true)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			return nil, engineErr(fn, err)
 		}
 	}
-	bt := s.learnBatch(thread, ls)
+	bt := learnBatch(s, thread, ls)
 	if fresh {
 		err = bt.Enable()
 	} else {
@@ -199,18 +200,18 @@ func eEnable(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 }
 
 // simple runs a per-learner operation returning nothing.
-func learnOp(op func(thread *starlark.Thread, s *Session, ls []*eprop.Learner) error) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+func learnOp(op func(thread *starlark.Thread, s *interp.Session, ls []*eprop.Learner) error) func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		fn := b.Name()
 		var target starlark.Value
-		if err := bind(fn, args, kw, &target); err != nil {
+		if err := interp.Bind(fn, args, kw, &target); err != nil {
 			return nil, err
 		}
 		s, brains, _, err := learnTargets(thread, fn, target)
 		if err != nil {
 			return nil, err
 		}
-		return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
+		return starlark.None, withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
 			if err := op(thread, s, ls); err != nil {
 				return engineErr(fn, err)
 			}
@@ -223,7 +224,7 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	fn := b.Name()
 	var target, rv starlark.Value
 	trace := ""
-	if err := bind(fn, args, kw, &target, &rv, &trace); err != nil {
+	if err := interp.Bind(fn, args, kw, &target, &rv, &trace); err != nil {
 		return nil, err
 	}
 	var from eprop.Trace
@@ -240,7 +241,7 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		return nil, err
 	}
 	var rs []float64
-	var one number
+	var one interp.Number
 	if err := one.Unpack(rv); err == nil {
 		rs = make([]float64, len(brains))
 		for i := range rs {
@@ -257,12 +258,12 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			if len(rs) > 1 || !single {
 				name = fmt.Sprintf("r[%d]", i)
 			}
-			return nil, rangeError(fn, name, fmt.Sprintf("in [-%g, %g]", eprop.MaxReward, eprop.MaxReward), r)
+			return nil, interp.RangeError(fn, name, fmt.Sprintf("in [-%g, %g]", eprop.MaxReward, eprop.MaxReward), r)
 		}
 	}
 	var vals []starlark.Value
-	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
-		ups, err := s.learnBatch(thread, ls).RewardEach(rs, from)
+	err = withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
+		ups, err := learnBatch(s, thread, ls).RewardEach(rs, from)
 		if err != nil {
 			return engineErr(fn, err)
 		}
@@ -280,14 +281,14 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 func eStats(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target starlark.Value
-	if err := bind(fn, args, kw, &target); err != nil {
+	if err := interp.Bind(fn, args, kw, &target); err != nil {
 		return nil, err
 	}
 	s, brains, single, err := learnTargets(thread, fn, target)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := s.lockBrains(fn, brains, false)
+	unlock, err := lockBrains(s, fn, brains, false)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +297,7 @@ func eStats(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if err != nil {
 		return nil, err
 	}
-	st := s.learnBatch(thread, ls).Stats()
+	st := learnBatch(s, thread, ls).Stats()
 	vals := make([]starlark.Value, len(st))
 	for i, x := range st {
 		vals[i] = statsValue(x)
@@ -308,15 +309,15 @@ func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	fn := b.Name()
 	var br *Brain
 	snapshot := false
-	if err := bind(fn, args, kw, &br, &snapshot); err != nil {
+	if err := interp.Bind(fn, args, kw, &br, &snapshot); err != nil {
 		return nil, err
 	}
-	s, err := session(thread, fn)
+	s, err := interp.SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
 	var src []float32
-	err = s.withLearners(fn, []*Brain{br}, func(ls []*eprop.Learner) error {
+	err = withLearners(s, fn, []*Brain{br}, func(ls []*eprop.Learner) error {
 		if !snapshot {
 			src = ls[0].Eligibility(nil)
 		} else if src = ls[0].SnapshotTrace(); src == nil {
@@ -337,9 +338,9 @@ func eEligibility(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target, outV starlark.Value
-	fseed := seed(0)
-	std := number(0.01)
-	if err := bind(fn, args, kw, &target, &outV, &fseed, &std); err != nil {
+	fseed := interp.Seed(0)
+	std := interp.Number(0.01)
+	if err := interp.Bind(fn, args, kw, &target, &outV, &fseed, &std); err != nil {
 		return nil, err
 	}
 	outs, err := toInts(fn, "outputs", outV)
@@ -347,7 +348,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, err
 	}
 	if !(std > 0 && std <= 1000) {
-		return nil, rangeError(fn, "feedback_std", "in (0, 1000]", float64(std))
+		return nil, interp.RangeError(fn, "feedback_std", "in (0, 1000]", float64(std))
 	}
 	s, brains, _, err := learnTargets(thread, fn, target)
 	if err != nil {
@@ -363,7 +364,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 		seen[o] = true
 	}
-	return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	return starlark.None, withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			if err := l.Supervise(eprop.Supervision{Outputs: outs, FeedbackSeed: uint64(fseed), FeedbackStd: float64(std)}); err != nil {
 				return engineErr(fn, err)
@@ -376,7 +377,7 @@ func eSupervise(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target, tv starlark.Value
-	if err := bind(fn, args, kw, &target, &tv); err != nil {
+	if err := interp.Bind(fn, args, kw, &target, &tv); err != nil {
 		return nil, err
 	}
 	rows, err := toMatrix(fn, "spikes", tv)
@@ -388,7 +389,7 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		spikes[s] = make([]bool, len(row))
 		for k, x := range row {
 			if x != 0 && x != 1 {
-				return nil, fmt.Errorf("%s: spikes[%d][%d] must be 0 or 1, got %s", fn, s, k, formatFloat(x))
+				return nil, fmt.Errorf("%s: spikes[%d][%d] must be 0 or 1, got %s", fn, s, k, interp.FormatFloat(x))
 			}
 			spikes[s][k] = x == 1
 		}
@@ -397,7 +398,7 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
-	return starlark.None, s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	return starlark.None, withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			if err := l.Present(spikes); err != nil {
 				return engineErr(fn, err)
@@ -410,7 +411,7 @@ func ePresent(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target starlark.Value
-	if err := bind(fn, args, kw, &target); err != nil {
+	if err := interp.Bind(fn, args, kw, &target); err != nil {
 		return nil, err
 	}
 	s, brains, single, err := learnTargets(thread, fn, target)
@@ -418,7 +419,7 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		return nil, err
 	}
 	var vals []starlark.Value
-	err = s.withLearners(fn, brains, func(ls []*eprop.Learner) error {
+	err = withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
 		for _, l := range ls {
 			u, err := l.ApplySupervised()
 			if err != nil {
@@ -436,47 +437,47 @@ func eApply(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 
 func init() {
 	d := eprop.Defaults()
-	declValue("eprop", "learning", "eprop",
+	interp.DeclValue("eprop", "learning", "eprop",
 		"Reward-modulated e-prop (MODEL.md §4) on brains and batches: eprop.enable, eprop.disable, eprop.snapshot, "+
 			"eprop.reward, eprop.stats, eprop.eligibility, and the supervised variant (eprop.supervise, eprop.present, "+
 			"eprop.apply_supervised). Every synapse is plastic; a brain that learns gets its own copy of its weights.", nil)
-	decl("eprop.enable", "learning",
+	interp.Decl("eprop.enable", "learning",
 		fmt.Sprintf("eprop.enable(target, fresh=True, learning_rate=%s, tau_e_ms=%s, gamma=%s, w_min_mv=%s, w_max_mv=%s, reward_decay=%s)",
-			formatFloat(d.LearningRate), formatFloat(d.TauEMs), formatFloat(d.Gamma), formatFloat(d.WMinMV), formatFloat(d.WMaxMV), formatFloat(d.RewardDecay)),
+			interp.FormatFloat(d.LearningRate), interp.FormatFloat(d.TauEMs), interp.FormatFloat(d.Gamma), interp.FormatFloat(d.WMinMV), interp.FormatFloat(d.WMaxMV), interp.FormatFloat(d.RewardDecay)),
 		`Turns learning on for a brain or every brain of a batch. fresh=True starts fresh traces, baseline and
 snapshot (the reference's "fresh learner"); fresh=False resumes with the traces kept by eprop.disable (a test
 between trials). The parameters (defaults of Exp 22/23) are fixed per brain: enabling fresh with others
 makes a new learner.`, eEnable)
-	decl("eprop.disable", "learning", "eprop.disable(target)",
+	interp.Decl("eprop.disable", "learning", "eprop.disable(target)",
 		"Turns learning off: traces stop updating and are kept for eprop.enable(fresh=False) and inspection.",
-		learnOp(func(th *starlark.Thread, s *Session, ls []*eprop.Learner) error {
-			s.learnBatch(th, ls).Disable()
+		learnOp(func(th *starlark.Thread, s *interp.Session, ls []*eprop.Learner) error {
+			learnBatch(s, th, ls).Disable()
 			return nil
 		}))
-	decl("eprop.snapshot", "learning", "eprop.snapshot(target)",
+	interp.Decl("eprop.snapshot", "learning", "eprop.snapshot(target)",
 		"Copies every synapse's eligibility now (at the end of the conditioned stimulus); the next eprop.reward(..., trace=\"snapshot\") uses the copy.",
-		learnOp(func(th *starlark.Thread, s *Session, ls []*eprop.Learner) error {
-			return s.learnBatch(th, ls).Snapshot()
+		learnOp(func(th *starlark.Thread, s *interp.Session, ls []*eprop.Learner) error {
+			return learnBatch(s, th, ls).Snapshot()
 		}))
-	decl("eprop.reward", "learning", "eprop.reward(target, r, trace)",
+	interp.Decl("eprop.reward", "learning", "eprop.reward(target, r, trace)",
 		`Applies reward r (a number, or one per brain of a batch): the baseline first, b = decay·b + (1−decay)·r,
 then W = clamp(W + lr·(r − b)·E, w_min, w_max) for every synapse. trace names E, and must be given:
 "snapshot" (the copy from eprop.snapshot, as the research report describes; it is consumed) or "current"
 (the eligibility now, as the reference code's final version does). Returns the update, struct(reward,
 baseline, factor, max_abs_dw, mean_abs_dw, changed, clamped), or a tuple of them for a batch.`, eReward)
-	decl("eprop.stats", "learning", "eprop.stats(target)",
+	interp.Decl("eprop.stats", "learning", "eprop.stats(target)",
 		"The learner's state: struct(enabled, steps, max_abs_e, mean_abs_e, has_snapshot, snapshot_max_e, snapshot_mean_e, baseline, last) with last the last update; a tuple for a batch.",
 		eStats)
-	decl("eprop.eligibility", "learning", "eprop.eligibility(brain, snapshot=False)",
+	interp.Decl("eprop.eligibility", "learning", "eprop.eligibility(brain, snapshot=False)",
 		"Every synapse's eligibility now (or the pending snapshot's), as an array in the brain's synapse order.",
 		eEligibility)
-	decl("eprop.supervise", "learning", "eprop.supervise(target, outputs, feedback_seed=0, feedback_std=0.01)",
+	interp.Decl("eprop.supervise", "learning", "eprop.supervise(target, outputs, feedback_seed=0, feedback_std=0.01)",
 		"Sets up the supervised variant: a fixed random feedback matrix B ~ N(0, feedback_std²) from feedback_seed sends each output neuron's error (outputs: neuron indices) to every neuron as its learning signal.",
 		eSupervise)
-	decl("eprop.present", "learning", "eprop.present(target, spikes)",
+	interp.Decl("eprop.present", "learning", "eprop.present(target, spikes)",
 		"Starts a supervised presentation: spikes (steps × outputs of 0/1, a 2-D array or list of lists) is the target spike train of the outputs from the next step on; eprop.apply_supervised ends it.",
 		ePresent)
-	decl("eprop.apply_supervised", "learning", "eprop.apply_supervised(target)",
+	interp.Decl("eprop.apply_supervised", "learning", "eprop.apply_supervised(target)",
 		"Ends the presentation and applies W = clamp(W − lr·G, w_min, w_max), G the accumulated learning signal × eligibility. Returns the update (a tuple for a batch).",
 		eApply)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/encephagen/encephagen/script/interp"
 	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
@@ -19,7 +20,7 @@ import (
 // TestEveryBuiltinDocumented: every predeclared name, module member and
 // value attribute has an entry with a signature and documentation.
 func TestEveryBuiltinDocumented(t *testing.T) {
-	for name, v := range Predeclared() {
+	for name, v := range interp.Predeclared() {
 		b := LookupBuiltin(name)
 		if b == nil {
 			t.Errorf("predeclared %s has no registry entry", name)
@@ -101,14 +102,14 @@ func TestEveryDeclarationBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer run.Close()
-	s, err := newSession(context.Background(), Options{Script: filepath.Join(dir, "main.star"), Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
+	s, err := interp.NewSession(context.Background(), Options{Script: filepath.Join(dir, "main.star"), Stdout: io.Discard, Stderr: io.Discard}, run, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.info = newRunInfo(s.opts, "", nil, nil, time.Now())
-	th := s.newThread("test")
-	th.SetLocal(chainKey, []string{s.mainName})
-	g, err := starlark.ExecFileOptions(fileOptions, th, "values.star", `
+	s.Info = interp.NewRunInfo(s.Opts, "", nil, nil, time.Now())
+	th := s.NewThread("test")
+	th.SetLocal(interp.ChainKey, []string{s.MainName})
+	g, err := starlark.ExecFileOptions(interp.FileOptions, th, "values.star", `
 c = connectome("paupau")
 b = brain(c, neurons_per_region = 10)
 values = {
@@ -116,7 +117,7 @@ values = {
     "batch": batch([brain(c, neurons_per_region = 10)]), "pattern": patterns(1, k = 2, n = 10)[0],
     "stimulus": stimulus("all", mv = 1), "recording": run(b, steps = 5),
 }
-`, Predeclared())
+`, interp.Predeclared())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +129,8 @@ values = {
 			defaults[fn] = ptrs
 		}
 	}
-	bindTrace.Store(&trace)
-	defer bindTrace.Store(nil)
+	interp.BindTrace.Store(&trace)
+	defer interp.BindTrace.Store(nil)
 
 	// call calls f (named fn) twice and checks what bind made of it.
 	call := func(fn string, f starlark.Value, kws []string, anyKw bool) {
@@ -160,10 +161,10 @@ values = {
 			}
 		}
 	}
-	pre := Predeclared()
+	pre := interp.Predeclared()
 	n := 0
 	for _, b := range Builtins() {
-		if b.fn == nil {
+		if b.Fn == nil {
 			continue
 		}
 		var fn starlark.Value
@@ -191,8 +192,8 @@ values = {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sig := lookupSignature(td.Name + "." + m.Name)
-			call(td.Name+"."+m.Name, f, sig.keywords(), sig.kwargs != "")
+			sig := interp.LookupSignature(td.Name + "." + m.Name)
+			call(td.Name+"."+m.Name, f, sig.Keywords(), sig.Kwargs != "")
 			n++
 		}
 	}
@@ -204,23 +205,23 @@ values = {
 	// not set) and the builtin computes the default.
 	checked := 0
 	for fn, ptrs := range defaults {
-		sig := lookupSignature(fn)
-		for i, p := range sig.params {
-			if !p.optional() || ptrs == nil {
+		sig := interp.LookupSignature(fn)
+		for i, p := range sig.Params {
+			if !p.Optional() || ptrs == nil {
 				continue
 			}
 			goDef, known := goDefault(ptrs[i])
 			if !known || goDef == nil {
-				t.Logf("%s: %s=%s not checked (%T unset or unread)", fn, p.name, p.def, ptrs[i])
+				t.Logf("%s: %s=%s not checked (%T unset or unread)", fn, p.Name, p.Def, ptrs[i])
 				continue
 			}
-			doc, err := starlark.EvalOptions(fileOptions, th, "default", p.def, nil)
+			doc, err := starlark.EvalOptions(interp.FileOptions, th, "default", p.Def, nil)
 			if err != nil {
-				t.Errorf("%s: the default of %s, %s: %v", fn, p.name, p.def, err)
+				t.Errorf("%s: the default of %s, %s: %v", fn, p.Name, p.Def, err)
 				continue
 			}
 			if eq, err := starlark.Equal(goDef, doc); err != nil || !eq {
-				t.Errorf("%s: %s is documented as %s but defaults to %s", fn, p.name, p.def, goDef)
+				t.Errorf("%s: %s is documented as %s but defaults to %s", fn, p.Name, p.Def, goDef)
 			}
 			checked++
 		}
@@ -255,15 +256,15 @@ func goDefault(p any) (v starlark.Value, known bool) {
 		return starlark.MakeInt(*p), true
 	case *float64:
 		return starlark.Float(*p), true
-	case *number:
+	case *interp.Number:
 		return starlark.Float(*p), true
-	case *seed:
+	case *interp.Seed:
 		return starlark.MakeUint64(uint64(*p)), true
-	case *optNumber:
-		if !p.set {
+	case *interp.OptNumber:
+		if !p.Set {
 			return nil, true
 		}
-		return starlark.Float(p.v), true
+		return starlark.Float(p.V), true
 	}
 	return nil, false
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/encephagen/encephagen/script/interp"
 	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
@@ -156,7 +157,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	fn := b.Name()
 	var values, pairsV, metricsV starlark.Value = nil, starlark.None, starlark.None
 	method := "auto"
-	if err := bind(fn, args, kwargs, &values, &pairsV, &metricsV, &method); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &values, &pairsV, &metricsV, &method); err != nil {
 		return nil, err
 	}
 	data, metrics, conds, err := metricValues(fn, values, metricsV)
@@ -203,7 +204,7 @@ func reportCompare(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 
 func reportTable(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var rowsV starlark.Value
-	if err := bind(b.Name(), args, kwargs, &rowsV); err != nil {
+	if err := interp.Bind(b.Name(), args, kwargs, &rowsV); err != nil {
 		return nil, err
 	}
 	rows, err := rowsArg(b.Name(), rowsV)
@@ -220,7 +221,7 @@ func reportTable(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 // writePlot renders into memory and writes the file through the run
 // directory (sandboxed, atomic).
 func writePlot(thread *starlark.Thread, fn, name string, draw func(io.Writer) error) (starlark.Value, error) {
-	s, err := session(thread, fn)
+	s, err := interp.SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +236,7 @@ func writePlot(thread *starlark.Thread, fn, name string, draw func(io.Writer) er
 	if err := draw(&buf); err != nil {
 		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
-	if err := s.dir.WriteFile(clean, buf.Bytes()); err != nil {
+	if err := s.Dir.WriteFile(clean, buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, clean, err)
 	}
 	return starlark.None, nil
@@ -246,7 +247,7 @@ func reportPlotMetrics(thread *starlark.Thread, b *starlark.Builtin, args starla
 	var name string
 	var values starlark.Value
 	var rowsV, metricsV starlark.Value = starlark.None, starlark.None
-	if err := bind(fn, args, kwargs, &name, &values, &rowsV, &metricsV); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &name, &values, &rowsV, &metricsV); err != nil {
 		return nil, err
 	}
 	data, metrics, conds, err := metricValues(fn, values, metricsV)
@@ -266,7 +267,7 @@ func reportPlotCurves(thread *starlark.Thread, b *starlark.Builtin, args starlar
 	fn := b.Name()
 	var name, title, xLabel, yLabel string
 	var xV, curvesV starlark.Value
-	if err := bind(fn, args, kwargs, &name, &xV, &curvesV, &title, &xLabel, &yLabel); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &name, &xV, &curvesV, &title, &xLabel, &yLabel); err != nil {
 		return nil, err
 	}
 	x, err := toFloats(fn, "x", xV)
@@ -300,7 +301,7 @@ func reportPlotHeatmap(thread *starlark.Thread, b *starlark.Builtin, args starla
 	fn := b.Name()
 	var name, title, xLabel, yLabel string
 	var mV starlark.Value
-	if err := bind(fn, args, kwargs, &name, &mV, &title, &xLabel, &yLabel); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &name, &mV, &title, &xLabel, &yLabel); err != nil {
 		return nil, err
 	}
 	m, err := toMatrix(fn, "matrix", mV)
@@ -311,10 +312,10 @@ func reportPlotHeatmap(thread *starlark.Thread, b *starlark.Builtin, args starla
 }
 
 func init() {
-	declValue("report", "outputs", "report",
+	interp.DeclValue("report", "outputs", "report",
 		"The comparison of conditions experiments publish, and its plots: report.compare, report.table, "+
 			"report.plot_metrics, report.plot_curves, report.plot_heatmap.", nil)
-	decl("report.compare", "outputs", `report.compare(values, pairs=None, metrics=None, method="auto")`,
+	interp.Decl("report.compare", "outputs", `report.compare(values, pairs=None, metrics=None, method="auto")`,
 		`Compares conditions on every metric: values is {metric: {condition: per-brain values}}; pairs lists
 (a, b) condition pairs (default: the two conditions there are). For each metric and pair: both means and
 sample sizes, the two-sided Mann–Whitney U and p (method "auto" chooses as SciPy does), Cohen's d of a
@@ -323,14 +324,14 @@ winner is the condition with the higher mean ("" if equal), significant whether 
 Returns a list of structs (metric, a, b, mean_a, mean_b, n_a, n_b, u, p, p_fdr, cohens_d, method, winner,
 significant). cohens_d is "inf" or "-inf" when the means differ but neither condition varies (one brain
 each, say) and None when it is undefined, so that the rows can be written with write_json.`, reportCompare)
-	decl("report.table", "outputs", "report.table(rows)",
+	interp.Decl("report.table", "outputs", "report.table(rows)",
 		"The rows of report.compare as the printed table of the reference (metric, means, p, FDR p, winner, Cohen's d).", reportTable)
-	decl("report.plot_metrics", "outputs", "report.plot_metrics(name, values, rows=None, metrics=None)",
+	interp.Decl("report.plot_metrics", "outputs", "report.plot_metrics(name, values, rows=None, metrics=None)",
 		`Writes a PNG (name, in the run directory) with one panel per metric: every brain's value per condition,
 the condition means, and the p-values of rows (from report.compare) in the panel titles.`, reportPlotMetrics)
-	decl("report.plot_curves", "outputs", `report.plot_curves(name, x, curves, title="", x_label="", y_label="")`,
+	interp.Decl("report.plot_curves", "outputs", `report.plot_curves(name, x, curves, title="", x_label="", y_label="")`,
 		`Writes a PNG of curves against x: curves is {condition: [one list of len(x) values per brain]}; each
 brain's curve thin, the condition's mean thick (e.g. conditioning responses over tests).`, reportPlotCurves)
-	decl("report.plot_heatmap", "outputs", `report.plot_heatmap(name, matrix, title="", x_label="", y_label="")`,
+	interp.Decl("report.plot_heatmap", "outputs", `report.plot_heatmap(name, matrix, title="", x_label="", y_label="")`,
 		"Writes a PNG heat map of a matrix (rows along y), e.g. brains × regions of rates in Hz.", reportPlotHeatmap)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // Recording is what run() measured (MODEL.md §6): spike counts per neuron
@@ -23,16 +24,16 @@ type Recording struct {
 }
 
 func (r *Recording) String() string {
-	return fmt.Sprintf("recording(%s ms, %d spikes)", formatFloat(r.ms()), r.rec.Total())
+	return fmt.Sprintf("recording(%s ms, %d spikes)", interp.FormatFloat(r.ms()), r.rec.Total())
 }
 func (r *Recording) Type() string          { return "recording" }
 func (r *Recording) Freeze()               { r.frozen = true }
 func (r *Recording) Truth() starlark.Bool  { return true }
 func (r *Recording) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: recording") }
 func (r *Recording) Attr(name string) (starlark.Value, error) {
-	return recordingType.attr(r, name)
+	return recordingType.Attr(r, name)
 }
-func (r *Recording) AttrNames() []string { return recordingType.attrNames() }
+func (r *Recording) AttrNames() []string { return recordingType.AttrNames() }
 
 func (r *Recording) ms() float64 { return float64(r.rec.Steps) * r.net.Params.DtMs }
 
@@ -88,31 +89,31 @@ func (r *Recording) perRegion(fn string, args starlark.Tuple, kw []starlark.Tupl
 
 func regionsArg(fn string, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var v starlark.Value = starlark.None
-	if err := bind(fn, args, kw, &v); err != nil {
+	if err := interp.Bind(fn, args, kw, &v); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-var recordingType = newType("recording",
+var recordingType = interp.NewType("recording",
 	"Spikes measured by run() (MODEL.md §6). Rates are in Hz: count / (neurons · steps · dt). "+
 		"regions= arguments take indices (kept in the given order), a group name, a label, or \"all\"; None means every region in order.",
-	member[*Recording]{name: "steps", doc: "Steps recorded.",
-		get: func(r *Recording) (starlark.Value, error) { return starlark.MakeInt(r.rec.Steps), nil }},
-	member[*Recording]{name: "ms", doc: "Time recorded, ms.",
-		get: func(r *Recording) (starlark.Value, error) { return starlark.Float(r.ms()), nil }},
-	member[*Recording]{name: "total", doc: "The number of spikes recorded.",
-		get: func(r *Recording) (starlark.Value, error) { return starlark.MakeUint64(r.rec.Total()), nil }},
-	member[*Recording]{name: "counts", doc: "Spikes per neuron, an int array of length neurons.",
-		get: func(r *Recording) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "steps", Doc: "Steps recorded.",
+		Get: func(r *Recording) (starlark.Value, error) { return starlark.MakeInt(r.rec.Steps), nil }},
+	interp.Member[*Recording]{Name: "ms", Doc: "Time recorded, ms.",
+		Get: func(r *Recording) (starlark.Value, error) { return starlark.Float(r.ms()), nil }},
+	interp.Member[*Recording]{Name: "total", Doc: "The number of spikes recorded.",
+		Get: func(r *Recording) (starlark.Value, error) { return starlark.MakeUint64(r.rec.Total()), nil }},
+	interp.Member[*Recording]{Name: "counts", Doc: "Spikes per neuron, an int array of length neurons.",
+		Get: func(r *Recording) (starlark.Value, error) {
 			out := make([]float64, len(r.rec.Counts))
 			for i, c := range r.rec.Counts {
 				out[i] = float64(c)
 			}
 			return newIntArray(out), nil
 		}},
-	member[*Recording]{name: "region_counts", sig: "region_counts(regions=None)", doc: "Spikes per region, an int array.",
-		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "region_counts", Sig: "region_counts(regions=None)", Doc: "Spikes per region, an int array.",
+		Call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			out, err := r.perRegion(fn, args, kw, func() []float64 {
 				counts := r.rec.RegionCounts()
 				f := make([]float64, len(counts))
@@ -126,19 +127,19 @@ var recordingType = newType("recording",
 			}
 			return newIntArray(out), nil
 		}},
-	member[*Recording]{name: "region_rates", sig: "region_rates(regions=None)", doc: "The rate of each region in Hz, an array.",
-		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "region_rates", Sig: "region_rates(regions=None)", Doc: "The rate of each region in Hz, an array.",
+		Call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			out, err := r.perRegion(fn, args, kw, func() []float64 { return r.rec.RegionRates(r.net.Params.DtMs) })
 			if err != nil {
 				return nil, err
 			}
 			return NewArray(out), nil
 		}},
-	member[*Recording]{name: "group_rate", sig: "group_rate(regions)",
-		doc: "The mean rate in Hz over a set of regions (a group name such as \"prefrontal\", or indices): their spikes / (regions · neurons_per_region · time). An empty set or an empty recording is an error.",
-		call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "group_rate", Sig: "group_rate(regions)",
+		Doc: "The mean rate in Hz over a set of regions (a group name such as \"prefrontal\", or indices): their spikes / (regions · neurons_per_region · time). An empty set or an empty recording is an error.",
+		Call: func(_ *starlark.Thread, fn string, r *Recording, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var v starlark.Value
-			if err := bind(fn, args, kw, &v); err != nil {
+			if err := interp.Bind(fn, args, kw, &v); err != nil {
 				return nil, err
 			}
 			idx, err := r.selectRegions(fn, v)
@@ -154,15 +155,15 @@ var recordingType = newType("recording",
 			}
 			return starlark.Float(g), nil
 		}},
-	member[*Recording]{name: "bin_ms", doc: "The width of the time bins in ms, or None when run() had no bin_ms.",
-		get: func(r *Recording) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "bin_ms", Doc: "The width of the time bins in ms, or None when run() had no bin_ms.",
+		Get: func(r *Recording) (starlark.Value, error) {
 			if r.rec.BinSteps == 0 {
 				return starlark.None, nil
 			}
 			return starlark.Float(float64(r.rec.BinSteps) * r.net.Params.DtMs), nil
 		}},
-	member[*Recording]{name: "bins", doc: "Spikes per region in each time bin, an int array of shape (bins, regions); needs bin_ms.",
-		get: func(r *Recording) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "bins", Doc: "Spikes per region in each time bin, an int array of shape (bins, regions); needs bin_ms.",
+		Get: func(r *Recording) (starlark.Value, error) {
 			if r.rec.BinSteps == 0 {
 				return nil, fmt.Errorf("recording.bins: no time bins were recorded; pass bin_ms= to run()")
 			}
@@ -176,8 +177,8 @@ var recordingType = newType("recording",
 			m.ints = true
 			return m, nil
 		}},
-	member[*Recording]{name: "bin_rates", doc: "The rate in Hz of each region in each time bin, an array of shape (bins, regions); the last bin may be partial and is scaled by its length.",
-		get: func(r *Recording) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "bin_rates", Doc: "The rate in Hz of each region in each time bin, an array of shape (bins, regions); the last bin may be partial and is scaled by its length.",
+		Get: func(r *Recording) (starlark.Value, error) {
 			if r.rec.BinSteps == 0 {
 				return nil, fmt.Errorf("recording.bin_rates: no time bins were recorded; pass bin_ms= to run()")
 			}
@@ -188,8 +189,8 @@ var recordingType = newType("recording",
 			}
 			return newMatrix(d, len(br), r.net.Regions), nil
 		}},
-	member[*Recording]{name: "raster", doc: "The spikes of the raster neurons: struct(step=int array, neuron=int array), steps counted from the start of the recording.",
-		get: func(r *Recording) (starlark.Value, error) {
+	interp.Member[*Recording]{Name: "raster", Doc: "The spikes of the raster neurons: struct(step=int array, neuron=int array), steps counted from the start of the recording.",
+		Get: func(r *Recording) (starlark.Value, error) {
 			st, nr := make([]float64, len(r.rec.Spikes)), make([]float64, len(r.rec.Spikes))
 			for i, s := range r.rec.Spikes {
 				st[i], nr[i] = float64(s.Step), float64(s.Neuron)
@@ -262,18 +263,18 @@ func stepsFor(fn string, ms, dt float64) (int, error) {
 	n, err := sim.Steps(ms, dt)
 	switch {
 	case errors.Is(err, sim.ErrStepsNegative):
-		return 0, rangeError(fn, "ms", "≥ 0 and finite", ms)
+		return 0, interp.RangeError(fn, "ms", "≥ 0 and finite", ms)
 	case errors.Is(err, sim.ErrStepsNotMultiple):
-		return 0, fmt.Errorf("%s: ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(dt), formatFloat(ms))
+		return 0, fmt.Errorf("%s: ms must be a multiple of dt_ms (%s), got %s", fn, interp.FormatFloat(dt), interp.FormatFloat(ms))
 	case errors.Is(err, sim.ErrStepsTooMany):
-		return 0, rangeError(fn, "ms", fmt.Sprintf("at most %.10g (%d steps of dt_ms %s)", maxRunSteps*dt, maxRunSteps, formatFloat(dt)), ms)
+		return 0, interp.RangeError(fn, "ms", fmt.Sprintf("at most %.10g (%d steps of dt_ms %s)", maxRunSteps*dt, maxRunSteps, interp.FormatFloat(dt)), ms)
 	}
 	return n, err
 }
 
 func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
-	s, err := session(thread, fn)
+	s, err := interp.SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -281,11 +282,11 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, fmt.Errorf("%s: got %d positional arguments, want 1 (the brain or batch); give the duration as ms=", fn, len(args))
 	}
 	var target starlark.Value
-	var ms optNumber
+	var ms interp.OptNumber
 	var stepsV starlark.Value = starlark.None
 	var stimV, recV, rasterV starlark.Value = starlark.None, starlark.None, starlark.None
-	var binMs optNumber
-	if err := bind(fn, args, kwargs, &target, &ms, &stepsV, &stimV, &recV, &binMs, &rasterV); err != nil {
+	var binMs interp.OptNumber
+	if err := interp.Bind(fn, args, kwargs, &target, &ms, &stepsV, &stimV, &recV, &binMs, &rasterV); err != nil {
 		return nil, err
 	}
 	brains, single, err := targets(fn, target)
@@ -304,22 +305,22 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	// Duration.
 	steps := -1
 	switch {
-	case ms.set && stepsV != starlark.None:
+	case ms.Set && stepsV != starlark.None:
 		return nil, fmt.Errorf("%s: give ms or steps, not both", fn)
-	case ms.set:
+	case ms.Set:
 		for i, br := range brains {
-			n, err := stepsFor(fn, ms.v, br.b.Net.Params.DtMs)
+			n, err := stepsFor(fn, ms.V, br.b.Net.Params.DtMs)
 			if err != nil {
 				return nil, err
 			}
 			if i > 0 && n != steps {
-				return nil, fmt.Errorf("%s: the brains have different dt_ms, so ms=%s is a different number of steps for each; give steps=", fn, formatFloat(ms.v))
+				return nil, fmt.Errorf("%s: the brains have different dt_ms, so ms=%s is a different number of steps for each; give steps=", fn, interp.FormatFloat(ms.V))
 			}
 			steps = n
 		}
 	case stepsV != starlark.None:
 		if err := starlark.AsInt(stepsV, &steps); err != nil || steps < 0 || steps > maxRunSteps {
-			return nil, rangeError(fn, "steps", fmt.Sprintf("an integer in [0, %d]", maxRunSteps), stepsV)
+			return nil, interp.RangeError(fn, "steps", fmt.Sprintf("an integer in [0, %d]", maxRunSteps), stepsV)
 		}
 	default:
 		return nil, fmt.Errorf("%s: missing duration: give ms= (e.g. ms=50) or steps=", fn)
@@ -337,7 +338,7 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		if r {
 			break
 		}
-		if binMs.set || rasterV != starlark.None {
+		if binMs.Set || rasterV != starlark.None {
 			return nil, fmt.Errorf("%s: bin_ms and raster need a recording; drop record=False", fn)
 		}
 		recs = nil
@@ -367,7 +368,7 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, fmt.Errorf("%s: for parameter record: got %s, want None (a new recording), False (none) or recording(s) to add to", fn, recV.Type())
 	}
 	if !fresh {
-		if binMs.set || rasterV != starlark.None {
+		if binMs.Set || rasterV != starlark.None {
 			return nil, fmt.Errorf("%s: bin_ms and raster apply to new recordings only; the recording passed as record= keeps its own", fn)
 		}
 		for i, r := range recs {
@@ -381,13 +382,13 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	}
 	if fresh && recs != nil {
 		binSteps := 0
-		if binMs.set {
-			if !(binMs.v > 0) {
-				return nil, rangeError(fn, "bin_ms", "> 0", binMs.v)
+		if binMs.Set {
+			if !(binMs.V > 0) {
+				return nil, interp.RangeError(fn, "bin_ms", "> 0", binMs.V)
 			}
-			n, err := stepsFor(fn, binMs.v, brains[0].b.Net.Params.DtMs)
+			n, err := stepsFor(fn, binMs.V, brains[0].b.Net.Params.DtMs)
 			if err != nil {
-				return nil, fmt.Errorf("%s: bin_ms must be a multiple of dt_ms (%s), got %s", fn, formatFloat(brains[0].b.Net.Params.DtMs), formatFloat(binMs.v))
+				return nil, fmt.Errorf("%s: bin_ms must be a multiple of dt_ms (%s), got %s", fn, interp.FormatFloat(brains[0].b.Net.Params.DtMs), interp.FormatFloat(binMs.V))
 			}
 			binSteps = n
 		}
@@ -441,19 +442,19 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 			engineRecs[i] = r.rec
 		}
 	}
-	ctx := threadCtx(thread, s)
+	ctx := interp.ThreadCtx(thread, s)
 	// One brain spreads its step over the workers; a batch runs one
 	// brain per worker. Inside a pmap item, one core: its siblings keep
 	// the others busy.
-	workers := s.workers
-	if thread.Local(workerKey) != nil {
+	workers := s.Workers
+	if thread.Local(interp.WorkerKey) != nil {
 		workers = 1
 	}
 	job := backend.Job{Brains: make([]*sim.Brain, len(brains)), Steps: steps, Ext: ext, Recs: engineRecs, Workers: workers}
 	for i, br := range brains {
 		job.Brains[i] = br.b
 	}
-	err = s.backend.Advance(ctx, job)
+	err = s.Backend.Advance(ctx, job)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: interrupted: %w", fn, ctx.Err())
@@ -474,7 +475,7 @@ func runBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 }
 
 func init() {
-	decl("run", "running", "run(target, *, ms=None, steps=None, stimulus=None, record=None, bin_ms=None, raster=None)",
+	interp.Decl("run", "running", "run(target, *, ms=None, steps=None, stimulus=None, record=None, bin_ms=None, raster=None)",
 		`Advances a brain, a batch, or a list of brains by ms milliseconds (or steps steps) in one call, in Go,
 with the stimulus on throughout (a stimulus, a list of stimuli applied together, or None), and returns
 what it recorded: a recording for a brain, a tuple of recordings (one per brain, in order) otherwise.

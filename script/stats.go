@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 
 	"github.com/encephagen/encephagen/engine/stats"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // The statistics of engine/stats as module "stats". Samples are arrays or
@@ -25,7 +26,7 @@ func statsErr(fn string, err error) error {
 
 func floatFn(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([]float64) (float64, error)) (starlark.Value, error) {
 	var x starlark.Value
-	if err := bind(fn, args, kw, &x); err != nil {
+	if err := interp.Bind(fn, args, kw, &x); err != nil {
 		return nil, err
 	}
 	xs, err := toFloats(fn, "x", x)
@@ -43,10 +44,10 @@ func floatFn(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([]float
 // those of fn's declaration); with sameLen, they must have equal lengths.
 func pairFn(fn string, args starlark.Tuple, kw []starlark.Tuple, sameLen bool, f func(x, y []float64) (float64, error)) (starlark.Value, error) {
 	var x, y starlark.Value
-	if err := bind(fn, args, kw, &x, &y); err != nil {
+	if err := interp.Bind(fn, args, kw, &x, &y); err != nil {
 		return nil, err
 	}
-	names := lookupSignature(fn).names()
+	names := interp.LookupSignature(fn).Names()
 	a, b := names[0], names[1]
 	xs, err := toFloats(fn, a, x)
 	if err != nil {
@@ -91,7 +92,7 @@ func intsFor(fn, name string, v starlark.Value, vectors int) ([]int, error) {
 
 func labelled(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([][]float64, []int) (float64, error)) (starlark.Value, error) {
 	var vv, lv starlark.Value
-	if err := bind(fn, args, kw, &vv, &lv); err != nil {
+	if err := interp.Bind(fn, args, kw, &vv, &lv); err != nil {
 		return nil, err
 	}
 	rows, labels, err := labelledVectors(fn, vv, lv, "labels")
@@ -106,49 +107,49 @@ func labelled(fn string, args starlark.Tuple, kw []starlark.Tuple, f func([][]fl
 }
 
 func init() {
-	declValue("stats", "statistics", "stats",
+	interp.DeclValue("stats", "statistics", "stats",
 		"The statistics module: stats.mann_whitney, stats.cohens_d, stats.slope, stats.bh, stats.mean, "+
 			"stats.pop_std, stats.cv, stats.cosine, stats.entropy, stats.participation_ratio, "+
 			"stats.fisher_ratio, stats.nearest_centroid_loo, stats.round_centred_loo. Samples are arrays or lists of numbers. "+
 			"None of them returns NaN: undefined cases are errors or documented values.", nil)
-	decl("stats.mean", "statistics", "stats.mean(x)", "The arithmetic mean of x; empty or non-finite input is an error.",
+	interp.Decl("stats.mean", "statistics", "stats.mean(x)", "The arithmetic mean of x; empty or non-finite input is an error.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return floatFn(b.Name(), args, kw, stats.Mean)
 		})
-	decl("stats.pop_std", "statistics", "stats.pop_std(x)", "The population standard deviation of x (ddof = 0).",
+	interp.Decl("stats.pop_std", "statistics", "stats.pop_std(x)", "The population standard deviation of x (ddof = 0).",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return floatFn(b.Name(), args, kw, stats.PopStd)
 		})
-	decl("stats.cv", "statistics", "stats.cv(x)",
+	interp.Decl("stats.cv", "statistics", "stats.cv(x)",
 		"The coefficient of variation pop_std(x)/mean(x) (Exp 22's innate differentiation); 0 when every value is 0, an error when the mean is 0 otherwise.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return floatFn(b.Name(), args, kw, stats.CV)
 		})
-	decl("stats.entropy", "statistics", "stats.entropy(p)",
+	interp.Decl("stats.entropy", "statistics", "stats.entropy(p)",
 		"The Shannon entropy in nats of the distribution p/sum(p) (non-negative values, not all 0).",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := bind(b.Name(), args, kw, &x); err != nil {
+			if err := interp.Bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			return floatFn(b.Name(), starlark.Tuple{x}, nil, stats.Entropy)
 		})
-	decl("stats.cohens_d", "statistics", "stats.cohens_d(x, y)",
+	interp.Decl("stats.cohens_d", "statistics", "stats.cohens_d(x, y)",
 		"Cohen's d of x against y with pooled population variance, as Exp 22 specifies; ±inf when both samples are constant and differ.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return pairFn(b.Name(), args, kw, false, stats.CohensD)
 		})
-	decl("stats.slope", "statistics", "stats.slope(x, y)",
+	interp.Decl("stats.slope", "statistics", "stats.slope(x, y)",
 		"The least-squares slope of y against x (Exp 22's cond_slope); x and y have equal lengths, at least 2, and x must vary.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return pairFn(b.Name(), args, kw, true, stats.Slope)
 		})
-	decl("stats.cosine", "statistics", "stats.cosine(a, b)",
+	interp.Decl("stats.cosine", "statistics", "stats.cosine(a, b)",
 		"The cosine similarity of two vectors of equal length; 0 when either is all zeros.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return pairFn(b.Name(), args, kw, true, stats.Cosine)
 		})
-	decl("stats.mann_whitney", "statistics", `stats.mann_whitney(x, y, alternative="two-sided", method="auto")`,
+	interp.Decl("stats.mann_whitney", "statistics", `stats.mann_whitney(x, y, alternative="two-sided", method="auto")`,
 		`The Mann–Whitney U test as scipy.stats.mannwhitneyu computes it (continuity correction on). alternative:
 "two-sided", "less" or "greater"; method: "auto" (exact for small samples without ties, otherwise the normal
 approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, u2, p, method).`,
@@ -156,7 +157,7 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			fn := b.Name()
 			var x, y starlark.Value
 			alt, method := "two-sided", "auto"
-			if err := bind(fn, args, kw, &x, &y, &alt, &method); err != nil {
+			if err := interp.Bind(fn, args, kw, &x, &y, &alt, &method); err != nil {
 				return nil, err
 			}
 			xs, err := toFloats(fn, "x", x)
@@ -191,11 +192,11 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 				"method": starlark.String(r.Method.String()),
 			}), nil
 		})
-	decl("stats.bh", "statistics", "stats.bh(p)",
+	interp.Decl("stats.bh", "statistics", "stats.bh(p)",
 		"Benjamini–Hochberg adjusted p-values, in the order of p (as scipy.stats.false_discovery_control); every p must be in [0, 1]. Returns an array.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := bind(b.Name(), args, kw, &x); err != nil {
+			if err := interp.Bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			ps, err := toFloats(b.Name(), "p", x)
@@ -204,16 +205,16 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			}
 			for i, p := range ps {
 				if !(p >= 0 && p <= 1) {
-					return nil, fmt.Errorf("%s: p[%d] must be in [0, 1], got %s", b.Name(), i, formatFloat(p))
+					return nil, fmt.Errorf("%s: p[%d] must be in [0, 1], got %s", b.Name(), i, interp.FormatFloat(p))
 				}
 			}
 			return NewArray(stats.BenjaminiHochberg(ps)), nil
 		})
-	decl("stats.participation_ratio", "statistics", "stats.participation_ratio(rows)",
+	interp.Decl("stats.participation_ratio", "statistics", "stats.participation_ratio(rows)",
 		"The participation ratio (Σλ)²/Σλ² of the covariance of the rows (observations × variables): the effective dimensionality; 0 when nothing varies.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var x starlark.Value
-			if err := bind(b.Name(), args, kw, &x); err != nil {
+			if err := interp.Bind(b.Name(), args, kw, &x); err != nil {
 				return nil, err
 			}
 			rows, err := toMatrix(b.Name(), "rows", x)
@@ -226,17 +227,17 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 			}
 			return starlark.Float(v), nil
 		})
-	decl("stats.fisher_ratio", "statistics", "stats.fisher_ratio(vectors, labels)",
+	interp.Decl("stats.fisher_ratio", "statistics", "stats.fisher_ratio(vectors, labels)",
 		"Between-class over within-class sum of squares of labelled vectors (labels are ints); +inf when classes are tight and apart, 0 for a single class.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return labelled(b.Name(), args, kw, stats.FisherRatio)
 		})
-	decl("stats.nearest_centroid_loo", "statistics", "stats.nearest_centroid_loo(vectors, labels)",
+	interp.Decl("stats.nearest_centroid_loo", "statistics", "stats.nearest_centroid_loo(vectors, labels)",
 		"Leave-one-out nearest-centroid accuracy with cosine similarity (Exp 22's discrimination metric), in [0, 1].",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return labelled(b.Name(), args, kw, stats.NearestCentroidLOO)
 		})
-	decl("stats.round_centred_loo", "statistics", "stats.round_centred_loo(vectors, labels, rounds, shuffles=1000, seed=0)",
+	interp.Decl("stats.round_centred_loo", "statistics", "stats.round_centred_loo(vectors, labels, rounds, shuffles=1000, seed=0)",
 		"Discrimination that drift between test rounds cannot fake: each round's mean vector is subtracted from that "+
 			"round's vectors before the leave-one-out nearest-centroid accuracy (cosine); chance is measured by shuffling "+
 			"the labels within every round shuffles times. rounds[i] names the round of vector i. Returns "+
@@ -244,12 +245,12 @@ approximation with tie correction), "exact" or "asymptotic". Returns struct(u1, 
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			fn := b.Name()
 			var vv, lv, rv starlark.Value
-			shuffles, sd := 1000, seed(0)
-			if err := bind(fn, args, kw, &vv, &lv, &rv, &shuffles, &sd); err != nil {
+			shuffles, sd := 1000, interp.Seed(0)
+			if err := interp.Bind(fn, args, kw, &vv, &lv, &rv, &shuffles, &sd); err != nil {
 				return nil, err
 			}
 			if shuffles < 1 || shuffles > 1_000_000 {
-				return nil, rangeError(fn, "shuffles", "in [1, 1000000]", shuffles)
+				return nil, interp.RangeError(fn, "shuffles", "in [1, 1000000]", shuffles)
 			}
 			rows, labels, err := labelledVectors(fn, vv, lv, "labels")
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/script/interp"
 )
 
 // Pattern is a fixed set of k active neurons out of n (the neurons of one
@@ -70,8 +71,8 @@ func (p *Pattern) CompareSameType(op syntax.Token, y starlark.Value, depth int) 
 	}
 	return false, fmt.Errorf("pattern: %s not supported", op)
 }
-func (p *Pattern) Attr(name string) (starlark.Value, error) { return patternType.attr(p, name) }
-func (p *Pattern) AttrNames() []string                      { return patternType.attrNames() }
+func (p *Pattern) Attr(name string) (starlark.Value, error) { return patternType.Attr(p, name) }
+func (p *Pattern) AttrNames() []string                      { return patternType.AttrNames() }
 
 // JSONValue is the pattern as JSON writes it: its active indices.
 func (p *Pattern) JSONValue() starlark.Value {
@@ -79,21 +80,21 @@ func (p *Pattern) JSONValue() starlark.Value {
 	return a
 }
 
-var patternType = newType("pattern",
+var patternType = interp.NewType("pattern",
 	"A set of k active neurons out of n (the neurons of a region), from patterns(). "+
 		"len(p) is n and p[i] says whether neuron i of each stimulated region is active. Immutable and hashable.",
-	member[*Pattern]{name: "k", doc: "The number of active neurons.",
-		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.k), nil }},
-	member[*Pattern]{name: "n", doc: "The number of neurons it covers (the brain's neurons_per_region).",
-		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(len(p.bits)), nil }},
-	member[*Pattern]{name: "seed", doc: "The seed it was drawn with.",
-		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeUint64(p.seed), nil }},
-	member[*Pattern]{name: "rng", doc: `The generator it was drawn with: "numpy" or "encephagen".`,
-		get: func(p *Pattern) (starlark.Value, error) { return starlark.String(p.rng), nil }},
-	member[*Pattern]{name: "index", doc: "Its position in the sequence drawn from the seed.",
-		get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.index), nil }},
-	member[*Pattern]{name: "active", doc: "The indices of the active neurons, ascending, as a tuple.",
-		get: func(p *Pattern) (starlark.Value, error) {
+	interp.Member[*Pattern]{Name: "k", Doc: "The number of active neurons.",
+		Get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.k), nil }},
+	interp.Member[*Pattern]{Name: "n", Doc: "The number of neurons it covers (the brain's neurons_per_region).",
+		Get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(len(p.bits)), nil }},
+	interp.Member[*Pattern]{Name: "seed", Doc: "The seed it was drawn with.",
+		Get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeUint64(p.seed), nil }},
+	interp.Member[*Pattern]{Name: "rng", Doc: `The generator it was drawn with: "numpy" or "encephagen".`,
+		Get: func(p *Pattern) (starlark.Value, error) { return starlark.String(p.rng), nil }},
+	interp.Member[*Pattern]{Name: "index", Doc: "Its position in the sequence drawn from the seed.",
+		Get: func(p *Pattern) (starlark.Value, error) { return starlark.MakeInt(p.index), nil }},
+	interp.Member[*Pattern]{Name: "active", Doc: "The indices of the active neurons, ascending, as a tuple.",
+		Get: func(p *Pattern) (starlark.Value, error) {
 			var t starlark.Tuple
 			for i, b := range p.bits {
 				if b {
@@ -108,9 +109,9 @@ func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	fn := b.Name()
 	var count int
 	k, n := 60, 200
-	sd := seed(42)
+	sd := interp.Seed(42)
 	gen := network.WiringNumPy
-	if err := bind(fn, args, kwargs, &count, &k, &n, &sd, &gen); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &count, &k, &n, &sd, &gen); err != nil {
 		return nil, err
 	}
 	if err := checkRNG(fn, gen); err != nil {
@@ -118,11 +119,11 @@ func patternsBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	}
 	switch {
 	case count < 0 || count > 1<<20:
-		return nil, rangeError(fn, "count", "in [0, 1048576]", count)
+		return nil, interp.RangeError(fn, "count", "in [0, 1048576]", count)
 	case n < 1 || n > 1<<20:
-		return nil, rangeError(fn, "n", "in [1, 1048576] (neurons per region)", n)
+		return nil, interp.RangeError(fn, "n", "in [1, 1048576] (neurons per region)", n)
 	case k < 0 || k > n:
-		return nil, rangeError(fn, "k", fmt.Sprintf("in [0, n=%d]", n), k)
+		return nil, interp.RangeError(fn, "k", fmt.Sprintf("in [0, n=%d]", n), k)
 	}
 	draw := sim.Patterns
 	if gen == network.WiringNumPy {
@@ -163,7 +164,7 @@ func (s *Stimulus) String() string {
 		if in.pattern != nil {
 			p = ", pattern=" + in.pattern.String()
 		}
-		parts = append(parts, fmt.Sprintf("stimulus(%s, mv=%s%s)", in.regions, formatFloat(in.mv), p))
+		parts = append(parts, fmt.Sprintf("stimulus(%s, mv=%s%s)", in.regions, interp.FormatFloat(in.mv), p))
 	}
 	return strings.Join(parts, " + ")
 }
@@ -181,13 +182,13 @@ func (s *Stimulus) Binary(op syntax.Token, y starlark.Value, side starlark.Side)
 	}
 	return &Stimulus{inputs: append(append([]stimInput(nil), s.inputs...), t.inputs...)}, nil
 }
-func (s *Stimulus) Attr(name string) (starlark.Value, error) { return stimulusType.attr(s, name) }
-func (s *Stimulus) AttrNames() []string                      { return stimulusType.attrNames() }
+func (s *Stimulus) Attr(name string) (starlark.Value, error) { return stimulusType.Attr(s, name) }
+func (s *Stimulus) AttrNames() []string                      { return stimulusType.AttrNames() }
 
-var stimulusType = newType("stimulus",
+var stimulusType = interp.NewType("stimulus",
 	"External input for run(): from stimulus(); s1 + s2 applies both (a neuron targeted twice gets the sum).",
-	member[*Stimulus]{name: "inputs", doc: "The inputs as a tuple of struct(regions, mv, pattern).",
-		get: func(s *Stimulus) (starlark.Value, error) {
+	interp.Member[*Stimulus]{Name: "inputs", Doc: "The inputs as a tuple of struct(regions, mv, pattern).",
+		Get: func(s *Stimulus) (starlark.Value, error) {
 			t := make(starlark.Tuple, len(s.inputs))
 			for i, in := range s.inputs {
 				var p starlark.Value = starlark.None
@@ -200,20 +201,20 @@ var stimulusType = newType("stimulus",
 			}
 			return t, nil
 		}},
-	member[*Stimulus]{name: "scaled", sig: "scaled(factor)", doc: "The same stimulus with every amplitude multiplied by factor.",
-		call: func(_ *starlark.Thread, fn string, s *Stimulus, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			var f number
-			if err := bind(fn, args, kw, &f); err != nil {
+	interp.Member[*Stimulus]{Name: "scaled", Sig: "scaled(factor)", Doc: "The same stimulus with every amplitude multiplied by factor.",
+		Call: func(_ *starlark.Thread, fn string, s *Stimulus, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+			var f interp.Number
+			if err := interp.Bind(fn, args, kw, &f); err != nil {
 				return nil, err
 			}
-			if !finite(float64(f)) {
-				return nil, rangeError(fn, "factor", "finite", float64(f))
+			if !interp.Finite(float64(f)) {
+				return nil, interp.RangeError(fn, "factor", "finite", float64(f))
 			}
 			out := &Stimulus{inputs: append([]stimInput(nil), s.inputs...)}
 			for i := range out.inputs {
 				out.inputs[i].mv *= float64(f)
 				if !(math.Abs(out.inputs[i].mv) <= maxStimulusMV) {
-					return nil, fmt.Errorf("%s: factor %s makes an amplitude of %s mV; amplitudes must be %s", fn, formatFloat(float64(f)), formatFloat(out.inputs[i].mv), stimulusRange)
+					return nil, fmt.Errorf("%s: factor %s makes an amplitude of %s mV; amplitudes must be %s", fn, interp.FormatFloat(float64(f)), interp.FormatFloat(out.inputs[i].mv), stimulusRange)
 				}
 			}
 			return out, nil
@@ -230,13 +231,13 @@ const (
 func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var regions starlark.Value
-	var mv number
+	var mv interp.Number
 	var pat starlark.Value = starlark.None
-	if err := bind(fn, args, kwargs, &regions, &mv, &pat); err != nil {
+	if err := interp.Bind(fn, args, kwargs, &regions, &mv, &pat); err != nil {
 		return nil, err
 	}
 	if !(math.Abs(float64(mv)) <= maxStimulusMV) {
-		return nil, rangeError(fn, "mv", stimulusRange, float64(mv))
+		return nil, interp.RangeError(fn, "mv", stimulusRange, float64(mv))
 	}
 	if err := checkRegionSpec(fn, "regions", regions); err != nil {
 		return nil, err
@@ -313,14 +314,14 @@ func denseInput(fn string, stims []*Stimulus, conn *Connectome, net *network.Net
 }
 
 func init() {
-	decl("patterns", "stimuli", `patterns(count, k=60, n=200, seed=42, rng="numpy")`,
+	interp.Decl("patterns", "stimuli", `patterns(count, k=60, n=200, seed=42, rng="numpy")`,
 		"Draws count patterns, each of k active neurons out of n, from one generator seeded with seed, "+
 			"in order: pattern 0 is the same whether 1 or 5 are drawn. rng \"numpy\" draws each as the reference "+
 			"does, default_rng(seed).choice(n, k, replace=False) from one generator (seed 42, k 60, n 200: the "+
 			"reference's five patterns); \"encephagen\" uses the engine's own generator. n must equal the "+
 			"brain's neurons_per_region. Returns a tuple of patterns.",
 		patternsBuiltin)
-	decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None)",
+	interp.Decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None)",
 		`An external input: mv (mV per step, added to i_syn every step while on, MODEL.md §3) to every neuron,
 or to the neurons of pattern, of each region in regions. regions is a group name ("visual"), a region
 label, "all", an index, or a list of them (e.g. b.group("visual")[:4]); it is resolved against the brain

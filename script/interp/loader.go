@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // StdlibPrefix marks a module of the embedded standard library.
 const StdlibPrefix = "@stdlib//"
 
-const chainKey = "encephagen.loadchain"
+const ChainKey = "encephagen.loadchain"
 
 // loader resolves and caches modules. A module runs once per session; its
 // globals are frozen when it finishes, so its functions may run on several
@@ -127,15 +127,15 @@ func (ref moduleRef) source() ([]byte, error) {
 
 // load is the Thread.Load of every session thread.
 func (s *Session) load(thread *starlark.Thread, module string) (starlark.StringDict, error) {
-	if m, ok := s.opts.ExtraModules[module]; ok {
+	if m, ok := s.Opts.ExtraModules[module]; ok {
 		return m, nil
 	}
-	chain, _ := thread.Local(chainKey).([]string)
-	from := s.mainName
+	chain, _ := thread.Local(ChainKey).([]string)
+	from := s.MainName
 	if len(chain) > 0 {
 		from = chain[len(chain)-1]
 	}
-	ref, err := resolveModule(s.sandbox, from, module)
+	ref, err := resolveModule(s.Sandbox, from, module)
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +167,9 @@ func (s *Session) load(thread *starlark.Thread, module string) (starlark.StringD
 		l.mu.Lock()
 		l.sums[ref.display] = sum
 		l.mu.Unlock()
-		th := s.newThread("load " + ref.display)
-		th.SetLocal(chainKey, append(append([]string(nil), chain...), ref.display))
-		e.globals, err = starlark.ExecFileOptions(fileOptions, th, ref.display, src, Predeclared())
+		th := s.NewThread("load " + ref.display)
+		th.SetLocal(ChainKey, append(append([]string(nil), chain...), ref.display))
+		e.globals, err = starlark.ExecFileOptions(FileOptions, th, ref.display, src, Predeclared())
 		s.dropThread(th)
 	}
 	l.mu.Lock()

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -126,7 +126,7 @@ func hintUndefined(msg string) string {
 		return msg
 	}
 	names := append(Predeclared().Keys(), starlark.Universe.Keys()...)
-	if s := nearest(name, names); s != "" {
+	if s := Nearest(name, names); s != "" {
 		return fmt.Sprintf("%s (did you mean %s?)", msg, s)
 	}
 	return msg

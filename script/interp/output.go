@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 		return errJSONTooLong
 	}
 	switch v.(type) {
-	case *Array, *starlark.List, starlark.Tuple, *starlark.Dict, *starlarkstruct.Struct:
+	case jsonAs, *starlark.List, starlark.Tuple, *starlark.Dict, *starlarkstruct.Struct:
 		if depth >= maxJSONDepth {
 			return fmt.Errorf("%s is nested more than %d lists, dicts or structs deep, the limit of JSON values; flatten it", truncPath(path), maxJSONDepth)
 		}
@@ -79,7 +79,7 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 	}
 	writeFloat := func(f float64, p string) error {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("%s is %s, which JSON cannot represent; replace it (e.g. with None) before writing", p, formatFloat(f))
+			return fmt.Errorf("%s is %s, which JSON cannot represent; replace it (e.g. with None) before writing", p, FormatFloat(f))
 		}
 		s := strconv.FormatFloat(f, 'g', -1, 64)
 		if !strings.ContainsAny(s, ".e") {
@@ -142,22 +142,6 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 	case starlark.String:
 		b, _ := json.Marshal(string(x))
 		buf.Write(b)
-	case *Array:
-		if x.is2D() {
-			return list(x.rows, func(i int) (starlark.Value, string) { return x.Index(i), fmt.Sprintf("%s[%d]", path, i) })
-		}
-		buf.WriteByte('[')
-		for i, f := range x.data {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			if x.ints {
-				buf.WriteString(strconv.FormatInt(int64(f), 10))
-			} else if err := writeFloat(f, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
 	case *starlark.List:
 		return list(x.Len(), func(i int) (starlark.Value, string) { return x.Index(i), fmt.Sprintf("%s[%d]", path, i) })
 	case starlark.Tuple:
@@ -179,6 +163,24 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 		sort.Strings(keys)
 		return object(keys, func(k string) starlark.Value { v, _ := x.Attr(k); return v })
 	case jsonAs:
+		if n, ok := x.(jsonNumbers); ok {
+			if vals, ints, flat := n.JSONNumbers(); flat {
+				// On one line, however the rest is indented.
+				buf.WriteByte('[')
+				for i, f := range vals {
+					if i > 0 {
+						buf.WriteString(", ")
+					}
+					if ints {
+						buf.WriteString(strconv.FormatInt(int64(f), 10))
+					} else if err := writeFloat(f, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+						return err
+					}
+				}
+				buf.WriteByte(']')
+				return nil
+			}
+		}
 		return e.encode(x.JSONValue(), path, depth)
 	default:
 		return fmt.Errorf("%s is a %s, which cannot be written as JSON (use numbers, strings, bools, None, lists, dicts, structs and arrays)", path, v.Type())
@@ -187,10 +189,16 @@ func (e *jsonEncoder) encode(v starlark.Value, path string, depth int) error {
 }
 
 // jsonAs is a value written as JSON as another value (a pattern as its
-// active indices).
+// active indices, an array as a list of numbers).
 type jsonAs interface {
 	starlark.Value
 	JSONValue() starlark.Value
+}
+
+// jsonNumbers is a jsonAs that may be a flat run of numbers (a 1-D array),
+// written on one line: ints as integers, the others as floats.
+type jsonNumbers interface {
+	JSONNumbers() (vals []float64, ints, flat bool)
 }
 
 // truncPath shortens the path of a deeply nested value for a message.
@@ -204,7 +212,7 @@ func truncPath(p string) string {
 // encodeJSON encodes v (see jsonEncoder); ctx, when not nil, interrupts
 // a long encoding. Its errors name the part of v ("value.d is nan, ...")
 // without a function name: the caller prefixes its own.
-func encodeJSON(ctx context.Context, v starlark.Value, indent string) ([]byte, error) {
+func EncodeJSON(ctx context.Context, v starlark.Value, indent string) ([]byte, error) {
 	e := &jsonEncoder{indent: indent, ctx: ctx}
 	if err := e.encode(v, "value", 0); err != nil {
 		return nil, err
@@ -245,7 +253,7 @@ func fromGo(x any) (starlark.Value, error) {
 
 // decodeOrdered decodes JSON keeping the key order of objects (so a
 // resumed unit's dicts iterate as the fresh one's did).
-func decodeOrdered(b []byte) (starlark.Value, error) {
+func DecodeOrdered(b []byte) (starlark.Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	v, err := decodeValue(dec, 0)
@@ -300,7 +308,7 @@ func decodeValue(dec *json.Decoder, depth int) (starlark.Value, error) {
 }
 
 func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
-	s, err := session(thread, fn)
+	s, err := SessionOf(thread, fn)
 	if err != nil {
 		return err
 	}
@@ -316,14 +324,14 @@ func writeBuiltin(thread *starlark.Thread, fn, name string, data []byte) error {
 		// the merge, not to each shard in the shared directory.
 		return fmt.Errorf("%s: %s: a shard (%s) writes no files before run_units: the shards share the run directory, and encephagen merge writes the results; write after run_units", fn, name, s.shard.Flag())
 	}
-	if err := s.dir.WriteFile(clean, data); err != nil {
+	if err := s.Dir.WriteFile(clean, data); err != nil {
 		return fmt.Errorf("%s: %s: %v", fn, name, err)
 	}
 	return nil
 }
 
 func init() {
-	decl("write_json", "outputs", "write_json(name, value, indent=True)",
+	Decl("write_json", "outputs", "write_json(name, value, indent=True)",
 		`Writes value as JSON to the file name in the run directory (a relative path such as "results.json" or
 "brains/3.json"; absolute paths, ".." and the run's own files are refused). Dicts keep their order, structs
 become objects, arrays lists; NaN and infinities are refused with the path of the offending value.
@@ -332,27 +340,27 @@ The file appears atomically.`,
 			var name string
 			var v starlark.Value
 			indent := true
-			if err := bind(b.Name(), args, kw, &name, &v, &indent); err != nil {
+			if err := Bind(b.Name(), args, kw, &name, &v, &indent); err != nil {
 				return nil, err
 			}
 			ind := ""
 			if indent {
 				ind = "  "
 			}
-			data, err := encodeJSON(threadCtxOf(thread), v, ind)
+			data, err := EncodeJSON(threadCtxOf(thread), v, ind)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", b.Name(), err)
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, append(data, '\n'))
 		})
-	decl("write_csv", "outputs", "write_csv(name, rows, header=None)",
+	Decl("write_csv", "outputs", "write_csv(name, rows, header=None)",
 		"Writes rows (a list of lists of numbers, strings, bools or None, or a 2-D array) as CSV to the file name in the run directory, after an optional header row.",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			fn := b.Name()
 			var name string
 			var rows starlark.Value
 			var header starlark.Value = starlark.None
-			if err := bind(fn, args, kw, &name, &rows, &header); err != nil {
+			if err := Bind(fn, args, kw, &name, &rows, &header); err != nil {
 				return nil, err
 			}
 			var buf bytes.Buffer
@@ -400,22 +408,22 @@ The file appears atomically.`,
 			w.Flush()
 			return starlark.None, writeBuiltin(thread, fn, name, buf.Bytes())
 		})
-	decl("write_text", "outputs", "write_text(name, text)",
+	Decl("write_text", "outputs", "write_text(name, text)",
 		"Writes a string to the file name in the run directory (a printed report, a table).",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var name, text string
-			if err := bind(b.Name(), args, kw, &name, &text); err != nil {
+			if err := Bind(b.Name(), args, kw, &name, &text); err != nil {
 				return nil, err
 			}
 			return starlark.None, writeBuiltin(thread, b.Name(), name, []byte(text))
 		})
-	decl("provenance", "outputs", "provenance()",
+	Decl("provenance", "outputs", "provenance()",
 		"The run's provenance as a dict (program version and commit, script path and sha256, loaded modules, parameters, workers, backend, host, start time), to embed in a results file. run.json in the run directory holds the same and how the run ended.",
 		func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := bind(b.Name(), args, kw); err != nil {
+			if err := Bind(b.Name(), args, kw); err != nil {
 				return nil, err
 			}
-			s, err := session(thread, b.Name())
+			s, err := SessionOf(thread, b.Name())
 			if err != nil {
 				return nil, err
 			}

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -28,8 +28,8 @@ type Builtin struct {
 	Sig      string // the call signature, e.g. "run(target, *, ms=None, ...)", as sig prints it
 	Doc      string // the first sentence is the summary
 
-	sig   *signature // the parsed declaration of a function; nil for a module
-	fn    func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
+	sig   *Signature // the parsed declaration of a function; nil for a module
+	Fn    func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
 	value starlark.Value // a predeclared non-function (a library module)
 }
 
@@ -43,7 +43,7 @@ func (b *Builtin) Keywords() (names []string, ok bool) {
 	if b.sig == nil {
 		return nil, false
 	}
-	return b.sig.keywords(), b.sig.kwargs == ""
+	return b.sig.Keywords(), b.sig.Kwargs == ""
 }
 
 // TypeDoc documents a value type and its attributes.
@@ -72,17 +72,17 @@ var (
 // ("run(target, *, ms=None, steps=None)"): fn unpacks its arguments with
 // bind(name, ...), which takes the names from it, as do `encephagen doc`
 // and `encephagen vet`.
-func decl(name, category, sig, doc string, fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) {
+func Decl(name, category, sig, doc string, fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) {
 	s := parseSignature(sig)
-	if s.name != name {
+	if s.Name != name {
 		panic("script: builtin " + name + " declared with the signature " + sig)
 	}
-	declare(&Builtin{Name: name, Category: category, Sig: s.String(), Doc: doc, sig: s, fn: fn})
+	declare(&Builtin{Name: name, Category: category, Sig: s.String(), Doc: doc, sig: s, Fn: fn})
 	registerSignature(name, s)
 }
 
 // declValue registers a predeclared value that is not a Go function.
-func declValue(name, category, sig, doc string, v starlark.Value) {
+func DeclValue(name, category, sig, doc string, v starlark.Value) {
 	declare(&Builtin{Name: name, Category: category, Sig: sig, Doc: doc, value: v})
 }
 
@@ -184,8 +184,8 @@ func Predeclared() starlark.StringDict {
 		for _, b := range Builtins() {
 			var v starlark.Value = b.value
 			mod, member, dotted := strings.Cut(b.Name, ".")
-			if b.fn != nil {
-				v = starlark.NewBuiltin(b.Name, b.fn)
+			if b.Fn != nil {
+				v = starlark.NewBuiltin(b.Name, b.Fn)
 			}
 			if v == nil {
 				continue // a documentation-only entry (a module header)
@@ -228,19 +228,19 @@ func summary(doc string) string {
 // documented upstream; the entry lists them so that the reference is
 // complete.
 func init() {
-	declValue("math", "modules", "math",
+	DeclValue("math", "modules", "math",
 		"The go.starlark.net math module (https://pkg.go.dev/go.starlark.net/lib/math). "+
 			"Members: "+memberList(math.Module)+".", math.Module)
-	declValue("json", "modules", "json",
+	DeclValue("json", "modules", "json",
 		"The go.starlark.net json module (https://pkg.go.dev/go.starlark.net/lib/json): "+
 			"encode(x), decode(s, default=unset), indent(s, prefix=\"\", indent=\"\\t\"). "+
 			"Members: "+memberList(json.Module)+".", json.Module)
-	decl("struct", "script", "struct(**fields)",
+	Decl("struct", "script", "struct(**fields)",
 		"Returns an immutable struct whose attributes are the given keyword arguments: "+
 			"struct(cv=0.3, slope=0.01).cv is 0.3. Structs are written to JSON as objects.",
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var fields []starlark.Tuple
-			if err := bind(b.Name(), args, kwargs, &fields); err != nil {
+			if err := Bind(b.Name(), args, kwargs, &fields); err != nil {
 				return nil, err
 			}
 			return starlarkstruct.FromKeywords(starlarkstruct.Default, fields), nil

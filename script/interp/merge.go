@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -23,14 +23,14 @@ func (s *Session) checkPlan(fn string, items []starlark.Value, keys []string) er
 		s.plan = p
 	case modeShard:
 		what := s.shard.Flag()
-		if err = rundir.CommitPlan(s.dir, p, what); err == nil {
+		if err = rundir.CommitPlan(s.Dir, p, what); err == nil {
 			s.plan = p
-			s.info.PlanSHA = p.ID
+			s.Info.PlanSHA = p.ID
 		}
 	case modeMerge:
 		p.Shards = s.plan.Shards
 		p.ID = p.ComputeID()
-		err = s.plan.SameUnits("merge", s.dir.Path, p)
+		err = s.plan.SameUnits("merge", s.Dir.Path, p)
 	}
 	var ue *UsageError
 	if errors.As(err, &ue) {
@@ -132,7 +132,7 @@ func Merge(ctx context.Context, opts Options, checkOnly bool) (string, *MergeRes
 		p.values[d.Name] = v
 	}
 	opts.Sets = plan.Sets
-	info := newRunInfo(opts, p.sha, p.decls, p.values, p.now)
+	info := NewRunInfo(opts, p.sha, p.decls, p.values, p.now)
 	info.Merge = &rundir.MergeInfo{PlanSHA: plan.ID, Shards: plan.Shards, Units: len(plan.Units), Runs: res.Shards}
 	_, err = runIn(ctx, opts, dir, p, info, sessionConfig{
 		mode: modeMerge, plan: plan, infoFile: rundir.RunFile, outFile: rundir.OutputFile, truncate: true,

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -17,7 +17,7 @@ const ctxKey = "encephagen.ctx"
 
 // workerKey marks a thread running a pmap item: its batches run on one
 // goroutine, as the items already occupy the cores.
-const workerKey = "encephagen.worker"
+const WorkerKey = "encephagen.worker"
 
 // threadCtxOf is threadCtx for a thread that may have no session (nil
 // then).
@@ -33,7 +33,7 @@ func threadCtxOf(thread *starlark.Thread) context.Context {
 
 // threadCtx is the context a builtin on this thread obeys: the session's,
 // or a pmap's (cancelled when a sibling item fails).
-func threadCtx(thread *starlark.Thread, s *Session) context.Context {
+func ThreadCtx(thread *starlark.Thread, s *Session) context.Context {
 	if c, ok := thread.Local(ctxKey).(context.Context); ok {
 		return c
 	}
@@ -42,7 +42,7 @@ func threadCtx(thread *starlark.Thread, s *Session) context.Context {
 
 func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
-	s, err := session(thread, fn)
+	s, err := SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func unitBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	var fv starlark.Value
 	var rest starlark.Tuple
 	var kw []starlark.Tuple
-	if err := bind(fn, args, kwargs, &key, &fv, &rest, &kw); err != nil {
+	if err := Bind(fn, args, kwargs, &key, &fv, &rest, &kw); err != nil {
 		return nil, err
 	}
 	if err := rundir.CheckUnitKey(fn, key); err != nil {
@@ -78,7 +78,7 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		val, err := s.units.Load(key)
 		if err == nil {
 			var v starlark.Value
-			if v, err = decodeOrdered(val); err == nil {
+			if v, err = DecodeOrdered(val); err == nil {
 				return v, nil
 			}
 		}
@@ -93,32 +93,32 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 		return nil, err
 	}
 	wall := time.Since(began).Seconds()
-	enc, err := encodeJSON(threadCtx(thread, s), v, "")
+	enc, err := EncodeJSON(ThreadCtx(thread, s), v, "")
 	if err != nil {
 		return nil, fmt.Errorf("%s: the result of unit %q: %w", fn, key, err)
 	}
-	keyJSON, _ := encodeJSON(nil, starlark.String(key), "")
+	keyJSON, _ := EncodeJSON(nil, starlark.String(key), "")
 	if err := s.units.Store(keyJSON, enc, wall); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
 	// Return what a resumed run would read, so both runs go on alike.
-	return decodeOrdered(enc)
+	return DecodeOrdered(enc)
 }
 
 func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
-	s, err := session(thread, fn)
+	s, err := SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
 	var f starlark.Callable
 	var itemsV starlark.Iterable
 	workers := 0
-	if err := bind(fn, args, kwargs, &f, &itemsV, &workers); err != nil {
+	if err := Bind(fn, args, kwargs, &f, &itemsV, &workers); err != nil {
 		return nil, err
 	}
 	if workers < 0 {
-		return nil, rangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
+		return nil, RangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
 	}
 	var items []starlark.Value
 	iter := itemsV.Iterate()
@@ -136,7 +136,7 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		it.Freeze()
 	}
 	results := make([]starlark.Value, len(items))
-	if thread.Local(workerKey) != nil {
+	if thread.Local(WorkerKey) != nil {
 		// Nested pmap: the cores are already busy; run in order here.
 		for i, it := range items {
 			v, err := starlark.Call(thread, f, starlark.Tuple{it}, nil)
@@ -148,15 +148,15 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return starlark.NewList(results), nil
 	}
 	if workers == 0 {
-		workers = s.workers
-		if s.gather != nil && s.opts.Workers == 0 {
+		workers = s.Workers
+		if s.gather != nil && s.Opts.Workers == 0 {
 			// On a batch backend every item runs at once, so that their
 			// run() calls go to the device together.
 			workers = len(items)
 		}
 	}
 	workers = max(1, min(workers, len(items)))
-	ctx, cancel := context.WithCancel(threadCtx(thread, s))
+	ctx, cancel := context.WithCancel(ThreadCtx(thread, s))
 	defer cancel()
 
 	var (
@@ -186,8 +186,8 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 					s.gather.Enter()
 				}
 				buf := &strings.Builder{}
-				th := s.newThread(fmt.Sprintf("pmap item %d", i))
-				th.SetLocal(workerKey, true)
+				th := s.NewThread(fmt.Sprintf("pmap item %d", i))
+				th.SetLocal(WorkerKey, true)
 				th.SetLocal(printBufKey, buf)
 				th.SetLocal(ctxKey, ctx)
 				mu.Lock()
@@ -246,14 +246,14 @@ feed:
 	if firstErr != nil {
 		return nil, fmt.Errorf("%s: item %d: %w", fn, errItem, firstErr)
 	}
-	if err := threadCtx(thread, s).Err(); err != nil {
+	if err := ThreadCtx(thread, s).Err(); err != nil {
 		return nil, fmt.Errorf("%s: interrupted: %w", fn, err)
 	}
 	return starlark.NewList(results), nil
 }
 
 func init() {
-	decl("unit", "script", "unit(key, fn, /, *args, **kwargs)",
+	Decl("unit", "script", "unit(key, fn, /, *args, **kwargs)",
 		`Runs fn(*args, **kwargs) as a resumable unit of work and returns its result. The result (JSON-able:
 numbers, strings, lists, dicts, structs, arrays) is written to units/<key>.json in the run directory as soon
 as it is finished; with `+"`exec --resume`"+` a unit whose file exists is not run again and its stored result is
@@ -262,28 +262,28 @@ dicts), so fresh and resumed runs continue identically. Keys are unique per run,
 A planned, sharded or merged run (`+"`encephagen plan`, `exec --shard`, `merge`"+`) allows only the units of
 run_units.`,
 		unitBuiltin)
-	decl("pmap", "script", "pmap(fn, items, workers=0)",
+	Decl("pmap", "script", "pmap(fn, items, workers=0)",
 		`Calls fn(item) for every item concurrently (on --workers threads, or workers) and returns the results
 as a list in the order of items. fn, the items and the globals of fn's module are frozen first, so nothing
 shared can change under the threads: build brains inside fn. What fn prints is shown item by item in
 order. The first failure stops the other items and is reported with the item's index and backtrace.
 Inside fn, batches run on one core and nested pmap calls run in order. Results do not depend on the
 number of workers.`, pmapBuiltin)
-	decl("expect", "script", "expect(what, have, want, rtol=0.0, atol=0.0)",
+	Decl("expect", "script", "expect(what, have, want, rtol=0.0, atol=0.0)",
 		`Fails the script unless |have − want| ≤ atol + rtol·|want|: a check written in the script
 ("expect(\"background rate\", rec.group_rate(\"all\"), 8, rtol=0.5)").`,
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var what string
-			var have, want, rtol, atol number
-			if err := bind(b.Name(), args, kw, &what, &have, &want, &rtol, &atol); err != nil {
+			var have, want, rtol, atol Number
+			if err := Bind(b.Name(), args, kw, &what, &have, &want, &rtol, &atol); err != nil {
 				return nil, err
 			}
 			if rtol < 0 || atol < 0 {
-				return nil, fmt.Errorf("%s: rtol and atol must be ≥ 0, got %s and %s", b.Name(), formatFloat(float64(rtol)), formatFloat(float64(atol)))
+				return nil, fmt.Errorf("%s: rtol and atol must be ≥ 0, got %s and %s", b.Name(), FormatFloat(float64(rtol)), FormatFloat(float64(atol)))
 			}
 			tol := float64(atol) + float64(rtol)*math.Abs(float64(want))
 			if !(math.Abs(float64(have)-float64(want)) <= tol) {
-				return nil, fmt.Errorf("%s: %s: have %s, want %s ± %s", b.Name(), what, formatFloat(float64(have)), formatFloat(float64(want)), formatFloat(tol))
+				return nil, fmt.Errorf("%s: %s: have %s, want %s ± %s", b.Name(), what, FormatFloat(float64(have)), FormatFloat(float64(want)), FormatFloat(tol))
 			}
 			return starlark.None, nil
 		})

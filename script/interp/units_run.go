@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -15,18 +15,18 @@ import (
 // come back in the order of the units. Progress reports count units.
 func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
-	s, err := session(thread, fn)
+	s, err := SessionOf(thread, fn)
 	if err != nil {
 		return nil, err
 	}
 	var unitsV starlark.Iterable
 	var f starlark.Callable
 	workers := 0
-	if err := bind(fn, args, kwargs, &unitsV, &f, &workers); err != nil {
+	if err := Bind(fn, args, kwargs, &unitsV, &f, &workers); err != nil {
 		return nil, err
 	}
 	if workers < 0 {
-		return nil, rangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
+		return nil, RangeError(fn, "workers", "≥ 0 (0 = --workers)", workers)
 	}
 	var items []starlark.Value
 	keys := map[string]int{}
@@ -76,23 +76,23 @@ func runUnitsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark
 			}
 		}
 	}
-	s.progress.AddUnits(len(run))
+	s.Progress.AddUnits(len(run))
 	w := workers
 	if w == 0 {
-		w = s.workers
-		if s.gather != nil && s.opts.Workers == 0 {
+		w = s.Workers
+		if s.gather != nil && s.Opts.Workers == 0 {
 			w = len(run) // a batch backend runs every unit at once (see pmap)
 		}
 	}
-	s.progress.UnitsBegin(w)
+	s.Progress.UnitsBegin(w)
 
 	// One unit per pmap item: unit(key, fn, item).
 	unitFn := starlark.NewBuiltin("run_units.unit", func(th *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		key, _ := unitKey(fn, 0, a[0])
 		reused := s.units.Stored(key)
-		id := s.progress.UnitStart(time.Now())
+		id := s.Progress.UnitStart(time.Now())
 		v, err := s.unit(th, "unit", key, f, starlark.Tuple{a[0]}, nil)
-		s.progress.UnitEnd(id, time.Now(), err == nil && !reused, err == nil && reused)
+		s.Progress.UnitEnd(id, time.Now(), err == nil && !reused, err == nil && reused)
 		if err != nil {
 			return nil, fmt.Errorf("unit %q: %w", key, err)
 		}
@@ -126,20 +126,20 @@ func unitKey(fn string, i int, u starlark.Value) (string, error) {
 }
 
 func phaseBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s, err := session(thread, b.Name())
+	s, err := SessionOf(thread, b.Name())
 	if err != nil {
 		return nil, err
 	}
 	var name string
-	if err := bind(b.Name(), args, kwargs, &name); err != nil {
+	if err := Bind(b.Name(), args, kwargs, &name); err != nil {
 		return nil, err
 	}
-	s.progress.SetPhase(name)
+	s.Progress.SetPhase(name)
 	return starlark.None, nil
 }
 
 func init() {
-	decl("run_units", "script", "run_units(units, fn, workers=0)",
+	Decl("run_units", "script", "run_units(units, fn, workers=0)",
 		`Runs an experiment's independent units of work and returns their results in the order of units.
 Each unit is a dict or struct with a string "key" (letters, digits, . _ - = + , and / separators),
 unique within the run, and whatever else fn needs (condition, run index, seeds); fn(unit) computes it.
@@ -148,6 +148,6 @@ as it finishes, so --resume recomputes only unfinished units, and the progress l
 The units are the experiment's plan: `+"`encephagen plan`"+` lists them, `+"`exec --shard I/N`"+` computes
 those with index % N == I and stops after run_units, and `+"`encephagen merge`"+` loads them all
 (computing none) for the rest of the script. Such runs need all units in one run_units call.`, runUnitsBuiltin)
-	decl("phase", "script", "phase(name)",
+	Decl("phase", "script", "phase(name)",
 		`Names what the run is doing now ("conditioning"), for the progress line.`, phaseBuiltin)
 }

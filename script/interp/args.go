@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // declared name when one is close ("brain: unexpected keyword argument
 // tau_m (did you mean tau_m_ms?)"), else the list of valid keywords.
 func unknownKeyword(fn, k string, names []string) string {
-	if s := nearest(k, names); s != "" {
+	if s := Nearest(k, names); s != "" {
 		return fmt.Sprintf("%s: unexpected keyword argument %s (did you mean %s?)", fn, k, s)
 	}
 	return fmt.Sprintf("%s: unexpected keyword argument %s (valid: %s)", fn, k, strings.Join(names, ", "))
@@ -22,7 +22,7 @@ func unknownKeyword(fn, k string, names []string) string {
 
 // nearest returns the candidate closest to s by edit distance, if it is
 // close enough to be a typo, or "".
-func nearest(s string, candidates []string) string {
+func Nearest(s string, candidates []string) string {
 	best, bestD := "", max(2, len(s)/3)+1
 	for _, c := range candidates {
 		d := suggest.Distance(strings.ToLower(s), strings.ToLower(c))
@@ -38,15 +38,15 @@ func nearest(s string, candidates []string) string {
 }
 
 // number is an argument that accepts an int or a float.
-type number float64
+type Number float64
 
-func (n *number) Unpack(v starlark.Value) error {
+func (n *Number) Unpack(v starlark.Value) error {
 	switch x := v.(type) {
 	case starlark.Int:
 		f, _ := starlark.AsFloat(x)
-		*n = number(f)
+		*n = Number(f)
 	case starlark.Float:
-		*n = number(x)
+		*n = Number(x)
 	default:
 		return fmt.Errorf("got %s, want a number", v.Type())
 	}
@@ -54,28 +54,28 @@ func (n *number) Unpack(v starlark.Value) error {
 }
 
 // optNumber is a number argument that may be absent or None.
-type optNumber struct {
-	set bool
-	v   float64
+type OptNumber struct {
+	Set bool
+	V   float64
 }
 
-func (n *optNumber) Unpack(v starlark.Value) error {
+func (n *OptNumber) Unpack(v starlark.Value) error {
 	if v == starlark.None {
-		*n = optNumber{}
+		*n = OptNumber{}
 		return nil
 	}
-	var x number
+	var x Number
 	if err := x.Unpack(v); err != nil {
 		return fmt.Errorf("got %s, want a number or None", v.Type())
 	}
-	*n = optNumber{true, float64(x)}
+	*n = OptNumber{true, float64(x)}
 	return nil
 }
 
 // seed is a non-negative integer argument (a random seed).
-type seed uint64
+type Seed uint64
 
-func (s *seed) Unpack(v starlark.Value) error {
+func (s *Seed) Unpack(v starlark.Value) error {
 	i, ok := v.(starlark.Int)
 	if !ok {
 		return fmt.Errorf("got %s, want a non-negative integer", v.Type())
@@ -84,20 +84,20 @@ func (s *seed) Unpack(v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("got %s, want a non-negative integer below 2^64", i)
 	}
-	*s = seed(u)
+	*s = Seed(u)
 	return nil
 }
 
 // rangeError reports an argument outside its allowed range:
 // "run: ms must be > 0, got -5".
-func rangeError(fn, name, want string, got any) error {
+func RangeError(fn, name, want string, got any) error {
 	if f, ok := got.(float64); ok {
-		got = formatFloat(f)
+		got = FormatFloat(f)
 	}
 	return fmt.Errorf("%s: %s must be %s, got %v", fn, name, want, got)
 }
 
-func formatFloat(f float64) string {
+func FormatFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "nan"
@@ -109,38 +109,7 @@ func formatFloat(f float64) string {
 	return starlark.Float(f).String()
 }
 
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
-
-// toInts converts a sequence of Starlark ints (list, tuple, range, int
-// Array) to Go ints.
-func toInts(fn, name string, v starlark.Value) ([]int, error) {
-	if a, ok := v.(*Array); ok {
-		if !a.ints || a.cols > 0 {
-			return nil, fmt.Errorf("%s: %s: got a float array, want integers", fn, name)
-		}
-		out := make([]int, len(a.data))
-		for i, x := range a.data {
-			out[i] = int(x)
-		}
-		return out, nil
-	}
-	it, ok := v.(starlark.Iterable)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s: got %s, want a sequence of integers", fn, name, v.Type())
-	}
-	iter := it.Iterate()
-	defer iter.Done()
-	var out []int
-	var x starlark.Value
-	for iter.Next(&x) {
-		var i int
-		if err := starlark.AsInt(x, &i); err != nil {
-			return nil, fmt.Errorf("%s: %s[%d]: got %s, want an integer", fn, name, len(out), x.Type())
-		}
-		out = append(out, i)
-	}
-	return out, nil
-}
+func Finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // toStrings converts a string or a sequence of strings.
 func toStrings(fn, name string, v starlark.Value) ([]string, error) {
@@ -165,7 +134,7 @@ func toStrings(fn, name string, v starlark.Value) ([]string, error) {
 	return out, nil
 }
 
-func intTuple(v []int) starlark.Tuple {
+func IntTuple(v []int) starlark.Tuple {
 	t := make(starlark.Tuple, len(v))
 	for i, x := range v {
 		t[i] = starlark.MakeInt(x)

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -74,7 +74,7 @@ func execShard(ctx context.Context, opts Options, p *prepared) (string, error) {
 		return path, err
 	}
 	name := rundir.ShardsDir + "/" + sh.FileStem()
-	info := newRunInfo(opts, p.sha, p.decls, p.values, p.now)
+	info := NewRunInfo(opts, p.sha, p.decls, p.values, p.now)
 	if old, err := dir.ReadInfoAs(name + ".json"); err == nil {
 		info.Started = old.Started
 		info.Resumed = append(old.Resumed, p.now.UTC().Format(time.RFC3339))

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -30,8 +30,8 @@ func TestParseSignature(t *testing.T) {
 		if want == "" {
 			want = c.decl
 		}
-		if s.String() != want || !slices.Equal(s.names(), c.names) || s.npos != c.npos || (s.kwargs != "") != c.kwargs {
-			t.Errorf("parseSignature(%q) = %s %v npos %d kwargs %q", c.decl, s, s.names(), s.npos, s.kwargs)
+		if s.String() != want || !slices.Equal(s.Names(), c.names) || s.Npos != c.npos || (s.Kwargs != "") != c.kwargs {
+			t.Errorf("parseSignature(%q) = %s %v npos %d kwargs %q", c.decl, s, s.Names(), s.Npos, s.Kwargs)
 		}
 	}
 	for _, bad := range []string{
@@ -52,8 +52,8 @@ func TestParseSignature(t *testing.T) {
 // testSig registers a declaration for the bind tests.
 func testSig(decl string) string {
 	s := parseSignature(decl)
-	name := "zz_test." + s.name
-	if lookupSignature(name) == nil {
+	name := "zz_test." + s.Name
+	if LookupSignature(name) == nil {
 		registerSignature(name, s)
 	}
 	return name
@@ -125,21 +125,21 @@ func TestBindMessages(t *testing.T) {
 			switch c.fn {
 			case run:
 				var target starlark.Value
-				var ms optNumber
+				var ms OptNumber
 				var steps, raster starlark.Value
-				err = bind(run, args, kwargs, &target, &ms, &steps, &raster)
+				err = Bind(run, args, kwargs, &target, &ms, &steps, &raster)
 			case f:
-				var src, dst number
+				var src, dst Number
 				rng := "numpy"
-				err = bind(f, args, kwargs, &src, &dst, &rng)
+				err = Bind(f, args, kwargs, &src, &dst, &rng)
 			case none:
-				err = bind(none, args, kwargs)
+				err = Bind(none, args, kwargs)
 			case unit:
 				var key string
 				var fn starlark.Value
 				var rest starlark.Tuple
 				var kw []starlark.Tuple
-				err = bind(unit, args, kwargs, &key, &fn, &rest, &kw)
+				err = Bind(unit, args, kwargs, &key, &fn, &rest, &kw)
 				if err == nil && (len(kw) != 1 || string(kw[0][0].(starlark.String)) != "key") {
 					t.Errorf("**kwargs got %v", kw)
 				}
@@ -166,7 +166,7 @@ func TestBindValues(t *testing.T) {
 	var c starlark.Value = starlark.None
 	var rest starlark.Tuple
 	var kw []starlark.Tuple
-	if err := bind(f, args, kwargs, &a, &b, &c, &rest, &kw); err != nil {
+	if err := Bind(f, args, kwargs, &a, &b, &c, &rest, &kw); err != nil {
 		t.Fatal(err)
 	}
 	if a != "x" || b != 2 || c != starlark.Float(2.5) || len(rest) != 2 || len(kw) != 1 || kw[0][0] != starlark.String("z") {
@@ -174,7 +174,7 @@ func TestBindValues(t *testing.T) {
 	}
 	args, kwargs = callArgs([]any{"y"})
 	b = 7
-	if err := bind(f, args, kwargs, &a, &b, &c, &rest, &kw); err != nil {
+	if err := Bind(f, args, kwargs, &a, &b, &c, &rest, &kw); err != nil {
 		t.Fatal(err)
 	}
 	if a != "y" || b != 7 || len(rest) != 0 || len(kw) != 0 {
@@ -194,12 +194,12 @@ func TestBindValues(t *testing.T) {
 		l  *starlark.List
 		d  *starlark.Dict
 		tu starlark.Tuple
-		u  seed
+		u  Seed
 	)
 	list := starlark.NewList([]starlark.Value{starlark.MakeInt(1)})
 	args = starlark.Tuple{starlark.None, starlark.String("s"), starlark.True, starlark.MakeInt(3),
 		starlark.NewBuiltin("len", nil), list, list, list, starlark.NewDict(0), starlark.Tuple{}, starlark.MakeInt(9)}
-	if err := bind(g, args, nil, &v, &s, &bo, &i, &cl, &it, &sq, &l, &d, &tu, &u); err != nil {
+	if err := Bind(g, args, nil, &v, &s, &bo, &i, &cl, &it, &sq, &l, &d, &tu, &u); err != nil {
 		t.Fatal(err)
 	}
 	if v != starlark.None || s != "s" || !bo || i != 3 || cl == nil || it == nil || sq == nil || l != list || d == nil || tu == nil || u != 9 {
@@ -222,12 +222,12 @@ func TestBindMismatch(t *testing.T) {
 		{[]any{&a, s}, "internal error: parameter b: cannot unpack into string"},
 		{[]any{&a, 3.5}, "internal error: parameter b: cannot unpack into float64"},
 	} {
-		err := bind(f, starlark.Tuple{starlark.None}, nil, c.ptrs...)
+		err := Bind(f, starlark.Tuple{starlark.None}, nil, c.ptrs...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("bind with %d variables: %v, want %q", len(c.ptrs), err, c.want)
 		}
 	}
-	if err := bind("zz_test.undeclared", nil, nil); err == nil || !strings.Contains(err.Error(), "internal error: no declaration") {
+	if err := Bind("zz_test.undeclared", nil, nil); err == nil || !strings.Contains(err.Error(), "internal error: no declaration") {
 		t.Errorf("undeclared: %v", err)
 	}
 }

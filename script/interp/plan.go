@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -15,13 +15,13 @@ import (
 
 // buildPlan is the plan of the units run_units was given.
 func (s *Session) buildPlan(items []starlark.Value, keys []string) *rundir.Plan {
-	abs, err := filepath.Abs(s.opts.Script)
+	abs, err := filepath.Abs(s.Opts.Script)
 	if err != nil {
-		abs = s.opts.Script
+		abs = s.Opts.Script
 	}
 	p := &rundir.Plan{
-		Format: 1, Script: abs, ScriptSHA: s.info.ScriptSHA, Params: map[string]any{},
-		Sets: s.opts.Sets, Modules: s.loader.hashes(), Version: s.opts.Version, Commit: s.opts.Commit,
+		Format: 1, Script: abs, ScriptSHA: s.Info.ScriptSHA, Params: map[string]any{},
+		Sets: s.Opts.Sets, Modules: s.loader.hashes(), Version: s.Opts.Version, Commit: s.Opts.Commit,
 	}
 	for _, d := range s.params.decls {
 		p.Params[d.Name] = paramGoValue(s.params.values[d.Name])
@@ -36,7 +36,7 @@ func (s *Session) buildPlan(items []starlark.Value, keys []string) *rundir.Plan 
 		p.Assignment = rundir.Assignment
 	}
 	for i, it := range items {
-		enc, err := encodeJSON(s.ctx, it, "")
+		enc, err := EncodeJSON(s.ctx, it, "")
 		switch {
 		case errors.Is(err, errJSONTooLong) || s.ctx.Err() != nil:
 			// Its repr would be as long: a mark of its type only.
@@ -95,7 +95,7 @@ func namesRunUnits(opts Options, f *syntax.File) bool {
 			if err != nil {
 				return true
 			}
-			mf, err := fileOptions.Parse(ref.display, src, 0)
+			mf, err := FileOptions.Parse(ref.display, src, 0)
 			if err != nil || names(ref.display, mf) {
 				return true
 			}
@@ -140,14 +140,14 @@ func PlanScript(ctx context.Context, opts Options, shards int) (*rundir.Plan, er
 		errOut = os.Stderr
 	}
 	opts.Stdout = errOut
-	info := newRunInfo(opts, p.sha, p.decls, p.values, p.now)
+	info := NewRunInfo(opts, p.sha, p.decls, p.values, p.now)
 	s, err := runIn(ctx, opts, dir, p, info, sessionConfig{
 		mode: modePlan, planShards: shards, infoFile: rundir.RunFile, outFile: rundir.OutputFile,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if n := s.progress.Steps(); n > 0 {
+	if n := s.Progress.Steps(); n > 0 {
 		s.note("plan: %s simulates %d brain steps before its run_units call; every shard and the merge simulate them again", opts.Script, n)
 	}
 	return s.plan, nil

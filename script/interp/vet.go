@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"errors"
@@ -92,7 +92,7 @@ func (v *vetter) add(pos syntax.Position, format string, args ...any) {
 // check parses and resolves one file and follows its loads; it returns
 // the file (nil when it does not parse).
 func (v *vetter) check(name string, src []byte, chain []string, main bool) *syntax.File {
-	f, err := fileOptions.Parse(name, src, 0)
+	f, err := FileOptions.Parse(name, src, 0)
 	if err != nil {
 		var se syntax.Error
 		if errors.As(err, &se) {
@@ -172,7 +172,7 @@ func (v *vetter) load(from string, ld *syntax.LoadStmt, chain []string) {
 			// The resolver reports these.
 		case !m.globals[id.Name]:
 			msg := fmt.Sprintf("load: %s does not define %s", ref.display, id.Name)
-			if n := nearest(id.Name, names); n != "" {
+			if n := Nearest(id.Name, names); n != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", n)
 			}
 			v.add(id.NamePos, "%s", msg)
@@ -222,7 +222,7 @@ func (v *vetter) keywords(f *syntax.File, main bool) {
 						}
 					}
 					msg := fmt.Sprintf("module %s has no member %s", mod, member)
-					if s := nearest(member, members); s != "" {
+					if s := Nearest(member, members); s != "" {
 						msg += fmt.Sprintf(" (did you mean %s.%s?)", mod, s)
 					}
 					v.add(pos, "%s", msg)

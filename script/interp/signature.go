@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -11,42 +11,42 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// A signature is the parameter list of a builtin, module member or method,
+// Signature is the parameter list of a builtin, module member or method,
 // parsed once from its declaration ("run(target, *, ms=None, steps=None)").
 // It is the single source of the names that unpacking (bind), the
 // keyword check of `encephagen vet`, the reference of `encephagen doc` and
 // the error messages use.
-type signature struct {
-	name    string  // as declared: "run", "stats.mean", "rewire" for a method
-	params  []param // the named parameters, in order
-	npos    int     // params[:npos] may be given by position, the rest only by keyword
+type Signature struct {
+	Name    string  // as declared: "run", "stats.mean", "rewire" for a method
+	Params  []param // the named parameters, in order
+	Npos    int     // params[:npos] may be given by position, the rest only by keyword
 	posOnly int     // params[:posOnly] only by position (declared before "/")
 	varargs string  // the name of *args, or ""
-	kwargs  string  // the name of **kwargs, or ""
+	Kwargs  string  // the name of **kwargs, or ""
 }
 
 // param is one named parameter.
 type param struct {
-	name string
-	def  string // the default as documented ("None", `"numpy"`); "" when required
+	Name string
+	Def  string // the default as documented ("None", `"numpy"`); "" when required
 }
 
-func (p param) optional() bool { return p.def != "" }
+func (p param) Optional() bool { return p.Def != "" }
 
 // parseSignature parses a declaration such as
 // `f(a, b=1, *, c="x,y", **kw)`. It panics on a malformed one: declarations
 // are written in this package and parsed at initialisation.
-func parseSignature(decl string) *signature {
+func parseSignature(decl string) *Signature {
 	bad := func(why string) { panic(fmt.Sprintf("script: signature %q: %s", decl, why)) }
 	open := strings.IndexByte(decl, '(')
 	if open <= 0 || !strings.HasSuffix(decl, ")") {
 		bad("want name(parameters)")
 	}
-	s := &signature{name: decl[:open], npos: -1}
+	s := &Signature{Name: decl[:open], Npos: -1}
 	seen := map[string]bool{}
 	for _, part := range splitParams(decl[open+1 : len(decl)-1]) {
-		if s.kwargs != "" {
-			bad("a parameter after **" + s.kwargs)
+		if s.Kwargs != "" {
+			bad("a parameter after **" + s.Kwargs)
 		}
 		name, def, hasDef := strings.Cut(part, "=")
 		name, def = strings.TrimSpace(name), strings.TrimSpace(def)
@@ -54,44 +54,44 @@ func parseSignature(decl string) *signature {
 		case part == "":
 			bad("an empty parameter")
 		case name == "/":
-			if s.posOnly > 0 || s.npos >= 0 || len(s.params) == 0 {
+			if s.posOnly > 0 || s.Npos >= 0 || len(s.Params) == 0 {
 				bad("a misplaced /")
 			}
-			s.posOnly = len(s.params)
+			s.posOnly = len(s.Params)
 			continue
 		case name == "*":
-			if s.npos >= 0 || hasDef {
+			if s.Npos >= 0 || hasDef {
 				bad("a second * or *args")
 			}
-			s.npos = len(s.params)
+			s.Npos = len(s.Params)
 			continue
 		case strings.HasPrefix(name, "**"):
-			s.kwargs = name[2:]
-			name = s.kwargs
+			s.Kwargs = name[2:]
+			name = s.Kwargs
 		case strings.HasPrefix(name, "*"):
-			if s.npos >= 0 {
+			if s.Npos >= 0 {
 				bad("a second * or *args")
 			}
 			s.varargs = name[1:]
-			s.npos = len(s.params)
+			s.Npos = len(s.Params)
 			name = s.varargs
 		default:
 			if hasDef && def == "" {
 				bad(name + " has an empty default")
 			}
-			if s.npos < 0 && !hasDef && len(s.params) > 0 && s.params[len(s.params)-1].optional() {
+			if s.Npos < 0 && !hasDef && len(s.Params) > 0 && s.Params[len(s.Params)-1].Optional() {
 				bad("required " + name + " after an optional parameter")
 			}
-			s.params = append(s.params, param{name: name, def: def})
+			s.Params = append(s.Params, param{Name: name, Def: def})
 		}
 		if !isIdent(name) || seen[name] {
 			bad("bad or repeated parameter name " + name)
 		}
 		seen[name] = true
 	}
-	if s.npos < 0 {
-		s.npos = len(s.params)
-	} else if s.npos == len(s.params) && s.varargs == "" {
+	if s.Npos < 0 {
+		s.Npos = len(s.Params)
+	} else if s.Npos == len(s.Params) && s.varargs == "" {
 		bad("* without keyword-only parameters")
 	}
 	return s
@@ -146,58 +146,58 @@ func isIdent(s string) bool {
 }
 
 // String is the declaration as the reference prints it.
-func (s *signature) String() string {
+func (s *Signature) String() string {
 	var parts []string
-	for i, p := range s.params {
+	for i, p := range s.Params {
 		if i == s.posOnly && i > 0 {
 			parts = append(parts, "/")
 		}
-		if i == s.npos {
+		if i == s.Npos {
 			if s.varargs != "" {
 				parts = append(parts, "*"+s.varargs)
 			} else {
 				parts = append(parts, "*")
 			}
 		}
-		if p.optional() {
-			parts = append(parts, p.name+"="+p.def)
+		if p.Optional() {
+			parts = append(parts, p.Name+"="+p.Def)
 		} else {
-			parts = append(parts, p.name)
+			parts = append(parts, p.Name)
 		}
 	}
-	if s.npos == len(s.params) && s.varargs != "" {
-		if s.posOnly == len(s.params) && s.posOnly > 0 {
+	if s.Npos == len(s.Params) && s.varargs != "" {
+		if s.posOnly == len(s.Params) && s.posOnly > 0 {
 			parts = append(parts, "/")
 		}
 		parts = append(parts, "*"+s.varargs)
 	}
-	if s.kwargs != "" {
-		parts = append(parts, "**"+s.kwargs)
+	if s.Kwargs != "" {
+		parts = append(parts, "**"+s.Kwargs)
 	}
-	return s.name + "(" + strings.Join(parts, ", ") + ")"
+	return s.Name + "(" + strings.Join(parts, ", ") + ")"
 }
 
 // names lists the named parameters, positional and keyword-only.
-func (s *signature) names() []string {
-	out := make([]string, len(s.params))
-	for i, p := range s.params {
-		out[i] = p.name
+func (s *Signature) Names() []string {
+	out := make([]string, len(s.Params))
+	for i, p := range s.Params {
+		out[i] = p.Name
 	}
 	return out
 }
 
 // keywords lists the parameters a keyword may name.
-func (s *signature) keywords() []string { return s.names()[s.posOnly:] }
+func (s *Signature) Keywords() []string { return s.Names()[s.posOnly:] }
 
 // arity is the number of pointers bind takes: one per named parameter,
 // then one for *args (a *starlark.Tuple) and one for **kwargs (a
 // *[]starlark.Tuple).
-func (s *signature) arity() int {
-	n := len(s.params)
+func (s *Signature) arity() int {
+	n := len(s.Params)
 	if s.varargs != "" {
 		n++
 	}
-	if s.kwargs != "" {
+	if s.Kwargs != "" {
 		n++
 	}
 	return n
@@ -207,7 +207,7 @@ func (s *signature) arity() int {
 // is the value of params[i] (nil when not given), rest the positional
 // arguments beyond them (*args) and extra the unmatched keywords
 // (**kwargs). fn names the function in messages.
-func (s *signature) match(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, rest starlark.Tuple, extra []starlark.Tuple, err error) {
+func (s *Signature) match(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, rest starlark.Tuple, extra []starlark.Tuple, err error) {
 	kws := make([]string, len(kwargs))
 	for j, kv := range kwargs {
 		kws[j] = string(kv[0].(starlark.String))
@@ -216,10 +216,10 @@ func (s *signature) match(fn string, args starlark.Tuple, kwargs []starlark.Tupl
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	vals = make([]starlark.Value, len(s.params))
-	if len(args) > s.npos {
-		rest = args[s.npos:]
-		args = args[:s.npos]
+	vals = make([]starlark.Value, len(s.Params))
+	if len(args) > s.Npos {
+		rest = args[s.Npos:]
+		args = args[:s.Npos]
 	}
 	copy(vals, args)
 	for j, kv := range kwargs {
@@ -248,15 +248,15 @@ func (e *callError) Error() string { return e.msg }
 // fit gets a *callError. partial says the call also passes *args or
 // **kwargs whose contents are unknown (`encephagen vet` reading a script):
 // then only its explicit keywords are checked.
-func (s *signature) assign(fn string, npos int, kws []string, partial bool) (slots []int, err error) {
+func (s *Signature) assign(fn string, npos int, kws []string, partial bool) (slots []int, err error) {
 	fail := func(j int, format string, args ...any) ([]int, error) {
 		return nil, &callError{fn + ": " + fmt.Sprintf(format, args...), j}
 	}
-	if npos > s.npos && s.varargs == "" && !partial {
+	if npos > s.Npos && s.varargs == "" && !partial {
 		return nil, &callError{s.tooMany(fn, npos), -1}
 	}
-	given := make([]bool, len(s.params))
-	for i := range min(npos, s.npos) {
+	given := make([]bool, len(s.Params))
+	for i := range min(npos, s.Npos) {
 		given[i] = true
 	}
 	slots = make([]int, len(kws))
@@ -271,22 +271,22 @@ func (s *signature) assign(fn string, npos int, kws []string, partial bool) (slo
 			continue
 		}
 		switch {
-		case s.kwargs != "":
+		case s.Kwargs != "":
 			if slices.Contains(kws[:j], k) {
 				return fail(j, "got multiple values for keyword argument %s", k)
 			}
-		case len(s.params) == 0 && s.varargs == "":
+		case len(s.Params) == 0 && s.varargs == "":
 			return fail(j, "unexpected keyword argument %s (it takes no arguments)", k)
-		case len(s.keywords()) == 0:
+		case len(s.Keywords()) == 0:
 			return fail(j, "unexpected keyword argument %s (it takes no keyword arguments)", k)
 		default:
-			return nil, &callError{unknownKeyword(fn, k, s.keywords()), j}
+			return nil, &callError{unknownKeyword(fn, k, s.Keywords()), j}
 		}
 	}
 	if !partial {
-		for i, p := range s.params {
-			if !given[i] && !p.optional() {
-				return fail(-1, "missing argument for %s", p.name)
+		for i, p := range s.Params {
+			if !given[i] && !p.Optional() {
+				return fail(-1, "missing argument for %s", p.Name)
 			}
 		}
 	}
@@ -295,31 +295,31 @@ func (s *signature) assign(fn string, npos int, kws []string, partial bool) (slo
 
 // index finds the parameter a keyword names; positional-only ones are
 // not found (their names may be keywords for **kwargs).
-func (s *signature) index(name string) int {
-	for i, p := range s.params[s.posOnly:] {
-		if p.name == name {
+func (s *Signature) index(name string) int {
+	for i, p := range s.Params[s.posOnly:] {
+		if p.Name == name {
 			return s.posOnly + i
 		}
 	}
 	return -1
 }
 
-func (s *signature) tooMany(fn string, got int) string {
+func (s *Signature) tooMany(fn string, got int) string {
 	args := plural(got, "positional argument")
 	switch {
-	case len(s.params) == 0 && s.kwargs == "":
+	case len(s.Params) == 0 && s.Kwargs == "":
 		return fmt.Sprintf("%s: got %s, want none (it takes no arguments)", fn, args)
-	case s.npos == 0:
+	case s.Npos == 0:
 		return fmt.Sprintf("%s: got %s, want none (give %s by keyword)", fn, args, s.keywordHint())
 	}
-	return fmt.Sprintf("%s: got %s, want at most %d", fn, args, s.npos)
+	return fmt.Sprintf("%s: got %s, want at most %d", fn, args, s.Npos)
 }
 
-func (s *signature) keywordHint() string {
-	if len(s.params) == 0 {
+func (s *Signature) keywordHint() string {
+	if len(s.Params) == 0 {
 		return "every argument"
 	}
-	return strings.Join(s.names(), ", ")
+	return strings.Join(s.Names(), ", ")
 }
 
 func plural(n int, noun string) string {
@@ -336,7 +336,7 @@ func plural(n int, noun string) string {
 // value is converted as starlark.UnpackArg does (starlark.Unpacker,
 // *starlark.Value, *string, *bool, *int, *starlark.Callable,
 // *starlark.Iterable, **starlark.List, a pointer to any other Value type).
-func bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) error {
+func Bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) error {
 	s, err := declared(fn, ptrs)
 	if err != nil {
 		return err
@@ -353,15 +353,15 @@ func bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) 
 			continue
 		}
 		if err := starlark.UnpackArg(v, ptrs[i]); err != nil {
-			return fmt.Errorf("%s: for parameter %s: %v", fn, s.params[i].name, err)
+			return fmt.Errorf("%s: for parameter %s: %v", fn, s.Params[i].Name, err)
 		}
 	}
-	i := len(s.params)
+	i := len(s.Params)
 	if s.varargs != "" {
 		*ptrs[i].(*starlark.Tuple) = rest
 		i++
 	}
-	if s.kwargs != "" {
+	if s.Kwargs != "" {
 		*ptrs[i].(*[]starlark.Tuple) = extra
 	}
 	return nil
@@ -370,23 +370,23 @@ func bind(fn string, args starlark.Tuple, kwargs []starlark.Tuple, ptrs ...any) 
 // bindValues is bind for a builtin that converts the values itself (brain,
 // with its table of parameters): vals[i] is the value of the i-th declared
 // parameter, nil when not given. fn declares no *args or **kwargs.
-func bindValues(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, err error) {
+func BindValues(fn string, args starlark.Tuple, kwargs []starlark.Tuple) (vals []starlark.Value, err error) {
 	s, err := declared(fn, nil)
 	if err != nil {
 		return nil, err
 	}
-	if s.varargs != "" || s.kwargs != "" {
+	if s.varargs != "" || s.Kwargs != "" {
 		return nil, fmt.Errorf("%s: internal error: bindValues on %s", fn, s)
 	}
 	vals, _, _, err = s.match(fn, args, kwargs)
 	return vals, err
 }
 
-func declared(fn string, ptrs []any) (*signature, error) {
-	if trace := bindTrace.Load(); trace != nil {
+func declared(fn string, ptrs []any) (*Signature, error) {
+	if trace := BindTrace.Load(); trace != nil {
 		(*trace)(fn, ptrs)
 	}
-	s := lookupSignature(fn)
+	s := LookupSignature(fn)
 	if s == nil {
 		return nil, fmt.Errorf("%s: internal error: no declaration", fn)
 	}
@@ -395,7 +395,7 @@ func declared(fn string, ptrs []any) (*signature, error) {
 
 // bindTrace, when set (by tests), sees every bind (with its variables,
 // still holding their Go defaults) and bindValues (with none) first.
-var bindTrace atomic.Pointer[func(fn string, ptrs []any)]
+var BindTrace atomic.Pointer[func(fn string, ptrs []any)]
 
 var (
 	valueType    = reflect.TypeFor[starlark.Value]()
@@ -404,11 +404,11 @@ var (
 
 // checkPtrs reports pointers that do not fit the declaration: their
 // number, and for each one a type starlark.UnpackArg cannot fill.
-func (s *signature) checkPtrs(ptrs []any) error {
+func (s *Signature) checkPtrs(ptrs []any) error {
 	if len(ptrs) != s.arity() {
 		return fmt.Errorf("the declaration %s has %d parameters but the call binds %d variables", s, s.arity(), len(ptrs))
 	}
-	for i, p := range ptrs[:len(s.params)] {
+	for i, p := range ptrs[:len(s.Params)] {
 		switch p.(type) {
 		case starlark.Unpacker, *starlark.Value, *string, *bool, *float64,
 			*int, *int8, *int16, *int32, *int64, *uint, *uint8, *uint16, *uint32, *uint64, *uintptr,
@@ -417,19 +417,19 @@ func (s *signature) checkPtrs(ptrs []any) error {
 		}
 		t := reflect.TypeOf(p)
 		if t == nil || t.Kind() != reflect.Pointer || !t.Elem().Implements(valueType) && !t.Implements(unpackerType) {
-			return fmt.Errorf("parameter %s: cannot unpack into %T", s.params[i].name, p)
+			return fmt.Errorf("parameter %s: cannot unpack into %T", s.Params[i].Name, p)
 		}
 	}
-	i := len(s.params)
+	i := len(s.Params)
 	if s.varargs != "" {
 		if _, ok := ptrs[i].(*starlark.Tuple); !ok {
 			return fmt.Errorf("*%s: want a *starlark.Tuple, got %T", s.varargs, ptrs[i])
 		}
 		i++
 	}
-	if s.kwargs != "" {
+	if s.Kwargs != "" {
 		if _, ok := ptrs[i].(*[]starlark.Tuple); !ok {
-			return fmt.Errorf("**%s: want a *[]starlark.Tuple, got %T", s.kwargs, ptrs[i])
+			return fmt.Errorf("**%s: want a *[]starlark.Tuple, got %T", s.Kwargs, ptrs[i])
 		}
 	}
 	return nil
@@ -438,16 +438,16 @@ func (s *signature) checkPtrs(ptrs []any) error {
 // signatures holds the declaration of every builtin and method by the name
 // its starlark.Builtin has ("run", "stats.mean", "connectome.rewire").
 // They are registered during package initialisation only.
-var signatures sync.Map // string → *signature
+var signatures sync.Map // string → *Signature
 
-func registerSignature(fullName string, s *signature) {
+func registerSignature(fullName string, s *Signature) {
 	if _, dup := signatures.LoadOrStore(fullName, s); dup {
 		panic("script: signature declared twice: " + fullName)
 	}
 }
 
-func lookupSignature(fn string) *signature {
+func LookupSignature(fn string) *Signature {
 	s, _ := signatures.Load(fn)
-	sig, _ := s.(*signature)
+	sig, _ := s.(*Signature)
 	return sig
 }

@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"fmt"
@@ -70,14 +70,14 @@ func sprintf(fn string, format string, args starlark.Tuple) (string, error) {
 }
 
 func init() {
-	decl("sprintf", "script", "sprintf(format, /, *args)",
+	Decl("sprintf", "script", "sprintf(format, /, *args)",
 		`Formats like printf, with the widths and precisions Starlark's % lacks:
 sprintf("%-12s %8.3f %5d", "visual", 12.345678, 7). Conversions: d x o b (ints), f e g (numbers),
 s (strings, or any value's str), r (repr), and %%.`,
 		func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var format string
 			var rest starlark.Tuple
-			if err := bind(b.Name(), args, kw, &format, &rest); err != nil {
+			if err := Bind(b.Name(), args, kw, &format, &rest); err != nil {
 				return nil, err
 			}
 			s, err := sprintf(b.Name(), format, rest)

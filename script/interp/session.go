@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 // fileOptions is the Starlark dialect of scripts: top-level if/for/while,
 // while loops, global reassignment and sets are allowed (experiment
 // scripts are programs, not configuration); recursion is not.
-var fileOptions = &syntax.FileOptions{
+var FileOptions = &syntax.FileOptions{
 	Set:             true,
 	While:           true,
 	TopLevelControl: true,
@@ -69,28 +69,31 @@ const sessionKey = "encephagen.session"
 // by concern: the language (modules, parameters, sandbox), the engine
 // (networks, backend, workers), the run (directory, provenance, units,
 // progress, what run_units does), the printed output and the threads.
+// Builtins find it with SessionOf; the exported fields are what the
+// experiment builtins (package script) use, set when the session starts
+// and never changed after.
 type Session struct {
 	ctx      context.Context
-	opts     Options
-	mainName string // the main script's file name as shown in positions
+	Opts     Options
+	MainName string // the main script's file name as shown in positions
 
 	// The language.
-	sandbox *sandbox
+	Sandbox *sandbox
 	loader  *loader
 	params  paramState
 
 	// The engine.
-	nets    network.Cache
-	workers int
-	backend backend.Backend
+	Nets    network.Cache
+	Workers int
+	Backend backend.Backend
 	gather  backend.Gathering // the backend, when it gathers concurrent runs
 
 	// The run.
-	dir      *rundir.Dir
-	info     *rundir.Info
+	Dir      *rundir.Dir
+	Info     *rundir.Info
 	started  time.Time
 	units    *rundir.Units
-	progress *rundir.Progress
+	Progress *rundir.Progress
 	planState
 
 	printer
@@ -124,7 +127,7 @@ type threadSet struct {
 	threads map[*starlark.Thread]bool
 }
 
-func session(thread *starlark.Thread, fn string) (*Session, error) {
+func SessionOf(thread *starlark.Thread, fn string) (*Session, error) {
 	s, ok := thread.Local(sessionKey).(*Session)
 	if !ok || s == nil {
 		return nil, fmt.Errorf("%s: not running inside an encephagen session", fn)
@@ -134,11 +137,11 @@ func session(thread *starlark.Thread, fn string) (*Session, error) {
 
 // newThread makes a thread of the session; it is cancelled when the
 // session's context is.
-func (s *Session) newThread(name string) *starlark.Thread {
+func (s *Session) NewThread(name string) *starlark.Thread {
 	th := &starlark.Thread{Name: name, Print: s.print, Load: s.load}
 	th.SetLocal(sessionKey, s)
-	if s.opts.ThreadHook != nil {
-		s.opts.ThreadHook(th)
+	if s.Opts.ThreadHook != nil {
+		s.Opts.ThreadHook(th)
 	}
 	s.thrMu.Lock()
 	s.threads[th] = true
@@ -155,7 +158,7 @@ func (s *Session) dropThread(th *starlark.Thread) {
 	s.thrMu.Unlock()
 }
 
-func (s *Session) cancelThreads() {
+func (s *Session) CancelThreads() {
 	s.thrMu.Lock()
 	defer s.thrMu.Unlock()
 	for th := range s.threads {
@@ -189,7 +192,7 @@ func (s *Session) emit(text string) {
 }
 
 func (s *Session) note(format string, args ...any) {
-	w := s.opts.Stderr
+	w := s.Opts.Stderr
 	if w == nil {
 		w = os.Stderr
 	}
@@ -212,7 +215,7 @@ func prepare(opts Options) (*prepared, error) {
 	if err != nil {
 		return nil, usagef("script: %v", err)
 	}
-	f, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Script, src, isPredeclared)
+	f, prog, err := starlark.SourceProgramOptions(FileOptions, opts.Script, src, isPredeclared)
 	if err != nil {
 		return nil, wrapError(err)
 	}
@@ -291,7 +294,7 @@ func Exec(ctx context.Context, opts Options) (string, error) {
 			dir.Close()
 			return "", err
 		}
-		info = newRunInfo(opts, scriptSHA, decls, values, now)
+		info = NewRunInfo(opts, scriptSHA, decls, values, now)
 	}
 	defer dir.Close()
 	_, err = runIn(ctx, opts, dir, p, info, sessionConfig{mode: modeRun, infoFile: rundir.RunFile, outFile: rundir.OutputFile})
@@ -325,13 +328,13 @@ var errStopAfterUnits = errors.New("stopped after run_units")
 // runIn runs the prepared script in dir as one session and records how
 // it ended in info (written to cfg.infoFile at the start and the end).
 func runIn(ctx context.Context, opts Options, dir *rundir.Dir, p *prepared, info *rundir.Info, cfg sessionConfig) (*Session, error) {
-	s, err := newSession(ctx, opts, dir, p.values, p.decls)
+	s, err := NewSession(ctx, opts, dir, p.values, p.decls)
 	if err != nil {
 		return nil, err
 	}
 	s.mode, s.shard, s.plan, s.planShards = cfg.mode, cfg.shard, cfg.plan, cfg.planShards
 	s.units = rundir.NewUnits(dir, opts.Resume || cfg.mode == modeShard || cfg.mode == modeMerge)
-	s.info = info
+	s.Info = info
 	info.Status, info.Error, info.Finished, info.WallS = "running", "", "", 0
 	if err := dir.WriteInfo(cfg.infoFile, info); err != nil {
 		return s, fmt.Errorf("run directory: %v", err)
@@ -344,9 +347,9 @@ func runIn(ctx context.Context, opts Options, dir *rundir.Dir, p *prepared, info
 		opts.Started(dir.Path)
 	}
 
-	s.progress.Start()
+	s.Progress.Start()
 	runErr := s.run(p.prog)
-	s.progress.Close()
+	s.Progress.Close()
 	runErr = s.settle(runErr)
 
 	s.finish(runErr)
@@ -380,17 +383,17 @@ func (s *Session) settle(runErr error) error {
 			if s.mode == modeShard {
 				what = s.shard.Flag()
 			}
-			return noRunUnits(what, s.opts.Script)
+			return noRunUnits(what, s.Opts.Script)
 		}
 	case modeMerge:
 		if runErr == nil && !called {
-			return fmt.Errorf("merge: %s did not call run_units", s.opts.Script)
+			return fmt.Errorf("merge: %s did not call run_units", s.Opts.Script)
 		}
 	}
 	return runErr
 }
 
-func newRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *rundir.Info {
+func NewRunInfo(opts Options, scriptSHA string, decls []ParamDecl, values map[string]starlark.Value, now time.Time) *rundir.Info {
 	host, _ := os.Hostname()
 	info := &rundir.Info{
 		Program: "encephagen", Version: opts.Version, Commit: opts.Commit,
@@ -449,7 +452,7 @@ func workerCount(n int) int {
 	return n
 }
 
-func newSession(ctx context.Context, opts Options, dir *rundir.Dir, values map[string]starlark.Value, decls []ParamDecl) (*Session, error) {
+func NewSession(ctx context.Context, opts Options, dir *rundir.Dir, values map[string]starlark.Value, decls []ParamDecl) (*Session, error) {
 	sb, err := newSandbox(opts.Script, opts.Store)
 	if err != nil {
 		return nil, err
@@ -459,9 +462,9 @@ func newSession(ctx context.Context, opts Options, dir *rundir.Dir, values map[s
 		out = os.Stdout
 	}
 	s := &Session{
-		ctx: ctx, opts: opts, dir: dir, mainName: opts.Script, sandbox: sb,
+		ctx: ctx, Opts: opts, Dir: dir, MainName: opts.Script, Sandbox: sb,
 		params:    paramState{decls: decls, values: values},
-		workers:   workerCount(opts.Workers),
+		Workers:   workerCount(opts.Workers),
 		printer:   printer{out: out},
 		started:   time.Now(),
 		threadSet: threadSet{threads: map[*starlark.Thread]bool{}},
@@ -472,22 +475,22 @@ func newSession(ctx context.Context, opts Options, dir *rundir.Dir, values map[s
 	if errOut == nil {
 		errOut = os.Stderr
 	}
-	s.progress = rundir.NewProgress(errOut)
-	s.backend = opts.Backend
-	if s.backend == nil {
-		s.backend = backend.CPU{}
+	s.Progress = rundir.NewProgress(errOut)
+	s.Backend = opts.Backend
+	if s.Backend == nil {
+		s.Backend = backend.CPU{}
 	}
-	s.gather, _ = s.backend.(backend.Gathering)
+	s.gather, _ = s.Backend.(backend.Gathering)
 	return s, nil
 }
 
 // run executes the main program on a new thread, cancelling it when the
 // context is cancelled.
 func (s *Session) run(prog *starlark.Program) error {
-	th := s.newThread("main")
-	th.SetLocal(chainKey, []string{s.mainName})
+	th := s.NewThread("main")
+	th.SetLocal(ChainKey, []string{s.MainName})
 	defer s.dropThread(th)
-	stop := context.AfterFunc(s.ctx, s.cancelThreads)
+	stop := context.AfterFunc(s.ctx, s.CancelThreads)
 	defer stop()
 	_, err := prog.Init(th, Predeclared())
 	if err == nil {
@@ -500,7 +503,7 @@ func (s *Session) run(prog *starlark.Program) error {
 }
 
 func (s *Session) finish(runErr error) {
-	info := s.info
+	info := s.Info
 	end := time.Now()
 	info.Finished = end.UTC().Format(time.RFC3339)
 	info.WallS = end.Sub(s.started).Seconds()
@@ -522,10 +525,10 @@ func (s *Session) finish(runErr error) {
 // keep their Starlark types).
 func (s *Session) provenance() *starlark.Dict {
 	d := starlark.NewDict(16)
-	if s.info == nil {
+	if s.Info == nil {
 		return d
 	}
-	i := s.info
+	i := s.Info
 	set := func(k string, v starlark.Value) { d.SetKey(starlark.String(k), v) }
 	str := func(k, v string) { set(k, starlark.String(v)) }
 	str("program", i.Program)
@@ -578,7 +581,7 @@ func (s *Session) provenance() *starlark.Dict {
 type sandbox struct {
 	scriptRoot string   // absolute, symlinks resolved
 	dataRoots  []string // absolute, symlinks resolved
-	store      *connectome.Store
+	Store      *connectome.Store
 }
 
 func newSandbox(script string, store *connectome.Store) (*sandbox, error) {
@@ -589,7 +592,7 @@ func newSandbox(script string, store *connectome.Store) (*sandbox, error) {
 	if err != nil {
 		return nil, usagef("script folder: %v", err)
 	}
-	sb := &sandbox{scriptRoot: root, store: store}
+	sb := &sandbox{scriptRoot: root, Store: store}
 	dirs := append([]string(nil), store.Path...)
 	if store.Cache != "" {
 		dirs = append(dirs, store.Cache)
@@ -617,7 +620,7 @@ func within(root, p string) bool {
 
 // allowRead checks that p (an existing file) lies in the script folder or
 // the data path, after resolving symbolic links.
-func (sb *sandbox) allowRead(fn, p string) (string, error) {
+func (sb *sandbox) AllowRead(fn, p string) (string, error) {
 	roots := append([]string{sb.scriptRoot}, sb.dataRoots...)
 	real, err := locate(p, roots, func() error {
 		return fmt.Errorf("%s is outside the folders scripts may read (the script folder %s and the connectome data path %s)",

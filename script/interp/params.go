@@ -1,4 +1,4 @@
-package script
+package interp
 
 import (
 	"errors"
@@ -58,9 +58,9 @@ func (p *paramSpec) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable ty
 func paramBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var def starlark.Value
 	var doc string
-	var lo, hi optNumber
+	var lo, hi OptNumber
 	var choices starlark.Value = starlark.None
-	if err := bind(b.Name(), args, kwargs, &def, &doc, &lo, &hi, &choices); err != nil {
+	if err := Bind(b.Name(), args, kwargs, &def, &doc, &lo, &hi, &choices); err != nil {
 		return nil, err
 	}
 	d := ParamDecl{Default: def, Doc: doc}
@@ -70,14 +70,14 @@ func paramBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 		return nil, fmt.Errorf("%s: default must be a bool, int, float or string, got %s", b.Name(), def.Type())
 	}
 	isNum := def.Type() == "int" || def.Type() == "float"
-	if (lo.set || hi.set) && !isNum {
+	if (lo.Set || hi.Set) && !isNum {
 		return nil, fmt.Errorf("%s: min and max apply to int and float parameters, not %s", b.Name(), def.Type())
 	}
-	if lo.set {
-		d.Min = &lo.v
+	if lo.Set {
+		d.Min = &lo.V
 	}
-	if hi.set {
-		d.Max = &hi.v
+	if hi.Set {
+		d.Max = &hi.V
 	}
 	if choices != starlark.None {
 		it, ok := choices.(starlark.Iterable)
@@ -108,7 +108,7 @@ func (d *ParamDecl) check(v starlark.Value) error {
 			if d.Type() == "int" && b == math.Trunc(b) {
 				return fmt.Sprint(int64(b))
 			}
-			return formatFloat(b)
+			return FormatFloat(b)
 		}
 		if d.Min != nil && f < *d.Min {
 			return fmt.Errorf("must be ≥ %s, got %s", bound(*d.Min), v)
@@ -249,7 +249,7 @@ func StaticParams(f *syntax.File) ([]ParamDecl, error) {
 			return nil, fmt.Errorf("%s: params: takes keyword arguments only (name = default)", pos)
 		}
 		name := bin.X.(*syntax.Ident).Name
-		v, err := starlark.EvalExprOptions(fileOptions, thread, bin.Y, env)
+		v, err := starlark.EvalExprOptions(FileOptions, thread, bin.Y, env)
 		if err != nil {
 			msg := err.Error()
 			var rl resolve.ErrorList
@@ -312,7 +312,7 @@ func resolveSets(script string, decls []ParamDecl, sets []string) (map[string]st
 		}
 		if d == nil {
 			msg := fmt.Sprintf("--set %s: %s has no parameter %q", name, script, name)
-			if n := nearest(name, names); n != "" {
+			if n := Nearest(name, names); n != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", n)
 			}
 			sort.Strings(names)
@@ -335,15 +335,15 @@ type paramState struct {
 }
 
 func paramsBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s, err := session(thread, b.Name())
+	s, err := SessionOf(thread, b.Name())
 	if err != nil {
 		return nil, err
 	}
 	var kw []starlark.Tuple
-	if err := bind(b.Name(), args, kwargs, &kw); err != nil {
+	if err := Bind(b.Name(), args, kwargs, &kw); err != nil {
 		return nil, err
 	}
-	if thread.CallStackDepth() != 2 || thread.CallFrame(1).Pos.Filename() != s.mainName {
+	if thread.CallStackDepth() != 2 || thread.CallFrame(1).Pos.Filename() != s.MainName {
 		return nil, fmt.Errorf("%s: only the main script may declare parameters, at its top level", b.Name())
 	}
 	ps := &s.params
@@ -383,13 +383,13 @@ func paramGoValue(v starlark.Value) any {
 }
 
 func init() {
-	decl("params", "script", "params(**parameters)",
+	Decl("params", "script", "params(**parameters)",
 		`Declares the script's parameters and returns a struct of their values. Call it once, at the
 top level of the main script, with literal defaults: P = params(runs=10, trials=param(30, doc="...", min=1)).
 The type of each parameter is that of its default (bool, int, float or string);
 `+"`encephagen exec SCRIPT --set runs=2`"+` overrides a default, and an unknown name or a value of the
 wrong type is refused before the script runs.`, paramsBuiltin)
-	decl("param", "script", "param(default, doc=\"\", min=None, max=None, choices=None)",
+	Decl("param", "script", "param(default, doc=\"\", min=None, max=None, choices=None)",
 		"Describes one parameter inside params(...): its default, a description, inclusive bounds "+
 			"(numbers) and the allowed values. Values from --set are checked against them.", paramBuiltin)
 }
