@@ -1,9 +1,9 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -36,8 +36,13 @@ func (b *Brain) learnerOf(p eprop.Params) (*eprop.Learner, error) {
 	return l, nil
 }
 
+// engineErr is an error of the learner's, headed by the builtin's name
+// instead of the package's.
 func engineErr(fn string, err error) error {
-	return fmt.Errorf("%s: %s", fn, strings.TrimPrefix(err.Error(), "eprop: "))
+	if e, ok := errors.AsType[*eprop.Error](err); ok {
+		return fmt.Errorf("%s: %s", fn, e.Msg)
+	}
+	return fmt.Errorf("%s: %v", fn, err)
 }
 
 // lockBrains takes the run locks of brains (learner methods must not run

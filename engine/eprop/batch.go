@@ -27,7 +27,7 @@ func NewBatch(bt *sim.Batch, p Params) (*Batch, error) {
 	for i, b := range bt.Brains {
 		if len(b.Net.W) > 0 {
 			if j, ok := seen[&b.Net.W[0]]; ok {
-				return nil, fmt.Errorf("eprop: brains %d and %d share a weight array; learning would mix their weights (call eprop.PrivateWeights on each brain first)", j, i)
+				return nil, errorf("brains %d and %d share a weight array; learning would mix their weights (call eprop.PrivateWeights on each brain first)", j, i)
 			}
 			seen[&b.Net.W[0]] = i
 		}
@@ -85,7 +85,7 @@ func (b *Batch) Reward(r float64, from Trace) ([]Update, error) {
 // RewardEach gives brain i reward r[i].
 func (b *Batch) RewardEach(r []float64, from Trace) ([]Update, error) {
 	if len(r) != len(b.Learners) {
-		return nil, fmt.Errorf("eprop: %d rewards for %d brains", len(r), len(b.Learners))
+		return nil, errorf("%d rewards for %d brains", len(r), len(b.Learners))
 	}
 	out := make([]Update, len(b.Learners))
 	err := b.each(func(i int, l *Learner) (err error) {

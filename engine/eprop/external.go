@@ -1,7 +1,6 @@
 package eprop
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -56,7 +55,7 @@ type Handover struct {
 }
 
 // ErrNotHandedOut says why a learner's work cannot be done elsewhere.
-var ErrNotHandedOut = errors.New("eprop: only the learner itself can observe its brain")
+var ErrNotHandedOut = errorf("only the learner itself can observe its brain")
 
 // handOutErr says why the learner cannot be handed out (nil when it can):
 // learning disabled, a LIF learner's supervised presentation in progress
@@ -119,18 +118,18 @@ func (l *Learner) HandOut() (*Handover, error) {
 // of the learner's state.
 func (l *Learner) HandBack(h *Handover, steps int64) error {
 	bad := func(what string, got, want int) error {
-		return fmt.Errorf("eprop: hand back: %s has %d elements, the learner %d", what, got, want)
+		return errorf("hand back: %s has %d elements, the learner %d", what, got, want)
 	}
 	if steps < 0 {
-		return fmt.Errorf("eprop: hand back: %d steps", steps)
+		return errorf("hand back: %d steps", steps)
 	}
 	switch e := l.eng.(type) {
 	case *lif:
 		switch {
 		case h.ALIF:
-			return errors.New("eprop: hand back: an ALIF state to a LIF learner")
+			return errorf("hand back: an ALIF state to a LIF learner")
 		case h.Pos < 0 || h.Pos >= e.K:
-			return fmt.Errorf("eprop: hand back: epoch step %d of %d", h.Pos, e.K)
+			return errorf("hand back: epoch step %d of %d", h.Pos, e.K)
 		case len(h.C) != len(e.c):
 			return bad("C", len(h.C), len(e.c))
 		case len(h.A) != len(e.a):
@@ -146,9 +145,9 @@ func (l *Learner) HandBack(h *Handover, steps int64) error {
 		N := e.net.N
 		switch {
 		case !h.ALIF:
-			return errors.New("eprop: hand back: a LIF state to an ALIF learner")
+			return errorf("hand back: a LIF state to an ALIF learner")
 		case h.Pos < 0 || h.Pos >= e.B:
-			return fmt.Errorf("eprop: hand back: block step %d of %d", h.Pos, e.B)
+			return errorf("hand back: block step %d of %d", h.Pos, e.B)
 		case len(h.Eps) != len(e.eps):
 			return bad("Eps", len(h.Eps), len(e.eps))
 		case len(h.E) != len(e.e):
@@ -156,7 +155,7 @@ func (l *Learner) HandBack(h *Handover, steps int64) error {
 		case len(h.Hist) != h.Pos*N:
 			return bad("Hist", len(h.Hist), h.Pos*N)
 		case len(h.SpikeOff) != h.Pos+1 || h.SpikeOff[0] != 0 || int(h.SpikeOff[h.Pos]) != len(h.Spikes):
-			return fmt.Errorf("eprop: hand back: %d spike offsets for %d steps and %d spikes", len(h.SpikeOff), h.Pos, len(h.Spikes))
+			return errorf("hand back: %d spike offsets for %d steps and %d spikes", len(h.SpikeOff), h.Pos, len(h.Spikes))
 		}
 		for _, x := range []struct {
 			name     string
@@ -182,7 +181,7 @@ func (l *Learner) HandBack(h *Handover, steps int64) error {
 			e.errOff = append(e.errOff, 0)
 		}
 	default:
-		return errors.New("eprop: hand back: unknown learner")
+		return errorf("hand back: unknown learner")
 	}
 	l.steps += steps
 	return nil

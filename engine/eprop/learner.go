@@ -107,7 +107,7 @@ func New(b *sim.Brain, p Params) (*Learner, error) {
 		// The block sweep needs no division by ρ − β·ψ, so any sign is
 		// exact; but below −1 the model's own recursion diverges.
 		if lo := rho - np.BetaALIF*p.Gamma; lo <= -1 {
-			return nil, fmt.Errorf("eprop: with ALIF, ρ − β·γ = %.4g ≤ −1 makes the recursive term ε grow without bound (ρ = %.4g, β = %v, γ = %v)", lo, rho, np.BetaALIF, p.Gamma)
+			return nil, errorf("with ALIF, ρ − β·γ = %.4g ≤ −1 makes the recursive term ε grow without bound (ρ = %.4g, β = %v, γ = %v)", lo, rho, np.BetaALIF, p.Gamma)
 		}
 		B := p.BlockSteps
 		if B == 0 {
@@ -140,10 +140,10 @@ func (l *Learner) Brain() *sim.Brain { return l.brain }
 // attach makes the learner the brain's hook; another hook is an error.
 func (l *Learner) attach() error {
 	if l.brain.Net != l.net {
-		return fmt.Errorf("eprop: the brain's network was replaced after the learner was made (call PrivateWeights before New)")
+		return errorf("the brain's network was replaced after the learner was made (call PrivateWeights before New)")
 	}
 	if h := l.brain.Plastic; h != nil && h != sim.Plasticity(l) {
-		return fmt.Errorf("eprop: the brain already has another plasticity hook (%T)", h)
+		return errorf("the brain already has another plasticity hook (%T)", h)
 	}
 	l.brain.Plastic = l
 	return nil
@@ -172,7 +172,7 @@ func (l *Learner) Enable() error {
 // traces were frozen, not decayed).
 func (l *Learner) Resume() error {
 	if !l.started {
-		return fmt.Errorf("eprop: resume: learning was never enabled (call Enable)")
+		return errorf("resume: learning was never enabled (call Enable)")
 	}
 	if l.enabled {
 		return nil
@@ -224,7 +224,7 @@ func (l *Learner) Observe(step int64, preV, theta []float32, spikes []int32) {
 // Reward(…, FromSnapshot) uses it.
 func (l *Learner) Snapshot() error {
 	if !l.enabled {
-		return fmt.Errorf("eprop: snapshot: learning is not enabled")
+		return errorf("snapshot: learning is not enabled")
 	}
 	l.eng.flush()
 	l.snap = append(l.snap[:0], l.eng.eligibility()...)
@@ -237,21 +237,21 @@ func (l *Learner) Snapshot() error {
 // the snapshot or the current eligibility as from says.
 func (l *Learner) Reward(r float64, from Trace) (Update, error) {
 	if math.IsNaN(r) || math.IsInf(r, 0) {
-		return Update{}, fmt.Errorf("eprop: reward must be finite, got %v", r)
+		return Update{}, errorf("reward must be finite, got %v", r)
 	}
 	if !l.enabled {
-		return Update{}, fmt.Errorf("eprop: reward: learning is not enabled")
+		return Update{}, errorf("reward: learning is not enabled")
 	}
 	var E []float32
 	switch from {
 	case FromSnapshot:
 		if !l.hasSnap {
-			return Update{}, fmt.Errorf("eprop: reward from the snapshot, but no snapshot was taken since the last reward (call Snapshot, or reward FromCurrent)")
+			return Update{}, errorf("reward from the snapshot, but no snapshot was taken since the last reward (call Snapshot, or reward FromCurrent)")
 		}
 		E = l.snap
 	case FromCurrent:
 	default:
-		return Update{}, fmt.Errorf("eprop: reward: the trace must be named (FromSnapshot or FromCurrent), got %v", from)
+		return Update{}, errorf("reward: the trace must be named (FromSnapshot or FromCurrent), got %v", from)
 	}
 	d := l.p.RewardDecay
 	l.baseline = d*l.baseline + (1-d)*r

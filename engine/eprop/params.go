@@ -58,7 +58,7 @@ const (
 // allowed range and the value given.
 func (p *Params) Validate() error {
 	bad := func(name, want string, got any) error {
-		return fmt.Errorf("eprop: %s must be %s, got %v", name, want, got)
+		return errorf("%s must be %s, got %v", name, want, got)
 	}
 	in := func(x, lo, hi float64) bool { return x >= lo && x <= hi }
 	switch {
@@ -69,7 +69,7 @@ func (p *Params) Validate() error {
 	case !in(p.Gamma, 0, 1000):
 		return bad("gamma", "in [0, 1000]", p.Gamma)
 	case !in(p.WMinMV, -MaxWeightMV, MaxWeightMV) || !in(p.WMaxMV, -MaxWeightMV, MaxWeightMV) || !(p.WMinMV <= p.WMaxMV):
-		return fmt.Errorf("eprop: weight bounds must be in [-%g, %g] mV with w_min ≤ w_max, got [%v, %v]", MaxWeightMV, MaxWeightMV, p.WMinMV, p.WMaxMV)
+		return errorf("weight bounds must be in [-%g, %g] mV with w_min ≤ w_max, got [%v, %v]", MaxWeightMV, MaxWeightMV, p.WMinMV, p.WMaxMV)
 	case !in(p.RewardDecay, 0, 1):
 		return bad("reward_decay", "in [0, 1]", p.RewardDecay)
 	case p.RebaseSteps < 0 || p.RebaseSteps > maxEpochSteps:
@@ -79,3 +79,12 @@ func (p *Params) Validate() error {
 	}
 	return nil
 }
+
+// Error is an error of the learner's. Its text is "eprop: " and Msg; a
+// caller that names the operation itself (the script's eprop.reward)
+// takes Msg alone.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return "eprop: " + e.Msg }
+
+func errorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }

@@ -1,7 +1,6 @@
 package eprop
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/encephagen/encephagen/engine/rng"
@@ -43,14 +42,14 @@ type supervision struct {
 
 func newSupervision(s Supervision, n int) (*supervision, error) {
 	if len(s.Outputs) == 0 {
-		return nil, fmt.Errorf("eprop: supervise: no output neurons")
+		return nil, errorf("supervise: no output neurons")
 	}
 	std := s.FeedbackStd
 	if std == 0 {
 		std = 0.01
 	}
 	if !(std > 0) || math.IsInf(std, 0) {
-		return nil, fmt.Errorf("eprop: supervise: feedback std must be > 0, got %v", s.FeedbackStd)
+		return nil, errorf("supervise: feedback std must be > 0, got %v", s.FeedbackStd)
 	}
 	sv := &supervision{
 		outputs: append([]int(nil), s.Outputs...),
@@ -66,10 +65,10 @@ func newSupervision(s Supervision, n int) (*supervision, error) {
 	}
 	for k, o := range s.Outputs {
 		if o < 0 || o >= n {
-			return nil, fmt.Errorf("eprop: supervise: output neuron %d out of range [0, %d)", o, n)
+			return nil, errorf("supervise: output neuron %d out of range [0, %d)", o, n)
 		}
 		if sv.outIdx[o] >= 0 {
-			return nil, fmt.Errorf("eprop: supervise: output neuron %d listed twice", o)
+			return nil, errorf("supervise: output neuron %d listed twice", o)
 		}
 		sv.outIdx[o] = int32(k)
 	}
@@ -156,11 +155,11 @@ func (l *Learner) Feedback(j, k int) float64 {
 // each step's cost at O(N·errors) rather than O(synapses).
 func (l *Learner) Present(target [][]bool) error {
 	if l.sup == nil {
-		return fmt.Errorf("eprop: present: no supervised set-up (call Supervise first)")
+		return errorf("present: no supervised set-up (call Supervise first)")
 	}
 	for s, row := range target {
 		if len(row) != l.sup.nOut {
-			return fmt.Errorf("eprop: present: target step %d has %d entries for %d outputs", s, len(row), l.sup.nOut)
+			return errorf("present: target step %d has %d entries for %d outputs", s, len(row), l.sup.nOut)
 		}
 	}
 	l.eng.flush()
@@ -176,10 +175,10 @@ func (l *Learner) Present(target [][]bool) error {
 // presentation's observed steps.
 func (l *Learner) ApplySupervised() (Update, error) {
 	if l.sup == nil || !l.sup.presenting {
-		return Update{}, fmt.Errorf("eprop: apply supervised: no presentation in progress (call Present first)")
+		return Update{}, errorf("apply supervised: no presentation in progress (call Present first)")
 	}
 	if !l.enabled {
-		return Update{}, fmt.Errorf("eprop: apply supervised: learning is not enabled")
+		return Update{}, errorf("apply supervised: learning is not enabled")
 	}
 	l.eng.flush()
 	g := l.eng.accumulated()
