@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/script/rundir"
 
 	"go.starlark.net/starlark"
@@ -167,8 +168,6 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		done     = make([]bool, len(items))
 		flushed  = 0
 		threads  = map[*starlark.Thread]bool{}
-		next     = make(chan int)
-		wg       sync.WaitGroup
 	)
 	flush := func() { // mu held
 		for flushed < len(items) && done[flushed] {
@@ -177,65 +176,52 @@ func pmapBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 			flushed++
 		}
 	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if s.gather != nil {
-					s.gather.Enter()
-				}
-				buf := &strings.Builder{}
-				th := s.NewThread(fmt.Sprintf("pmap item %d", i))
-				th.SetLocal(WorkerKey, true)
-				th.SetLocal(printBufKey, buf)
-				th.SetLocal(ctxKey, ctx)
-				mu.Lock()
-				threads[th] = true
-				stopped := firstErr != nil
-				mu.Unlock()
-				var v starlark.Value
-				var err error
-				if stopped {
-					err = context.Canceled
-				} else {
-					v, err = starlark.Call(th, f, starlark.Tuple{items[i]}, nil)
-				}
-				s.dropThread(th)
-				mu.Lock()
-				delete(threads, th)
-				bufs[i], done[i] = buf, true
-				if err != nil && firstErr == nil && !stopped {
-					firstErr, errItem = err, i
-					cancel()
-					for t := range threads {
-						t.Cancel("another pmap item failed")
-					}
-				}
-				results[i] = v
-				flush()
-				mu.Unlock()
-				if s.gather != nil {
-					s.gather.Leave()
-				}
-			}
-		}()
-	}
 	if s.gather != nil {
 		// This thread waits for the items: they alone may call run() now.
 		s.gather.Leave()
 		defer s.gather.Enter()
 	}
-feed:
-	for i := range items {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	// Errors are the items' own business (the first stops the others and
+	// is reported with its index), so the pool is told none.
+	parallel.ForEach(ctx, len(items), workers, func(_ context.Context, i int) error {
+		if s.gather != nil {
+			s.gather.Enter()
 		}
-	}
-	close(next)
-	wg.Wait()
+		buf := &strings.Builder{}
+		th := s.NewThread(fmt.Sprintf("pmap item %d", i))
+		th.SetLocal(WorkerKey, true)
+		th.SetLocal(printBufKey, buf)
+		th.SetLocal(ctxKey, ctx)
+		mu.Lock()
+		threads[th] = true
+		stopped := firstErr != nil
+		mu.Unlock()
+		var v starlark.Value
+		var err error
+		if stopped {
+			err = context.Canceled
+		} else {
+			v, err = starlark.Call(th, f, starlark.Tuple{items[i]}, nil)
+		}
+		s.dropThread(th)
+		mu.Lock()
+		delete(threads, th)
+		bufs[i], done[i] = buf, true
+		if err != nil && firstErr == nil && !stopped {
+			firstErr, errItem = err, i
+			cancel()
+			for t := range threads {
+				t.Cancel("another pmap item failed")
+			}
+		}
+		results[i] = v
+		flush()
+		mu.Unlock()
+		if s.gather != nil {
+			s.gather.Leave()
+		}
+		return nil
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	for i := flushed; i < len(items); i++ {
