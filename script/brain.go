@@ -48,6 +48,8 @@ var brainParams = []brainParam{
 	{"beta", "β", "ALIF adaptation strength", func(p *network.Params) any { return &p.BetaALIF }},
 	{"velocity_mm_per_ms", "v", "conduction velocity for long-range delays d = round(L/(v·dt)); 0 = no delays (MODEL.md §5 uses 3.5)", func(p *network.Params) any { return &p.VelocityMMPerMs }},
 	{"dt_ms", "dt", "time step, ms", func(p *network.Params) any { return &p.DtMs }},
+	{"attractor_assemblies", "none, an option of issue 16", "attractor option: assemblies of consecutive excitatory neurons per attractor region (with attractor_regions; see engine/network's package doc)", func(p *network.Params) any { return &p.AttractorAssemblies }},
+	{"attractor_weight_factor", "none, an option of issue 16", "attractor option: multiplier of the local excitatory weights within an assembly", func(p *network.Params) any { return &p.AttractorWeightFactor }},
 	{"wiring_seed", "wiring seed", "seed of synapse sampling (the reference fixes it at 42 and varies the noise seed)", func(p *network.Params) any { return &p.WiringSeed }},
 	{"wiring_rng", "the reference's draw", `how synapses are drawn from wiring_seed: "numpy" (the reference's own draw: NumPy's default_rng(wiring_seed) in its loop order; seed 42 gives the reference's brain) or "encephagen" (a counter-based stream per block of synapses: another brain of the same family)`, func(p *network.Params) any { return &p.WiringRNG }},
 	{"long_range", "the report's model (v1)", `long-range rules: "normalised" (MODEL.md §2) or "v1" (the model the research report's tables came from: raw weights × coupling, no 3× onto inhibitory targets, no inhibitory pathways)`, func(p *network.Params) any { return &p.LongRange }},
@@ -240,6 +242,7 @@ var brainType = newType("brain",
 				d[bp.name] = paramValue(bp, &p)
 			}
 			d["nmda_regions"] = intTuple(p.NMDARegions)
+			d["attractor_regions"] = intTuple(p.AttractorRegions)
 			d["noise_seed"] = starlark.MakeUint64(b.b.NoiseSeed)
 			return starlarkstruct.FromStringDict(starlark.String("params"), d), nil
 		}},
@@ -317,7 +320,7 @@ func brainSig() string {
 	for _, bp := range brainParams {
 		fmt.Fprintf(&b, ", %s=%s", bp.name, paramDefault(bp))
 	}
-	b.WriteString(`, nmda_regions="prefrontal", noise_seed=0)`)
+	b.WriteString(`, nmda_regions="prefrontal", attractor_regions=[], noise_seed=0)`)
 	return b.String()
 }
 
@@ -336,6 +339,7 @@ and parameters share their wiring (only noise_seed differs), so a batch builds o
 		fmt.Fprintf(&b, "\n  %-19s %-8s %s (MODEL.md: %s)", bp.name, paramDefault(bp).String(), doc, bp.model)
 	}
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "nmda_regions", `"prefrontal"`, "regions whose neurons carry an NMDA current: a group name, labels, indices, a list of them, or [] for none (by default the prefrontal group, none when the connectome has no prefrontal region)")
+	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "attractor_regions", "[]", "attractor option: regions whose excitatory neurons form assemblies (a group name, labels, indices or a list of them; none by default)")
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "noise_seed", "0", "seed of the dynamics noise: initial potentials and background input")
 	return b.String()
 }
@@ -355,12 +359,13 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	p := network.Defaults()
 	var nmda starlark.Value // nil: the default, the prefrontal group if the connectome has one
+	var attractor starlark.Value
 	var noise seed
 	names := []string{}
 	for _, bp := range brainParams {
 		names = append(names, bp.name)
 	}
-	names = append(names, "nmda_regions", "noise_seed")
+	names = append(names, "nmda_regions", "attractor_regions", "noise_seed")
 	seen := map[string]bool{}
 	for _, kv := range kwargs {
 		k := string(kv[0].(starlark.String))
@@ -371,6 +376,9 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		switch k {
 		case "nmda_regions":
 			nmda = kv[1]
+			continue
+		case "attractor_regions":
+			attractor = kv[1]
 			continue
 		case "noise_seed":
 			if err := noise.Unpack(kv[1]); err != nil {
@@ -396,6 +404,13 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	} else if nmda != starlark.None {
 		if l, ok := nmda.(starlark.Sequence); !ok || l.Len() > 0 {
 			if p.NMDARegions, err = conn.regions(fn, "nmda_regions", nmda); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if attractor != nil && attractor != starlark.None {
+		if l, ok := attractor.(starlark.Sequence); !ok || l.Len() > 0 {
+			if p.AttractorRegions, err = conn.regions(fn, "attractor_regions", attractor); err != nil {
 				return nil, err
 			}
 		}

@@ -272,6 +272,9 @@ func Build(c *connectome.Connectome, p Params) (*Network, error) {
 		segs[r] = segment{}
 	}
 	net.Start[net.N] = uint32(len(net.Post))
+	if len(p.AttractorRegions) > 0 && p.AttractorWeightFactor != 1 {
+		net.strengthenAssemblies()
+	}
 	net.NMDA = make([]bool, net.N)
 	for _, r := range p.NMDARegions {
 		for k := 0; k < npr; k++ {
@@ -441,4 +444,32 @@ func newSegment(syns []synapse, nLocal int, p *Params) segment {
 	}
 	seg.start = seg.start[:npr]
 	return seg
+}
+
+// strengthenAssemblies is the attractor option (Params.AttractorRegions):
+// in each attractor region, the local excitatory synapses within an
+// assembly get their weight multiplied by AttractorWeightFactor, in
+// float64 and rounded once to float32. Only weights change: the synapse
+// set is the one drawn without the option.
+func (n *Network) strengthenAssemblies() {
+	p := &n.Params
+	size := n.NExc / p.AttractorAssemblies
+	f := p.AttractorWeightFactor
+	done := map[int]bool{}
+	for _, r := range p.AttractorRegions {
+		if done[r] {
+			continue
+		}
+		done[r] = true
+		base := r * n.NPR
+		for k := 0; k < size*p.AttractorAssemblies; k++ {
+			a := k / size
+			lo, hi := uint32(base+a*size), uint32(base+(a+1)*size)
+			for s := n.Start[base+k]; s < n.Start[base+k+1]; s++ {
+				if j := n.Post[s]; j >= lo && j < hi {
+					n.W[s] = float32(float64(n.W[s]) * f)
+				}
+			}
+		}
+	}
 }
