@@ -390,6 +390,7 @@ var smokeSets = map[string][]string{
 	"26_scale500.star":      {"runs=2", "neurons_per_region=10", "trials=10"},
 	"27_orientation.star":   {"runs=2", "neurons_per_region=10", "trials=10"},
 	"28_learning_rate.star": {"runs=2", "neurons_per_region=10", "trials=10", "rates=1"},
+	"29_attractor.star":     {"runs=2", "neurons_per_region=20", "delay_ms=200"},
 	"30_sequences.star":     {"runs=2", "neurons_per_region=10", "blocks=4"},
 	"31_multisensory.star":  {"runs=2", "neurons_per_region=10", "blocks=5"},
 }
