@@ -13,8 +13,9 @@ import (
 // specification, synapse by synapse: the synapse set is the one drawn
 // without it; a weight is multiplied by the factor (in float64, rounded
 // once) exactly when its synapse is local, excitatory, in an attractor
-// region, and joins two neurons of the same assembly; every other weight
-// is as drawn. Off (no regions, or factor 1) the network is the same.
+// region, and joins two neurons of the same assembly, by
+// max(0, (A − f)/(A − 1)) when it joins two different assemblies; every
+// other weight is as drawn. Off (no regions, or factor 1) the network is the same.
 func TestAttractorAssemblies(t *testing.T) {
 	c := enginetest.Synthetic(5)
 	for _, rngName := range []string{network.WiringNumPy, network.WiringEncephagen} {
@@ -49,11 +50,14 @@ func TestAttractorAssemblies(t *testing.T) {
 			for s := net.Start[pre]; s < net.Start[pre+1]; s++ {
 				post := int(net.Post[s])
 				m := post % npr
-				in := (r == 0 || r == 2) && post/npr == r && k < 3*size && m < 3*size && k/size == m/size
+				both := (r == 0 || r == 2) && post/npr == r && k < 3*size && m < 3*size
 				want := plain.W[s]
-				if in {
+				switch {
+				case both && k/size == m/size:
 					want = float32(float64(plain.W[s]) * 3.7)
 					changed++
+				case both: // between assemblies: (A − f)/(A − 1) = (3 − 3.7)/2 < 0 → 0
+					want = 0
 				}
 				if net.W[s] != want {
 					t.Fatalf("%s: synapse %d (%d → %d): weight %v, want %v", rngName, s, pre, post, net.W[s], want)
@@ -62,6 +66,28 @@ func TestAttractorAssemblies(t *testing.T) {
 		}
 		if changed == 0 {
 			t.Fatalf("%s: no synapse within an assembly", rngName)
+		}
+		q.AttractorWeightFactor = 2 // between assemblies: (3 − 2)/2
+		half, err := network.Build(c, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		between := 0
+		for pre := 0; pre < net.N; pre++ {
+			r, k := pre/npr, pre%npr
+			for s := half.Start[pre]; s < half.Start[pre+1]; s++ {
+				post := int(half.Post[s])
+				m := post % npr
+				if (r == 0 || r == 2) && post/npr == r && k < 3*size && m < 3*size && k/size != m/size {
+					between++
+					if half.W[s] != float32(float64(plain.W[s])*0.5) {
+						t.Fatalf("%s: synapse %d between assemblies: weight %v, want %v", rngName, s, half.W[s], plain.W[s]/2)
+					}
+				}
+			}
+		}
+		if between == 0 {
+			t.Fatalf("%s: no synapse between assemblies", rngName)
 		}
 	}
 }

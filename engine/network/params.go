@@ -19,8 +19,15 @@
 // none) form A assemblies of consecutive neurons, assembly a holding
 // k = a·m … (a+1)·m − 1. Every local excitatory synapse k → k' of such a
 // region with k and k' in the same assembly has its weight
-// w = float32(float64(j_eff)·AttractorWeightFactor) instead of j_eff
-// (units: mV, as every weight); nothing else changes — the synapses are
+// w = float32(float64(j_eff)·f), f = AttractorWeightFactor, instead of
+// j_eff (units: mV, as every weight), and one with k and k' in different
+// assemblies w = float32(float64(j_eff)·f−), f− = max(0, (A − f)/(A − 1)):
+// while every assembly fires at the same rate a neuron's mean input is
+// then as without the option (when the assemblies cover the excitatory
+// neurons), so the option makes states with one assembly active stable
+// without raising the spontaneous state (as in Amit & Brunel 1997's
+// "w+ / w−" networks); without f− every assembly ignites by itself at
+// f ≳ 3 (README, Exp 29). Nothing else changes — the synapses are
 // those drawn without the option (the reference's draw included), the
 // dynamics, NMDA (the attractor regions usually are the NMDA regions,
 // the prefrontal group) and learning are MODEL.md's. It is applied once
@@ -62,9 +69,9 @@ type Params struct {
 	// MODEL.md; see the package doc, "Attractor assemblies"): in each of
 	// these regions the first AttractorAssemblies·⌊n_exc/AttractorAssemblies⌋
 	// excitatory neurons form AttractorAssemblies disjoint assemblies of
-	// consecutive neurons, and every local excitatory synapse from an
-	// assembly's neuron onto a neuron of the same assembly has its weight
-	// multiplied by AttractorWeightFactor. Empty (the default): off.
+	// consecutive neurons; local excitatory synapses within an assembly
+	// have their weight multiplied by AttractorWeightFactor, those between
+	// two assemblies by max(0, (A − f)/(A − 1)). Empty (the default): off.
 	AttractorRegions      []int
 	AttractorAssemblies   int     // assemblies per attractor region, in [1, n_exc]
 	AttractorWeightFactor float64 // multiplier of within-assembly weights (1: no change)
