@@ -47,6 +47,8 @@ var brainParams = []brainParam{
 	{"beta", "β", "ALIF adaptation strength", func(p *network.Params) any { return &p.BetaALIF }},
 	{"velocity_mm_per_ms", "v", "conduction velocity for long-range delays d = round(L/(v·dt)); 0 = no delays (MODEL.md §5 uses 3.5)", func(p *network.Params) any { return &p.VelocityMMPerMs }},
 	{"dt_ms", "dt", "time step, ms", func(p *network.Params) any { return &p.DtMs }},
+	{"attractor_assemblies", "none, an option of issue 16", "attractor option: assemblies of consecutive excitatory neurons per attractor region (with attractor_regions; see engine/network's package doc)", func(p *network.Params) any { return &p.AttractorAssemblies }},
+	{"attractor_weight_factor", "none, an option of issue 16", "attractor option: multiplier of the local excitatory weights within an assembly", func(p *network.Params) any { return &p.AttractorWeightFactor }},
 	{"wiring_seed", "wiring seed", "seed of synapse sampling (the reference fixes it at 42 and varies the noise seed)", func(p *network.Params) any { return &p.WiringSeed }},
 	{"wiring_rng", "the reference's draw", `how synapses are drawn from wiring_seed: "numpy" (the reference's own draw: NumPy's default_rng(wiring_seed) in its loop order; seed 42 gives the reference's brain) or "encephagen" (a counter-based stream per block of synapses: another brain of the same family)`, func(p *network.Params) any { return &p.WiringRNG }},
 	{"long_range", "the report's model (v1)", `long-range rules: "normalised" (MODEL.md §2) or "v1" (the model the research report's tables came from: raw weights × coupling, no 3× onto inhibitory targets, no inhibitory pathways)`, func(p *network.Params) any { return &p.LongRange }},
@@ -190,6 +192,7 @@ var brainType = interp.NewType("brain",
 				d[bp.name] = paramValue(bp, &p)
 			}
 			d["nmda_regions"] = interp.IntTuple(p.NMDARegions)
+			d["attractor_regions"] = interp.IntTuple(p.AttractorRegions)
 			d["noise_seed"] = starlark.MakeUint64(b.b.NoiseSeed)
 			return starlarkstruct.FromStringDict(starlark.String("params"), d), nil
 		}},
@@ -266,7 +269,7 @@ func brainSig() string {
 	for _, bp := range brainParams {
 		fmt.Fprintf(&b, ", %s=%s", bp.name, paramDefault(bp))
 	}
-	b.WriteString(`, nmda_regions="prefrontal", noise_seed=0)`)
+	b.WriteString(`, nmda_regions="prefrontal", attractor_regions=[], noise_seed=0)`)
 	return b.String()
 }
 
@@ -285,6 +288,7 @@ and parameters share their wiring (only noise_seed differs), so a batch builds o
 		fmt.Fprintf(&b, "\n  %-19s %-8s %s (MODEL.md: %s)", bp.name, paramDefault(bp).String(), doc, bp.model)
 	}
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "nmda_regions", `"prefrontal"`, "regions whose neurons carry an NMDA current: a group name, labels, indices, a list of them, or [] for none (by default the prefrontal group, none when the connectome has no prefrontal region)")
+	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "attractor_regions", "[]", "attractor option: regions whose excitatory neurons form assemblies (a group name, labels, indices or a list of them; none by default)")
 	fmt.Fprintf(&b, "\n  %-19s %-8s %s", "noise_seed", "0", "seed of the dynamics noise: initial potentials and background input")
 	return b.String()
 }
@@ -298,8 +302,8 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if len(args) > 1 {
 		return nil, fmt.Errorf("%s: got %d positional arguments, want 1 (the connectome); give the parameters as keywords", fn, len(args))
 	}
-	// The declaration (brainSig) is connectome, the table, nmda_regions
-	// and noise_seed.
+	// The declaration (brainSig) is connectome, the table, nmda_regions,
+	// attractor_regions and noise_seed.
 	vals, err := interp.BindValues(fn, args, kwargs)
 	if err != nil {
 		return nil, err
@@ -317,8 +321,9 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		}
 	}
 	nmda := vals[1+len(brainParams)] // nil: the default, the prefrontal group if the connectome has one
+	attractor := vals[2+len(brainParams)]
 	var noise interp.Seed
-	if v := vals[2+len(brainParams)]; v != nil {
+	if v := vals[3+len(brainParams)]; v != nil {
 		if err := noise.Unpack(v); err != nil {
 			return nil, fmt.Errorf("%s: for parameter noise_seed: %v", fn, err)
 		}
@@ -328,6 +333,13 @@ func brainBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	} else if nmda != starlark.None {
 		if l, ok := nmda.(starlark.Sequence); !ok || l.Len() > 0 {
 			if p.NMDARegions, err = conn.regions(fn, "nmda_regions", nmda); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if attractor != nil && attractor != starlark.None {
+		if l, ok := attractor.(starlark.Sequence); !ok || l.Len() > 0 {
+			if p.AttractorRegions, err = conn.regions(fn, "attractor_regions", attractor); err != nil {
 				return nil, err
 			}
 		}

@@ -47,7 +47,7 @@ func TestErrorMessages(t *testing.T) {
 		{"kw run", `run(b, msec = 10)`, "run: unexpected keyword argument msec (did you mean ms?)"},
 		{"kw run last", `run(b, ms = 1, rastr = [1])`, "run: unexpected keyword argument rastr (did you mean raster?)"},
 		{"kw stimulus", `stimulus("all", mV = 1)`, "stimulus: unexpected keyword argument mV (did you mean mv?)"},
-		{"kw nothing close", `stimulus("all", mv = 1, colour = 1)`, "stimulus: unexpected keyword argument colour (valid: regions, mv, pattern)"},
+		{"kw nothing close", `stimulus("all", mv = 1, colour = 1)`, "stimulus: unexpected keyword argument colour (valid: regions, mv, pattern, neurons)"},
 		{"group typo", `c.group("visul")`, `did you mean "visual"?`},
 		{"region spec", `stimulus("visul", mv = 1); run(b, ms = 1, stimulus = stimulus("visul", mv = 1))`, `"visul" is neither a region group`},
 		{"missing duration", `run(b)`, "run: missing duration: give ms= (e.g. ms=50) or steps="},

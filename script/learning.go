@@ -228,8 +228,9 @@ func learnOp(op func(thread *starlark.Thread, s *interp.Session, ls []*eprop.Lea
 func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	fn := b.Name()
 	var target, rv starlark.Value
+	var regionsV starlark.Value = starlark.None
 	trace := ""
-	if err := interp.Bind(fn, args, kw, &target, &rv, &trace); err != nil {
+	if err := interp.Bind(fn, args, kw, &target, &rv, &trace, &regionsV); err != nil {
 		return nil, err
 	}
 	var from eprop.Trace
@@ -266,9 +267,29 @@ func eReward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 			return nil, interp.RangeError(fn, name, fmt.Sprintf("in [-%g, %g]", eprop.MaxReward, eprop.MaxReward), r)
 		}
 	}
+	// A local reward: regions resolved against each brain's connectome.
+	var regions [][]int
+	if regionsV != nil && regionsV != starlark.None {
+		for _, br := range brains {
+			g, err := br.conn.regions(fn, "regions", regionsV)
+			if err != nil {
+				return nil, err
+			}
+			if len(g) == 0 {
+				return nil, fmt.Errorf("%s: regions selects no region (give at least one, or omit regions for a global reward)", fn)
+			}
+			regions = append(regions, g)
+		}
+	}
 	var vals []starlark.Value
 	err = withLearners(s, fn, brains, func(ls []*eprop.Learner) error {
-		ups, err := learnBatch(s, thread, ls).RewardEach(rs, from)
+		var ups []eprop.Update
+		var err error
+		if regions != nil {
+			ups, err = learnBatch(s, thread, ls).RewardEachRegions(rs, from, regions)
+		} else {
+			ups, err = learnBatch(s, thread, ls).RewardEach(rs, from)
+		}
 		if err != nil {
 			return engineErr(fn, err)
 		}
@@ -464,12 +485,15 @@ makes a new learner.`, eEnable)
 		learnOp(func(th *starlark.Thread, s *interp.Session, ls []*eprop.Learner) error {
 			return learnBatch(s, th, ls).Snapshot()
 		}))
-	interp.Decl("eprop.reward", "learning", "eprop.reward(target, r, trace)",
+	interp.Decl("eprop.reward", "learning", "eprop.reward(target, r, trace, regions=None)",
 		`Applies reward r (a number, or one per brain of a batch): the baseline first, b = decay·b + (1−decay)·r,
 then W = clamp(W + lr·(r − b)·E, w_min, w_max) for every synapse. trace names E, and must be given:
 "snapshot" (the copy from eprop.snapshot, as the research report describes; it is consumed) or "current"
-(the eligibility now, as the reference code's final version does). Returns the update, struct(reward,
-baseline, factor, max_abs_dw, mean_abs_dw, changed, clamped), or a tuple of them for a batch.`, eReward)
+(the eligibility now, as the reference code's final version does). regions (a group name, region label,
+index, or a list of them) makes the reward local, dopamine-like: only synapses onto neurons of those
+regions change; the baseline is updated as for a global reward; every region gives the global reward
+bit for bit. Returns the update, struct(reward, baseline, factor, max_abs_dw, mean_abs_dw, changed,
+clamped), or a tuple of them for a batch.`, eReward)
 	interp.Decl("eprop.stats", "learning", "eprop.stats(target)",
 		"The learner's state: struct(enabled, steps, max_abs_e, mean_abs_e, has_snapshot, snapshot_max_e, snapshot_mean_e, baseline, last) with last the last update; a tuple for a batch.",
 		eStats)

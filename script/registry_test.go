@@ -229,13 +229,14 @@ values = {
 	if checked < 20 {
 		t.Errorf("only %d defaults checked", checked)
 	}
-	// brain: connectome, its table, then nmda_regions and noise_seed.
+	// brain: connectome, its table, then nmda_regions, attractor_regions
+	// and noise_seed.
 	kws, _ := LookupBuiltin("brain").Keywords()
 	want := []string{"connectome"}
 	for _, bp := range brainParams {
 		want = append(want, bp.name)
 	}
-	want = append(want, "nmda_regions", "noise_seed")
+	want = append(want, "nmda_regions", "attractor_regions", "noise_seed")
 	if !slices.Equal(kws, want) {
 		t.Errorf("brain signature %v, want %v", kws, want)
 	}

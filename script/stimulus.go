@@ -151,7 +151,8 @@ type Stimulus struct {
 
 type stimInput struct {
 	regions starlark.Value // a region spec, frozen
-	pattern *Pattern       // nil: every neuron
+	pattern *Pattern       // nil: every neuron (or neurons')
+	neurons []int          // neurons= of stimulus(): indices within each region, or nil
 	mv      float64
 }
 
@@ -163,6 +164,9 @@ func (s *Stimulus) String() string {
 		p := ""
 		if in.pattern != nil {
 			p = ", pattern=" + in.pattern.String()
+		}
+		if in.neurons != nil {
+			p = fmt.Sprintf(", neurons=%v", in.neurons)
 		}
 		parts = append(parts, fmt.Sprintf("stimulus(%s, mv=%s%s)", in.regions, interp.FormatFloat(in.mv), p))
 	}
@@ -187,7 +191,7 @@ func (s *Stimulus) AttrNames() []string                      { return stimulusTy
 
 var stimulusType = interp.NewType("stimulus",
 	"External input for run(): from stimulus(); s1 + s2 applies both (a neuron targeted twice gets the sum).",
-	interp.Member[*Stimulus]{Name: "inputs", Doc: "The inputs as a tuple of struct(regions, mv, pattern).",
+	interp.Member[*Stimulus]{Name: "inputs", Doc: "The inputs as a tuple of struct(regions, mv, pattern, neurons).",
 		Get: func(s *Stimulus) (starlark.Value, error) {
 			t := make(starlark.Tuple, len(s.inputs))
 			for i, in := range s.inputs {
@@ -195,8 +199,12 @@ var stimulusType = interp.NewType("stimulus",
 				if in.pattern != nil {
 					p = in.pattern
 				}
+				var ns starlark.Value = starlark.None
+				if in.neurons != nil {
+					ns = interp.IntTuple(in.neurons)
+				}
 				t[i] = starlarkstruct.FromStringDict(starlark.String("input"), starlark.StringDict{
-					"regions": in.regions, "mv": starlark.Float(in.mv), "pattern": p,
+					"regions": in.regions, "mv": starlark.Float(in.mv), "pattern": p, "neurons": ns,
 				})
 			}
 			return t, nil
@@ -232,8 +240,8 @@ func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	fn := b.Name()
 	var regions starlark.Value
 	var mv interp.Number
-	var pat starlark.Value = starlark.None
-	if err := interp.Bind(fn, args, kwargs, &regions, &mv, &pat); err != nil {
+	var pat, neurons starlark.Value = starlark.None, starlark.None
+	if err := interp.Bind(fn, args, kwargs, &regions, &mv, &pat, &neurons); err != nil {
 		return nil, err
 	}
 	if !(math.Abs(float64(mv)) <= maxStimulusMV) {
@@ -257,6 +265,21 @@ func stimulusBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 			return nil, fmt.Errorf("%s: for parameter pattern: got %s, want pattern (from patterns()) or None", fn, pat.Type())
 		}
 		in.pattern = p
+	}
+	if neurons != starlark.None {
+		if pat != starlark.None {
+			return nil, fmt.Errorf("%s: give pattern or neurons, not both", fn)
+		}
+		ns, err := toInts(fn, "neurons", neurons)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range ns {
+			if i < 0 {
+				return nil, fmt.Errorf("%s: neurons[%d] must be a neuron index within a region (≥ 0), got %d", fn, k, i)
+			}
+		}
+		in.neurons = append([]int{}, ns...)
 	}
 	return &Stimulus{inputs: []stimInput{in}}, nil
 }
@@ -303,6 +326,15 @@ func denseInput(fn string, stims []*Stimulus, conn *Connectome, net *network.Net
 				}
 				x.Pattern = in.pattern.bits
 			}
+			if in.neurons != nil {
+				x.Pattern = make([]bool, net.NPR)
+				for k, i := range in.neurons {
+					if i >= net.NPR {
+						return nil, fmt.Errorf("%s: stimulus neurons[%d] = %d, but the brain has %d neurons per region", fn, k, i, net.NPR)
+					}
+					x.Pattern[i] = true
+				}
+			}
 			s = append(s, x)
 		}
 	}
@@ -321,9 +353,10 @@ func init() {
 			"reference's five patterns); \"encephagen\" uses the engine's own generator. n must equal the "+
 			"brain's neurons_per_region. Returns a tuple of patterns.",
 		patternsBuiltin)
-	interp.Decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None)",
+	interp.Decl("stimulus", "stimuli", "stimulus(regions, mv, pattern=None, neurons=None)",
 		`An external input: mv (mV per step, added to i_syn every step while on, MODEL.md §3) to every neuron,
-or to the neurons of pattern, of each region in regions. regions is a group name ("visual"), a region
+or to the neurons of pattern (or neurons: a list of neuron indices within a region, e.g. an attractor
+assembly), of each region in regions. regions is a group name ("visual"), a region
 label, "all", an index, or a list of them (e.g. b.group("visual")[:4]); it is resolved against the brain
 when applied. Combine stimuli with + or pass a list to run().`, stimulusBuiltin)
 }

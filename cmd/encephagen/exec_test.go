@@ -382,13 +382,17 @@ func TestResume(t *testing.T) {
 // experiment needs an entry, so that a builtin change cannot silently
 // break a script.
 var smokeSets = map[string][]string{
-	"00_hello.star":       {"neurons_per_region=10", "ms=5"},
-	"22_eprop.star":       {"runs=2", "neurons_per_region=10", "trials=10"},
-	"23_diversity.star":   {"runs=2", "rounds=2", "neurons_per_region=10"},
-	"24_delays.star":      {"runs=2", "neurons_per_region=10", "trials=10"},
-	"25_erdos_renyi.star": {"runs=2", "neurons_per_region=10", "trials=10"},
-	"26_scale500.star":    {"runs=2", "neurons_per_region=10", "trials=10"},
-	"27_orientation.star": {"runs=2", "neurons_per_region=10", "trials=10"},
+	"00_hello.star":         {"neurons_per_region=10", "ms=5"},
+	"22_eprop.star":         {"runs=2", "neurons_per_region=10", "trials=10"},
+	"23_diversity.star":     {"runs=2", "rounds=2", "neurons_per_region=10"},
+	"24_delays.star":        {"runs=2", "neurons_per_region=10", "trials=10"},
+	"25_erdos_renyi.star":   {"runs=2", "neurons_per_region=10", "trials=10"},
+	"26_scale500.star":      {"runs=2", "neurons_per_region=10", "trials=10"},
+	"27_orientation.star":   {"runs=2", "neurons_per_region=10", "trials=10"},
+	"28_learning_rate.star": {"runs=2", "neurons_per_region=10", "trials=10", "rates=1"},
+	"29_attractor.star":     {"runs=2", "neurons_per_region=20", "delay_ms=200"},
+	"30_sequences.star":     {"runs=2", "neurons_per_region=10", "blocks=4"},
+	"31_multisensory.star":  {"runs=2", "neurons_per_region=10", "blocks=5"},
 }
 
 func TestExperimentsSmoke(t *testing.T) {

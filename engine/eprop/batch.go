@@ -95,6 +95,20 @@ func (b *Batch) RewardEach(r []float64, from Trace) ([]Update, error) {
 	return out, err
 }
 
+// RewardEachRegions gives brain i reward r[i] in regions[i] only
+// (Learner.RewardRegions).
+func (b *Batch) RewardEachRegions(r []float64, from Trace, regions [][]int) ([]Update, error) {
+	if len(r) != len(b.Learners) || len(regions) != len(b.Learners) {
+		return nil, errorf("%d rewards and %d region lists for %d brains", len(r), len(regions), len(b.Learners))
+	}
+	out := make([]Update, len(b.Learners))
+	err := b.each(func(i int, l *Learner) (err error) {
+		out[i], err = l.RewardRegions(r[i], from, regions[i])
+		return err
+	})
+	return out, err
+}
+
 // Stats measures every learner.
 func (b *Batch) Stats() []Stats {
 	out := make([]Stats, len(b.Learners))

@@ -85,6 +85,19 @@
 // (per-neuron sums in the LIF learner, an extra row of the step maps in
 // the ALIF learner) and applies W −= lr·G at its end.
 //
+// # Local reward (an option; issue 16)
+//
+// RewardRegions(r, from, regions) is a reward delivered to chosen regions
+// only, as dopamine reaches some targets and not others. The baseline is
+// the learner's one baseline, updated exactly as by Reward; then
+// W_ij = clamp(W_ij + lr·(r − b)·E_ij, w_min, w_max) for the synapses
+// whose postsynaptic neuron j lies in one of the regions (neuron j is in
+// region j / neurons per region), and every other weight is left alone.
+// Traces, snapshot consumption and the step are as for Reward: the option
+// only masks the weight pass, so it costs nothing when unused (Reward's
+// path is unchanged), and listing every region gives Reward's weights and
+// update bit for bit (tested).
+//
 // # Memory
 //
 // Per synapse: LIF 4 bytes (c), ALIF 8 (ε, e), plus 4 for a snapshot and

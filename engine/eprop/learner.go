@@ -236,6 +236,48 @@ func (l *Learner) Snapshot() error {
 // then W = clamp(W + lr·(r − b)·E, w_min, w_max) for every synapse, with E
 // the snapshot or the current eligibility as from says.
 func (l *Learner) Reward(r float64, from Trace) (Update, error) {
+	return l.reward(r, from, nil)
+}
+
+// RewardRegions is a local reward (dopamine-like), delivered to the
+// regions listed only: the baseline is updated exactly as by Reward,
+// b = decay·b + (1−decay)·r (one baseline per learner, whatever the
+// regions), then W_ij = clamp(W_ij + lr·(r − b)·E_ij, w_min, w_max) only
+// for synapses whose postsynaptic neuron j lies in one of the regions
+// (region of j = j / neurons per region); every other weight is left as
+// it is. The snapshot is consumed as by Reward. With every region listed
+// it gives Reward's weights and update bit for bit. Regions must be
+// indices in [0, regions); repeats are allowed, an empty list is an
+// error. Update.MeanAbsDW stays the mean over all synapses.
+func (l *Learner) RewardRegions(r float64, from Trace, regions []int) (Update, error) {
+	mask, err := l.regionMask(regions)
+	if err != nil {
+		return Update{}, err
+	}
+	return l.reward(r, from, mask)
+}
+
+// regionMask says, per neuron, whether its region is one of regions.
+func (l *Learner) regionMask(regions []int) ([]bool, error) {
+	if len(regions) == 0 {
+		return nil, errorf("reward: the list of regions is empty (give at least one region, or reward every region with Reward)")
+	}
+	net := l.net
+	mask := make([]bool, net.N)
+	for k, g := range regions {
+		if g < 0 || g >= net.Regions {
+			return nil, errorf("reward: regions[%d] must be a region index in [0, %d), got %d", k, net.Regions, g)
+		}
+		for j := g * net.NPR; j < (g+1)*net.NPR; j++ {
+			mask[j] = true
+		}
+	}
+	return mask, nil
+}
+
+// reward is Reward (post nil) or RewardRegions (post[j]: j's region gets
+// the reward).
+func (l *Learner) reward(r float64, from Trace, post []bool) (Update, error) {
 	if math.IsNaN(r) || math.IsInf(r, 0) {
 		return Update{}, errorf("reward must be finite, got %v", r)
 	}
@@ -257,7 +299,13 @@ func (l *Learner) Reward(r float64, from Trace) (Update, error) {
 	l.baseline = d*l.baseline + (1-d)*r
 	f := l.p.LearningRate * (r - l.baseline)
 	var u Update
-	if E == nil {
+	if post != nil {
+		if E == nil {
+			l.eng.flush()
+			E = l.eng.eligibility()
+		}
+		u = l.applyWeightsTo(f, E, post)
+	} else if E == nil {
 		// One pass that settles the traces and applies them (LIF), or
 		// settle then apply (ALIF).
 		if fa, ok := l.eng.(flushApplier); ok {
@@ -296,6 +344,17 @@ func (l *Learner) applyWeights(f float64, E []float32) Update {
 	return acc.done(len(l.net.W))
 }
 
+// applyWeightsTo sets W = clamp(W + f·E) on the synapses onto neurons j
+// with post[j], and measures the change over all synapses.
+func (l *Learner) applyWeightsTo(f float64, E []float32, post []bool) Update {
+	acc := weightUpdate{u: Update{Factor: f}, lo: l.p.WMinMV, hi: l.p.WMaxMV}
+	if f == 0 {
+		return acc.u
+	}
+	acc.applyTo(l.net.W, E, l.net.Post, post)
+	return acc.done(len(l.net.W))
+}
+
 // weightUpdate applies w = clamp(w + f·e) and keeps the statistics of the
 // change.
 type weightUpdate struct {
@@ -311,6 +370,43 @@ func (a *weightUpdate) apply(W, E []float32) {
 	var sum, mx float64
 	changed, clamped := 0, 0
 	for s, w0 := range W {
+		w := float64(w0) + f*float64(E[s])
+		if w < lo {
+			w = lo
+			clamped++
+		} else if w > hi {
+			w = hi
+			clamped++
+		}
+		w1 := float32(w)
+		if w1 != w0 {
+			W[s] = w1
+			dw := math.Abs(float64(w1) - float64(w0))
+			sum += dw
+			changed++
+			if dw > mx {
+				mx = dw
+			}
+		}
+	}
+	a.sum += sum
+	a.u.Changed += changed
+	a.u.Clamped += clamped
+	a.u.MaxAbsDW = max(a.u.MaxAbsDW, mx)
+}
+
+// applyTo is apply restricted to the synapses s with post[Post[s]]: the
+// same arithmetic, so with every neuron selected it gives apply's
+// weights and statistics exactly.
+func (a *weightUpdate) applyTo(W, E []float32, Post []uint32, post []bool) {
+	f, lo, hi := a.u.Factor, a.lo, a.hi
+	E, Post = E[:len(W)], Post[:len(W)]
+	var sum, mx float64
+	changed, clamped := 0, 0
+	for s, w0 := range W {
+		if !post[Post[s]] {
+			continue
+		}
 		w := float64(w0) + f*float64(E[s])
 		if w < lo {
 			w = lo

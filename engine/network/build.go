@@ -272,6 +272,9 @@ func Build(c *connectome.Connectome, p Params) (*Network, error) {
 		segs[r] = segment{}
 	}
 	net.Start[net.N] = uint32(len(net.Post))
+	if len(p.AttractorRegions) > 0 && p.AttractorWeightFactor != 1 {
+		net.strengthenAssemblies()
+	}
 	net.NMDA = make([]bool, net.N)
 	for _, r := range p.NMDARegions {
 		for k := 0; k < npr; k++ {
@@ -441,4 +444,46 @@ func newSegment(syns []synapse, nLocal int, p *Params) segment {
 	}
 	seg.start = seg.start[:npr]
 	return seg
+}
+
+// strengthenAssemblies is the attractor option (Params.AttractorRegions):
+// in each attractor region, the local excitatory synapses within an
+// assembly get their weight multiplied by f = AttractorWeightFactor, and
+// those from one assembly to another by f− = max(0, (A − f)/(A − 1)),
+// A = AttractorAssemblies (so that while every assembly fires at the same
+// rate a neuron's mean input is as without the option, when the
+// assemblies cover the excitatory neurons), in float64 and rounded once
+// to float32. Only weights change: the synapse set is the one drawn
+// without the option.
+func (n *Network) strengthenAssemblies() {
+	p := &n.Params
+	A := p.AttractorAssemblies
+	size := n.NExc / A
+	f, fm := p.AttractorWeightFactor, 1.0
+	if A > 1 {
+		fm = max(0, (float64(A)-f)/float64(A-1))
+	}
+	done := map[int]bool{}
+	for _, r := range p.AttractorRegions {
+		if done[r] {
+			continue
+		}
+		done[r] = true
+		base := r * n.NPR
+		lo, hi := uint32(base), uint32(base+size*A)
+		for k := 0; k < size*A; k++ {
+			a := uint32(k / size)
+			for s := n.Start[base+k]; s < n.Start[base+k+1]; s++ {
+				j := n.Post[s]
+				if j < lo || j >= hi {
+					continue
+				}
+				if (j-lo)/uint32(size) == a {
+					n.W[s] = float32(float64(n.W[s]) * f)
+				} else {
+					n.W[s] = float32(float64(n.W[s]) * fm)
+				}
+			}
+		}
+	}
 }

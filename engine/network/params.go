@@ -8,6 +8,34 @@
 // exactly (the default); and the engine's counter-based streams. Two sets
 // of long-range rules are offered (Params.LongRange): MODEL.md §2's, and
 // the report's v1 model.
+//
+// # Attractor assemblies (an option, not in MODEL.md; issue 16)
+//
+// MODEL.md's prefrontal working memory is only the NMDA current's slow
+// decay. The attractor option adds structure that can hold activity:
+// with Params.AttractorRegions non-empty, the excitatory neurons
+// k = 0 … A·m − 1 of each listed region (A = AttractorAssemblies,
+// m = ⌊n_exc/A⌋; the remaining n_exc − A·m excitatory neurons belong to
+// none) form A assemblies of consecutive neurons, assembly a holding
+// k = a·m … (a+1)·m − 1. Every local excitatory synapse k → k' of such a
+// region with k and k' in the same assembly has its weight
+// w = float32(float64(j_eff)·f), f = AttractorWeightFactor, instead of
+// j_eff (units: mV, as every weight), and one with k and k' in different
+// assemblies w = float32(float64(j_eff)·f−), f− = max(0, (A − f)/(A − 1)):
+// while every assembly fires at the same rate a neuron's mean input is
+// then as without the option (when the assemblies cover the excitatory
+// neurons), so the option makes states with one assembly active stable
+// without raising the spontaneous state (as in Amit & Brunel 1997's
+// "w+ / w−" networks); without f− every assembly ignites by itself at
+// f ≳ 3 (README, Exp 29). Nothing else changes — the synapses are
+// those drawn without the option (the reference's draw included), the
+// dynamics, NMDA (the attractor regions usually are the NMDA regions,
+// the prefrontal group) and learning are MODEL.md's. It is applied once
+// when the network is built, so it costs nothing per step, and off
+// (no regions, or factor 1) the network is bit for bit the plain one
+// (tests). A cue to an assembly is a stimulus whose pattern is its
+// neurons; a distractor is a cue to another assembly of the region,
+// which competes with it through the region's shared inhibition.
 package network
 
 import (
@@ -37,6 +65,16 @@ type Params struct {
 	// NMDARegions are the region indices whose neurons carry an NMDA
 	// current (the prefrontal group in the reference experiments).
 	NMDARegions []int
+	// AttractorRegions turns on the prefrontal attractor option (not in
+	// MODEL.md; see the package doc, "Attractor assemblies"): in each of
+	// these regions the first AttractorAssemblies·⌊n_exc/AttractorAssemblies⌋
+	// excitatory neurons form AttractorAssemblies disjoint assemblies of
+	// consecutive neurons; local excitatory synapses within an assembly
+	// have their weight multiplied by AttractorWeightFactor, those between
+	// two assemblies by max(0, (A − f)/(A − 1)). Empty (the default): off.
+	AttractorRegions      []int
+	AttractorAssemblies   int     // assemblies per attractor region, in [1, n_exc]
+	AttractorWeightFactor float64 // multiplier of within-assembly weights (1: no change)
 	// ALIF turns on the adaptive threshold θ = v_th + β·a with soft reset.
 	ALIF     bool
 	TauAMs   float64 // τ_a
@@ -87,27 +125,28 @@ const (
 // regions are left empty: callers set them (usually to the prefrontal group).
 func Defaults() Params {
 	return Params{
-		NeuronsPerRegion: 200,
-		ExcFraction:      0.8,
-		PInt:             0.1,
-		PBet:             0.02,
-		GlobalCoupling:   0.15,
-		ExtRateFactor:    3.5,
-		JExc:             2.0,
-		GInh:             5,
-		TauMMs:           20,
-		VThMV:            20,
-		VResetMV:         0,
-		TRefMs:           2,
-		TauSynMs:         5,
-		TauNMDAMs:        150,
-		NMDARatio:        0.4,
-		TauAMs:           200,
-		BetaALIF:         1.6,
-		DtMs:             0.1,
-		WiringSeed:       42,
-		WiringRNG:        WiringNumPy,
-		LongRange:        LongRangeNormalised,
+		NeuronsPerRegion:      200,
+		ExcFraction:           0.8,
+		PInt:                  0.1,
+		PBet:                  0.02,
+		GlobalCoupling:        0.15,
+		ExtRateFactor:         3.5,
+		JExc:                  2.0,
+		GInh:                  5,
+		TauMMs:                20,
+		VThMV:                 20,
+		VResetMV:              0,
+		TRefMs:                2,
+		TauSynMs:              5,
+		TauNMDAMs:             150,
+		NMDARatio:             0.4,
+		TauAMs:                200,
+		AttractorWeightFactor: 1,
+		BetaALIF:              1.6,
+		DtMs:                  0.1,
+		WiringSeed:            42,
+		WiringRNG:             WiringNumPy,
+		LongRange:             LongRangeNormalised,
 	}
 }
 
@@ -187,6 +226,7 @@ var FloatRanges = []Range{
 	{"beta", 0, 1000, false, func(p *Params) *float64 { return &p.BetaALIF }},
 	{"velocity_mm_per_ms", 0, 1e6, false, func(p *Params) *float64 { return &p.VelocityMMPerMs }},
 	{"dt_ms", 0.001, 10, false, func(p *Params) *float64 { return &p.DtMs }},
+	{"attractor_weight_factor", 0, 100, false, func(p *Params) *float64 { return &p.AttractorWeightFactor }},
 }
 
 // FloatRange returns the range of the float parameter with this keyword.
@@ -247,6 +287,18 @@ func (p *Params) Validate(regions int) error {
 		if r < 0 || r >= regions {
 			return fmt.Errorf("nmda region index %d out of range [0, %d)", r, regions)
 		}
+	}
+	if len(p.AttractorRegions) > 0 {
+		for _, r := range p.AttractorRegions {
+			if r < 0 || r >= regions {
+				return fmt.Errorf("attractor region index %d out of range [0, %d)", r, regions)
+			}
+		}
+		if n := p.NExc(); p.AttractorAssemblies < 1 || p.AttractorAssemblies > n {
+			return bad("attractor_assemblies", fmt.Sprintf("in [1, %d] (the excitatory neurons per region) when attractor regions are given", n), p.AttractorAssemblies)
+		}
+	} else if p.AttractorAssemblies < 0 {
+		return bad("attractor_assemblies", "≥ 0", p.AttractorAssemblies)
 	}
 	return nil
 }
