@@ -21,6 +21,10 @@ declare -A sets=(
   [25_erdos_renyi]="${learn[*]}"
   [26_scale500]="${learn[*]}"
   [27_orientation]="${learn[*]}"
+  [28_learning_rate]="${learn[*]} --set rates=1"
+  [29_attractor]="--set runs=1 --set delay_ms=200 ${small[*]}"
+  [30_sequences]="--set runs=1 --set blocks=4 ${small[*]}"
+  [31_multisensory]="--set runs=1 --set blocks=5 ${small[*]}"
 )
 for f in "$here"/[0-9][0-9]_*.star; do
   name=$(basename "$f" .star)
