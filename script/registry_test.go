@@ -226,6 +226,7 @@ values = {
 			checked++
 		}
 	}
+	t.Logf("%d builtins, members and methods called; %d documented defaults checked", n, checked)
 	if checked < 20 {
 		t.Errorf("only %d defaults checked", checked)
 	}
