@@ -397,7 +397,9 @@ func (a *weightUpdate) apply(W, E []float32) {
 
 // applyTo is apply restricted to the synapses s with post[Post[s]]: the
 // same arithmetic, so with every neuron selected it gives apply's
-// weights and statistics exactly.
+// weights and statistics exactly. It is a loop of its own because a
+// mask test inside apply's loop cost the global reward's pass over every
+// synapse about 10 % (BenchmarkWeightPass, 5.5–6.2 against 6.4–7.8 ms).
 func (a *weightUpdate) applyTo(W, E []float32, Post []uint32, post []bool) {
 	f, lo, hi := a.u.Factor, a.lo, a.hi
 	E, Post = E[:len(W)], Post[:len(W)]
