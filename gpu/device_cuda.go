@@ -11,9 +11,6 @@ import (
 	"sync"
 )
 
-// Built reports whether this build includes the CUDA backend.
-const Built = true
-
 // The PTX of kernels/step.cu, one per virtual architecture (ptx.sh).
 var (
 	//go:embed kernels/step_80.ptx

@@ -3,8 +3,9 @@
 // kernel launch per step for the whole batch, with the results of the CPU
 // engine (package sim) spike for spike.
 //
-// Build. The default build has no CUDA code and no cgo: NewBatch fails and
-// Available says the build lacks CUDA support. With -tags cuda (cgo, the
+// Build. The default build has no CUDA code and no cgo (and the default
+// binary does not link this package: only the cuda build registers the
+// backend "cuda", register_cuda.go). With -tags cuda (cgo, the
 // CUDA headers and libcuda.so to link; no nvcc) the package drives the GPU
 // through gorgonia.org/cu. Such a binary needs a usable GPU to start:
 // package cuinit initialises the driver first and, when it cannot, ends

@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -251,9 +250,4 @@ func memberList(m *starlarkstruct.Module) string {
 	names := m.Members.Keys()
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// errorf formats an error prefixed with the builtin's name.
-func errorf(fn, format string, args ...any) error {
-	return fmt.Errorf("%s: %s", fn, fmt.Sprintf(format, args...))
 }

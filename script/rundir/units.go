@@ -70,9 +70,6 @@ func (u *Units) Claim(key string) bool {
 	return true
 }
 
-// Reuses says whether stored units are reused.
-func (u *Units) Reuses() bool { return u.reuse }
-
 // Stored reports whether the unit key is finished and will be reused.
 func (u *Units) Stored(key string) bool { return u.reuse && u.dir.Exists(UnitFile(key)) }
 
