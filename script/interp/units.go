@@ -98,8 +98,7 @@ func (s *Session) unit(thread *starlark.Thread, fn, key string, f starlark.Calla
 	if err != nil {
 		return nil, fmt.Errorf("%s: the result of unit %q: %w", fn, key, err)
 	}
-	keyJSON, _ := EncodeJSON(nil, starlark.String(key), "")
-	if err := s.units.Store(keyJSON, enc, wall); err != nil {
+	if err := s.units.Store(key, enc, wall); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", fn, file, err)
 	}
 	// Return what a resumed run would read, so both runs go on alike.

@@ -104,12 +104,12 @@ func (u *Units) Load(key string) (json.RawMessage, error) {
 	return val, nil
 }
 
-// Store writes a computed unit: its key and value (both JSON) and how
-// long it took, kept beside the value, not in it, so that results never
-// depend on timing.
-func (u *Units) Store(keyJSON, value []byte, wallS float64) error {
-	var key string
-	if err := json.Unmarshal(keyJSON, &key); err != nil {
+// Store writes a computed unit: its key, its value (JSON) and how long it
+// took, kept beside the value, not in it, so that results never depend on
+// timing.
+func (u *Units) Store(key string, value []byte, wallS float64) error {
+	keyJSON, err := json.Marshal(key)
+	if err != nil {
 		return err
 	}
 	record := []byte(`{"key": ` + string(keyJSON) + fmt.Sprintf(`, "wall_s": %.3f`, wallS) + `, "value": ` + string(value) + "}\n")
