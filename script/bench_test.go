@@ -8,6 +8,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/encephagen/encephagen/engine/backend"
 	"github.com/encephagen/encephagen/engine/connectome"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
@@ -41,7 +42,7 @@ func newOverheadFixture(t testing.TB) *overheadFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Brain{b: sim.NewBrain(net, 1), conn: &Connectome{c}}
+	b := &Brain{b: sim.NewBrain(net, 1), conn: &Connectome{c}, be: backend.CPU{}}
 	b.b.Run(context.Background(), 1000, nil, nil)
 	pats, _ := sim.Patterns(42, 1, 60, 200)
 	st := &Stimulus{inputs: []stimInput{{regions: starlark.String("visual"), pattern: &Pattern{bits: pats[0], k: 60}, mv: 12}}}
@@ -108,7 +109,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 // metrics are the time per phase of each and the difference in percent.
 func BenchmarkRunTVB96(b *testing.B) {
 	f := newOverheadFixture(b)
-	twin := &Brain{b: sim.NewBrain(f.brain.b.Net, 1), conn: f.brain.conn}
+	twin := &Brain{b: sim.NewBrain(f.brain.b.Net, 1), conn: f.brain.conn, be: backend.CPU{}}
 	twin.b.Run(context.Background(), 1000, nil, nil)
 	viaScript := &overheadFixture{brain: twin, stim: f.stim, ext: f.ext, thread: f.thread, phase: f.phase}
 	var direct, script time.Duration

@@ -133,12 +133,7 @@ type Brain struct {
 }
 
 // step is the number of steps simulated, wherever the brain's state is.
-func (b *Brain) step() int64 {
-	if b.be == nil { // made outside a session (tests)
-		return b.b.Step()
-	}
-	return b.be.Step(b.b)
-}
+func (b *Brain) step() int64 { return b.be.Step(b.b) }
 
 func (b *Brain) String() string {
 	n := b.b.Net
