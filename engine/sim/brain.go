@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/rng"
@@ -68,6 +69,10 @@ type Brain struct {
 	split     *split           // the synapses by worker (runParallel)
 	nmdaOf    *network.Network // the network nmdaKinds describes
 	nmdaKinds []uint8          // per region: nmdaNone, nmdaAll or nmdaMixed
+	// stimulated[r]: the external input of this run has a value other
+	// than ±0 in region r (stimulus); regions without are stepped as if
+	// there were no input (adding ±0 changes nothing: see region).
+	stimulated []bool
 
 	k Constants
 }
@@ -164,10 +169,27 @@ func (b *Brain) Run(ctx context.Context, steps int, ext []float32, rec *Recorder
 			return err
 		}
 	}
+	b.markStimulus(ext)
 	if b.Workers > 1 && b.Net.Regions > 1 && steps > 1 {
 		return b.runParallel(ctx, steps, b.Workers, ext, rec)
 	}
 	return b.runSerial(ctx, steps, ext, rec)
+}
+
+// markStimulus works out stimulated for the external input of a run.
+func (b *Brain) markStimulus(ext []float32) {
+	if ext == nil {
+		return
+	}
+	net := b.Net
+	b.stimulated = slices.Grow(b.stimulated[:0], net.Regions)[:net.Regions]
+	for r := range net.Regions {
+		on := false
+		for _, x := range ext[r*net.NPR : (r+1)*net.NPR] {
+			on = on || math.Float32bits(x)<<1 != 0
+		}
+		b.stimulated[r] = on
+	}
 }
 
 // runSerial is Run's loop on one core.
@@ -270,6 +292,13 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 	}
 	if ext != nil {
 		ext = ext[lo:hi]
+		// A region the stimulus leaves at ±0 is stepped without it: after
+		// point 1 i_syn is never −0 (its last operation adds c·j_eff, +0
+		// or more, when j_eff ≥ +0), and adding ±0 to anything but −0
+		// leaves it as it was, bit for bit.
+		if !b.stimulated[r] && math.Float32bits(b.k.JEff)>>31 == 0 {
+			ext = nil
+		}
 	}
 	var A, preV, thetas []float32
 	alif := b.A != nil
@@ -324,9 +353,10 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 	// draw, high half first.
 	st := b.bg[r] // in a register while the region is done
 	n := len(V)
-	if kind := b.nmdaKind(r); pending != nil && ext == nil && kind != nmdaMixed {
-		// The usual step: input pending, no stimulus, the region wholly
-		// with or without NMDA.
+	if kind := b.nmdaKind(r); pending != nil && kind != nmdaMixed {
+		// The usual step: input pending, the region wholly with or
+		// without NMDA. A stimulus is added in a pass of its own, after
+		// the background (the order of points 1 and 2).
 		withNMDA := kind == nmdaAll
 		i := 0
 		for ; i+1 < n; i += 2 {
@@ -357,7 +387,10 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			if u >= t1 {
 				c = tail(table, uint32(u))
 			}
-			currents(i, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
+			currents(i, c, pending, ISyn, INMDA, nmda, nil, decaySyn, decayNMDA, nmdaRatio, jeff)
+		}
+		for i, x := range ext {
+			ISyn[i] += x // 2.
 		}
 	} else {
 		for i := 0; i < n; i += 2 {
