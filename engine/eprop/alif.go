@@ -20,6 +20,11 @@ type alif struct {
 	net *network.Network
 	B   int // block length
 	n   int // steps in the current block
+	// fwd: steps of the block already in Φ. Without supervision Φ is
+	// brought up to date only when read (catchUp): then it is made from
+	// the ψ history a few hundred neurons at a time, in the first-level
+	// cache, instead of a pass over 4 × 8 bytes per neuron every step.
+	fwd int
 
 	eps, e, g []float32 // per synapse
 	zeta      []float64 // per neuron: z̄ at the block start
@@ -88,7 +93,7 @@ func (e *alif) reset() {
 	clear(e.e)
 	clear(e.g)
 	clear(e.zeta)
-	e.n = 0
+	e.n, e.fwd = 0, 0
 	e.spikes, e.spikeOff = e.spikes[:0], e.spikeOff[:1]
 	e.errs, e.errOff = e.errs[:0], e.errOff[:1]
 	e.identity()
@@ -96,22 +101,17 @@ func (e *alif) reset() {
 
 func (e *alif) clearG() { clear(e.g) }
 
-// observe records ψ and the spikes of one step and advances Φ by the
-// step's map: ζ ← α·ζ; ε ← q·ε + ψ·ζ; e ← κ·e + (1−κ)(ψ·ζ − β·ε);
-// g ← g + L·e, q = ρ − β·ψ (the listing of MODEL.md §4 with ζ = z̄ after
-// this step's decay; the spike's own jump is applied in the sweep).
+// observe records ψ and the spikes of one step. The step's map, which
+// Φ takes by forward (now with supervision, else at catchUp), is
+// ζ ← α·ζ; ε ← q·ε + ψ·ζ; e ← κ·e + (1−κ)(ψ·ζ − β·ε); g ← g + L·e,
+// q = ρ − β·ψ (the listing of MODEL.md §4 with ζ = z̄ after this step's
+// decay; the spike's own jump is applied in the sweep).
 func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs []errEntry) {
 	N := e.net.N
 	n := e.n
 	row := e.hist[n*N : (n+1)*N]
-	an1 := e.alph[n+1]
-	kn1 := e.kap[n+1]
-	kappa, rho, beta := e.kappa, e.rho, e.beta
-	c1 := (1 - kappa) * (1 - beta)
-	cb := (1 - kappa) * beta
-	inv := 1 / e.vth
-	fEZ, fEE, fPZ, fPE := e.fEZ[:N], e.fEE[:N], e.fPZ[:N], e.fPE[:N]
-	preV, theta = preV[:N], theta[:N]
+	gamma, inv := e.gamma, 1/e.vth
+	preV, theta, row = preV[:N], theta[:N], row[:N]
 	for j, v := range preV {
 		// d = |v − θ| and x = max(0, ·) exactly as d < 0 ? −d : d and
 		// x < 0 ? +0 : x (−0 and NaN kept), with bit masks chosen by
@@ -123,31 +123,29 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 			neg = 1 << 63
 		}
 		d = math.Float64frombits(math.Float64bits(d) ^ neg)
-		x := e.gamma * (1 - d*inv)
+		x := gamma * (1 - d*inv)
 		var below uint64
 		if x < 0 {
 			below = ^uint64(0)
 		}
 		x = math.Float64frombits(math.Float64bits(x) &^ below)
-		psi32 := float32(x)
-		row[j] = psi32
-		psi := float64(psi32)
-		q := rho - beta*psi
-		pa, cq := psi*an1, cb*q
-		ez, ee := fEZ[j], fEE[j]
-		fEZ[j] = q*ez + pa
-		fEE[j] = q * ee
-		fPZ[j] = kappa*fPZ[j] + c1*pa - cq*ez
-		fPE[j] = kappa*fPE[j] - cq*ee
+		row[j] = float32(x)
 	}
 	e.spikes = append(e.spikes, spikes...)
 	e.spikeOff = append(e.spikeOff, int32(len(e.spikes)))
-	if L != nil {
-		for j, l := range L {
-			if l != 0 {
-				e.fGZ[j] += l * fPZ[j]
-				e.fGE[j] += l * fPE[j]
-				e.fGP[j] += l * kn1
+	if e.sup != nil {
+		// The supervised accumulation reads Φ at every step.
+		e.catchUp()
+		e.forward(n, 0, N)
+		e.fwd = n + 1
+		if L != nil {
+			kn1 := e.kap[n+1]
+			for j, l := range L {
+				if l != 0 {
+					e.fGZ[j] += l * e.fPZ[j]
+					e.fGE[j] += l * e.fPE[j]
+					e.fGP[j] += l * kn1
+				}
 			}
 		}
 	}
@@ -159,6 +157,44 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	}
 }
 
+// forward applies the map of step m of the block (0-based, ψ in its
+// history row) to Φ of neurons [lo, hi).
+func (e *alif) forward(m, lo, hi int) {
+	N := e.net.N
+	row := e.hist[m*N+lo : m*N+hi]
+	an1 := e.alph[m+1]
+	kappa, rho, beta := e.kappa, e.rho, e.beta
+	c1 := (1 - kappa) * (1 - beta)
+	cb := (1 - kappa) * beta
+	fEZ, fEE, fPZ, fPE := e.fEZ[lo:hi], e.fEE[lo:hi], e.fPZ[lo:hi], e.fPE[lo:hi]
+	fEZ, fEE, fPZ, fPE = fEZ[:len(row)], fEE[:len(row)], fPZ[:len(row)], fPE[:len(row)]
+	for j, p := range row {
+		psi := float64(p)
+		q := rho - beta*psi
+		pa, cq := psi*an1, cb*q
+		ez, ee := fEZ[j], fEE[j]
+		fEZ[j] = q*ez + pa
+		fEE[j] = q * ee
+		fPZ[j] = kappa*fPZ[j] + c1*pa - cq*ez
+		fPE[j] = kappa*fPE[j] - cq*ee
+	}
+}
+
+// catchUp brings Φ to the last observed step: the block's steps not yet
+// in it, 256 neurons at a time (their Φ, 8 KB, stays in the first-level
+// cache while the ψ rows stream past).
+func (e *alif) catchUp() {
+	const tile = 256
+	N := e.net.N
+	for lo := 0; lo < N; lo += tile {
+		hi := min(lo+tile, N)
+		for m := e.fwd; m < e.n; m++ {
+			e.forward(m, lo, hi)
+		}
+	}
+	e.fwd = e.n
+}
+
 // flush settles the block: afterwards eps, e (and g) hold the values of
 // the last observed step and z̄ is brought to it; cost O(synapses) for the
 // pass plus O(N·steps + spikes·fan-out) for the sweep.
@@ -167,6 +203,7 @@ func (e *alif) flush() {
 	if n == 0 {
 		return
 	}
+	e.catchUp()
 	net := e.net
 	N := net.N
 	kn := e.kap[n]
@@ -285,7 +322,7 @@ func (e *alif) flush() {
 		}
 	}
 	e.identity()
-	e.n = 0
+	e.n, e.fwd = 0, 0
 	e.spikes, e.spikeOff = e.spikes[:0], e.spikeOff[:1]
 	e.errs, e.errOff = e.errs[:0], e.errOff[:1]
 }

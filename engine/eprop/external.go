@@ -99,6 +99,7 @@ func (l *Learner) HandOut() (*Handover, error) {
 		}, nil
 	}
 	e := l.eng.(*alif)
+	e.catchUp()
 	N := e.net.N
 	return &Handover{
 		ALIF: true, Len: e.B, Pos: e.n, Alph: c(e.alph), Kap: c(e.kap), InvVth: 1 / e.vth,
@@ -174,6 +175,7 @@ func (l *Learner) HandBack(h *Handover, steps int64) error {
 		copy(e.fPZ, h.FPZ)
 		copy(e.fPE, h.FPE)
 		e.n = h.Pos
+		e.fwd = h.Pos
 		e.spikes = append(e.spikes[:0], h.Spikes...)
 		e.spikeOff = append(e.spikeOff[:0], h.SpikeOff...)
 		e.errOff = e.errOff[:1]
