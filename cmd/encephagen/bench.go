@@ -16,6 +16,7 @@ import (
 	"github.com/encephagen/encephagen/engine/eprop"
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 func init() { register(newBenchCmd) }
@@ -81,8 +82,8 @@ func runBench(ctx context.Context, cmd *cobra.Command, o benchOptions) error {
 	if o.learning {
 		learning = "learning columns: e-prop on one core"
 	}
-	fmt.Fprintf(out, "%s, %d cores (%s/%s, %s), %d steps after %d warm-up; %s\n",
-		c.Name, cores, runtime.GOOS, runtime.GOARCH, cpuModel(), o.steps, o.warmup, learning)
+	fmt.Fprintf(out, "%s, %d cores (%s/%s, %s, %s), %d steps after %d warm-up; %s\n",
+		c.Name, cores, runtime.GOOS, runtime.GOARCH, cpuModel(), simd.Describe(), o.steps, o.warmup, learning)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	head := "npr\tdelays\tsynapses\tbuild (s)\tB/synapse\tMB/brain\tms/step 1 core\tms/step all cores\tms/brain-step all cores\tms/step 1 brain all cores\tspikes/step\t"
 	if o.learning {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/encephagen/encephagen/engine/simd"
 	"github.com/spf13/cobra"
 )
 
@@ -44,6 +45,7 @@ func newVersionCmd() *cobra.Command {
 			v, c := buildInfo()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "encephagen %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(out, "CPU engine: %s\n", simd.Describe())
 			if built, ok, why := cudaAvailable(); ok {
 				fmt.Fprintf(out, "CUDA backend: %s\n", why)
 			} else if built {

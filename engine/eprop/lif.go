@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 // lif is the exact event-driven learner for brains without ALIF (see the
@@ -116,23 +117,10 @@ func (e *lif) observe(preV, theta []float32, spikes []int32, L []float64, _ []er
 		}
 	}
 	// S_j += w·γ·(1 − |v−θ|/v_th) where positive, written as w − |v−θ|·w/v_th
-	// (one multiply less in the loop that dominates the per-step cost).
-	w, vth := e.wS[k], e.vth
-	wi := w * e.invVth
-	S = S[:len(preV)]
-	// The max(0, ·) is taken without a branch (clearing a negative value's
-	// bits leaves +0): refractory and far-from-threshold neurons mix with
-	// near-threshold ones unpredictably, and a branch here mispredicts.
-	if theta == nil {
-		for j, v := range preV {
-			S[j] += positivePart(w - math.Abs(float64(v)-vth)*wi)
-		}
-	} else {
-		theta = theta[:len(preV)]
-		for j, v := range preV {
-			S[j] += positivePart(w - math.Abs(float64(v)-float64(theta[j]))*wi)
-		}
-	}
+	// (one multiply less in the loop that dominates the per-step cost;
+	// engine/simd has it in plain Go and in vector instructions).
+	w := e.wS[k]
+	simd.AddSurrogate(S, preV, theta, w, e.vth, w*e.invVth)
 	if L != nil {
 		kk := e.kap[k]
 		Q0, Q1 := e.Q0[:len(L)], e.Q1[:len(L)]
@@ -241,10 +229,4 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 	}
 	e.endEpoch()
 	return acc.done(len(W))
-}
-
-// positivePart is max(x, 0) for finite x, without a branch.
-func positivePart(x float64) float64 {
-	b := math.Float64bits(x)
-	return math.Float64frombits(b &^ uint64(int64(b)>>63))
 }

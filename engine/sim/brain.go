@@ -11,6 +11,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/rng"
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 // Stream tags: each brain draws its initial potentials and its background
@@ -412,68 +413,13 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 		}
 	}
 	b.bg[r] = st
-	// Pass B, points 3–7: the membrane.
+	// Pass B, points 3–7: the membrane (engine/simd: plain Go or vector
+	// instructions, the same bits either way).
 	if !alif && dt > 0 {
-		after := max(tref-dt, 0) // refrac after a spike
-		for i := range V {
-			ref := Refrac[i]
-			if !(ref <= 0) { // refractory: v is kept
-				if plastic { // 5. learning sees the pre-reset v
-					preV[i] = V[i]
-				}
-				Refrac[i] = max(ref-dt, 0)
-				continue
-			}
-			// 3. integrate; with dt > 0, max(ref − dt, 0) is +0 for any
-			// ref ≤ 0, so only a refrac other than +0 needs the store.
-			v := V[i]
-			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i])
-			if plastic {
-				preV[i] = v
-			}
-			if v >= vth { // 4. threshold; 6. reset, 7. refractory
-				spikes = append(spikes, int32(lo+i))
-				V[i] = vreset
-				Refrac[i] = after
-				continue
-			}
-			V[i] = v
-			if math.Float32bits(ref) != 0 {
-				Refrac[i] = 0
-			}
-		}
-		return spikes
+		return simd.MembraneLIF(V, ISyn, INMDA, Refrac, preV, int32(lo), spikes, dtOverTau, vth, vreset, tref, dt)
 	}
 	if alif && dt > 0 {
-		after := max(tref-dt, 0)
-		for i := range V {
-			ref, a0, v := Refrac[i], A[i], V[i]
-			theta := vth + beta*a0 // 4. threshold
-			a := rho * a0
-			if !(ref <= 0) { // refractory: v is kept, no spike
-				if plastic { // 5.
-					preV[i], thetas[i] = v, theta
-				}
-				A[i] = a
-				Refrac[i] = max(ref-dt, 0)
-				continue
-			}
-			v = v + dtOverTau*((ISyn[i]-v)+INMDA[i]) // 3.
-			if plastic {                             // 5. learning sees the pre-reset v
-				preV[i], thetas[i] = v, theta
-			}
-			if v >= theta { // 6. soft reset, a = ρ·a + z; 7. refractory
-				spikes = append(spikes, int32(lo+i))
-				v -= theta
-				a += 1
-				Refrac[i] = after
-			} else if math.Float32bits(ref) != 0 {
-				Refrac[i] = 0 // max(ref − dt, 0) with ref ≤ 0, dt > 0
-			}
-			V[i] = v
-			A[i] = a
-		}
-		return spikes
+		return simd.MembraneALIF(V, ISyn, INMDA, Refrac, A, preV, thetas, int32(lo), spikes, dtOverTau, vth, beta, rho, tref, dt)
 	}
 	for i := range V {
 		isyn, inmda := ISyn[i], INMDA[i]

@@ -1,0 +1,153 @@
+//go:build goexperiment.simd && amd64
+
+package simd
+
+import (
+	"math/bits"
+	"simd/archsimd"
+)
+
+// Vector reports whether the vector loops are in use: this build has
+// them, and they run where the processor has AVX2.
+func Vector() bool { return avx2 }
+
+var avx2 = archsimd.X86.AVX2()
+
+var (
+	membraneLIF  = pick(membraneLIFAVX2, membraneLIFGo)
+	membraneALIF = pick(membraneALIFAVX2, membraneALIFGo)
+	addSurrogate = pick(addSurrogateAVX2, addSurrogateGo)
+)
+
+func pick[F any](vector, plain F) F {
+	if avx2 {
+		return vector
+	}
+	return plain
+}
+
+// The vector loops take 8 (float32) or 4 (float64) neurons at a time and
+// leave the rest to the plain loop. Where the plain loop branches, they
+// compute both sides and select by mask. Two instruction details keep the
+// bits the same: VMAXPS returns its second operand when either is NaN or
+// both are zero, so max(x, 0) is written zero.Max(x) (NaN propagates, as
+// with Go's max; x = −0 cannot occur: it needs refrac = −0 and dt = 0);
+// and each x·y + z is a multiply then an add, as the plain loop compiles.
+
+func membraneLIFAVX2(V, ISyn, INMDA, Refrac, preV []float32, first int32, spikes []int32, dtOverTau, vth, vreset, tref, dt float32) []int32 {
+	n := len(V) &^ 7
+	ISyn, INMDA, Refrac = ISyn[:len(V)], INMDA[:len(V)], Refrac[:len(V)]
+	if preV != nil {
+		preV = preV[:len(V)]
+	}
+	kdt := archsimd.BroadcastFloat32x8(dt)
+	kdot := archsimd.BroadcastFloat32x8(dtOverTau)
+	kth := archsimd.BroadcastFloat32x8(vth)
+	kreset := archsimd.BroadcastFloat32x8(vreset)
+	kafter := archsimd.BroadcastFloat32x8(max(tref-dt, 0))
+	zero := archsimd.BroadcastFloat32x8(0)
+	for i := 0; i < n; i += 8 {
+		ref := archsimd.LoadFloat32x8Slice(Refrac[i : i+8])
+		v := archsimd.LoadFloat32x8Slice(V[i : i+8])
+		is := archsimd.LoadFloat32x8Slice(ISyn[i : i+8])
+		in := archsimd.LoadFloat32x8Slice(INMDA[i : i+8])
+		active := ref.LessEqual(zero)
+		// 3. integrate where active, keep v where refractory.
+		v = v.Add(kdot.Mul(is.Sub(v).Add(in))).Merge(v, active)
+		if preV != nil {
+			v.StoreSlice(preV[i : i+8])
+		}
+		spike := v.GreaterEqual(kth).And(active) // 4.
+		kreset.Merge(v, spike).StoreSlice(V[i : i+8])
+		kafter.Merge(zero.Max(ref.Sub(kdt)), spike).StoreSlice(Refrac[i : i+8])
+		for m := spike.ToBits(); m != 0; m &= m - 1 {
+			spikes = append(spikes, first+int32(i+bits.TrailingZeros8(m)))
+		}
+	}
+	var pv []float32
+	if preV != nil {
+		pv = preV[n:]
+	}
+	return membraneLIFGo(V[n:], ISyn[n:], INMDA[n:], Refrac[n:], pv, first+int32(n), spikes, dtOverTau, vth, vreset, tref, dt)
+}
+
+func membraneALIFAVX2(V, ISyn, INMDA, Refrac, A, preV, thetas []float32, first int32, spikes []int32, dtOverTau, vth, beta, rho, tref, dt float32) []int32 {
+	n := len(V) &^ 7
+	ISyn, INMDA, Refrac, A = ISyn[:len(V)], INMDA[:len(V)], Refrac[:len(V)], A[:len(V)]
+	if preV != nil {
+		preV, thetas = preV[:len(V)], thetas[:len(V)]
+	}
+	kdt := archsimd.BroadcastFloat32x8(dt)
+	kdot := archsimd.BroadcastFloat32x8(dtOverTau)
+	kth := archsimd.BroadcastFloat32x8(vth)
+	kbeta := archsimd.BroadcastFloat32x8(beta)
+	krho := archsimd.BroadcastFloat32x8(rho)
+	kafter := archsimd.BroadcastFloat32x8(max(tref-dt, 0))
+	one := archsimd.BroadcastFloat32x8(1)
+	zero := archsimd.BroadcastFloat32x8(0)
+	for i := 0; i < n; i += 8 {
+		ref := archsimd.LoadFloat32x8Slice(Refrac[i : i+8])
+		v := archsimd.LoadFloat32x8Slice(V[i : i+8])
+		a0 := archsimd.LoadFloat32x8Slice(A[i : i+8])
+		is := archsimd.LoadFloat32x8Slice(ISyn[i : i+8])
+		in := archsimd.LoadFloat32x8Slice(INMDA[i : i+8])
+		theta := kth.Add(kbeta.Mul(a0)) // 4.
+		a := krho.Mul(a0)
+		active := ref.LessEqual(zero)
+		v = v.Add(kdot.Mul(is.Sub(v).Add(in))).Merge(v, active) // 3.
+		if preV != nil {
+			v.StoreSlice(preV[i : i+8])
+			theta.StoreSlice(thetas[i : i+8])
+		}
+		spike := v.GreaterEqual(theta).And(active)
+		v.Sub(theta).Merge(v, spike).StoreSlice(V[i : i+8]) // 6.
+		a.Add(one).Merge(a, spike).StoreSlice(A[i : i+8])
+		kafter.Merge(zero.Max(ref.Sub(kdt)), spike).StoreSlice(Refrac[i : i+8]) // 7.
+		for m := spike.ToBits(); m != 0; m &= m - 1 {
+			spikes = append(spikes, first+int32(i+bits.TrailingZeros8(m)))
+		}
+	}
+	var pv, th []float32
+	if preV != nil {
+		pv, th = preV[n:], thetas[n:]
+	}
+	return membraneALIFGo(V[n:], ISyn[n:], INMDA[n:], Refrac[n:], A[n:], pv, th, first+int32(n), spikes, dtOverTau, vth, beta, rho, tref, dt)
+}
+
+func addSurrogateAVX2(S []float64, preV, theta []float32, w, vth, wi float64) {
+	S = S[:len(preV)]
+	n := len(preV) &^ 3
+	kw := archsimd.BroadcastFloat64x4(w)
+	kwi := archsimd.BroadcastFloat64x4(wi)
+	kth := archsimd.BroadcastFloat64x4(vth)
+	sign := archsimd.BroadcastInt64x4(-1 << 63)
+	zero := archsimd.BroadcastInt64x4(0)
+	if theta != nil {
+		theta = theta[:len(preV)]
+	}
+	for j := 0; j < n; j += 4 {
+		v := archsimd.LoadFloat32x4Slice(preV[j : j+4]).ConvertToFloat64()
+		th := kth
+		if theta != nil {
+			th = archsimd.LoadFloat32x4Slice(theta[j : j+4]).ConvertToFloat64()
+		}
+		d := v.Sub(th).AsInt64x4().AndNot(sign).AsFloat64x4() // |v − θ|
+		x := kw.Sub(d.Mul(kwi)).AsInt64x4()
+		x = x.Masked(x.GreaterEqual(zero)) // sign bit set: +0
+		s := archsimd.LoadFloat64x4Slice(S[j : j+4])
+		s.Add(x.AsFloat64x4()).StoreSlice(S[j : j+4])
+	}
+	var th []float32
+	if theta != nil {
+		th = theta[n:]
+	}
+	addSurrogateGo(S[n:], preV[n:], th, w, vth, wi)
+}
+
+// Describe says which loops are in use, for version and bench output.
+func Describe() string {
+	if avx2 {
+		return "AVX2 vector loops"
+	}
+	return "plain Go loops (this processor has no AVX2)"
+}

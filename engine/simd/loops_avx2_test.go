@@ -1,0 +1,111 @@
+//go:build goexperiment.simd && amd64
+
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// special are values the loops must treat exactly as the plain loops do.
+var special = []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e-45, -1e-45, 20, 19.999998, 20.000002}
+
+// draw fills x with values around the threshold (v_th = 20), a few of
+// them special.
+func draw(r *rand.Rand, x []float32, scale float32) {
+	for i := range x {
+		x[i] = (r.Float32()*1.6 - 0.3) * scale
+		if r.IntN(12) == 0 {
+			x[i] = special[r.IntN(len(special))]
+		}
+	}
+}
+
+func sameBits(t *testing.T, what string, a, b []float32) {
+	t.Helper()
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("%s[%d]: Go %v (%#x), vector %v (%#x)", what, i, a[i], math.Float32bits(a[i]), b[i], math.Float32bits(b[i]))
+		}
+	}
+}
+
+func TestVectorMatchesGo(t *testing.T) {
+	if !avx2 {
+		t.Skip("no AVX2 on this processor: the vector loops never run here")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 400; trial++ {
+		n := r.IntN(40)
+		if trial%10 == 0 {
+			n = 200
+		}
+		arrays := func() [][]float32 {
+			a := make([][]float32, 7) // V, ISyn, INMDA, Refrac, A, preV, theta
+			for k := range a {
+				a[k] = make([]float32, n)
+			}
+			draw(r, a[0], 20)
+			draw(r, a[1], 30)
+			draw(r, a[2], 5)
+			draw(r, a[3], 2)
+			draw(r, a[4], 3)
+			for i := range a[3] { // most neurons not refractory
+				if r.IntN(3) > 0 {
+					a[3][i] = 0
+				}
+			}
+			return a
+		}
+		in := arrays()
+		plastic := trial%3 != 0
+		clone := func() [][]float32 {
+			c := make([][]float32, len(in))
+			for k := range in {
+				c[k] = slices.Clone(in[k])
+			}
+			if !plastic {
+				c[5], c[6] = nil, nil
+			}
+			return c
+		}
+		const dtOverTau, vth, vreset, tref, dt, beta, rho = 0.05, 20, 0, 2, 0.1, 1.6, 0.9995
+		g, v := clone(), clone()
+		sg := membraneLIFGo(g[0], g[1], g[2], g[3], g[5], 7, nil, dtOverTau, vth, vreset, tref, dt)
+		sv := membraneLIFAVX2(v[0], v[1], v[2], v[3], v[5], 7, nil, dtOverTau, vth, vreset, tref, dt)
+		if !slices.Equal(sg, sv) {
+			t.Fatalf("LIF trial %d: spikes Go %v, vector %v", trial, sg, sv)
+		}
+		for k, name := range []string{"V", "ISyn", "INMDA", "Refrac", "A", "preV", "theta"} {
+			sameBits(t, "LIF "+name, g[k], v[k])
+		}
+		g, v = clone(), clone()
+		sg = membraneALIFGo(g[0], g[1], g[2], g[3], g[4], g[5], g[6], 7, nil, dtOverTau, vth, beta, rho, tref, dt)
+		sv = membraneALIFAVX2(v[0], v[1], v[2], v[3], v[4], v[5], v[6], 7, nil, dtOverTau, vth, beta, rho, tref, dt)
+		if !slices.Equal(sg, sv) {
+			t.Fatalf("ALIF trial %d: spikes Go %v, vector %v", trial, sg, sv)
+		}
+		for k, name := range []string{"V", "ISyn", "INMDA", "Refrac", "A", "preV", "theta"} {
+			sameBits(t, "ALIF "+name, g[k], v[k])
+		}
+
+		S := make([]float64, n)
+		for j := range S {
+			S[j] = r.Float64()
+		}
+		Sg, Sv := slices.Clone(S), slices.Clone(S)
+		var theta []float32
+		if plastic {
+			theta = in[6]
+		}
+		addSurrogateGo(Sg, in[0], theta, 0.3, vth, 0.3/vth)
+		addSurrogateAVX2(Sv, in[0], theta, 0.3, vth, 0.3/vth)
+		for j := range Sg {
+			if math.Float64bits(Sg[j]) != math.Float64bits(Sv[j]) {
+				t.Fatalf("surrogate trial %d, [%d] (v %v): Go %v, vector %v", trial, j, in[0][j], Sg[j], Sv[j])
+			}
+		}
+	}
+}

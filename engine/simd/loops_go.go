@@ -1,0 +1,16 @@
+//go:build !(goexperiment.simd && amd64)
+
+package simd
+
+// Vector reports whether the vector loops are in use: never in a build
+// without GOEXPERIMENT=simd on amd64.
+func Vector() bool { return false }
+
+var (
+	membraneLIF  = membraneLIFGo
+	membraneALIF = membraneALIFGo
+	addSurrogate = addSurrogateGo
+)
+
+// Describe says which loops are in use, for version and bench output.
+func Describe() string { return "plain Go loops (built without GOEXPERIMENT=simd on amd64)" }
