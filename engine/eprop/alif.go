@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 // alif is the exact event-driven learner for ALIF brains (see the package
@@ -110,27 +111,7 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	N := e.net.N
 	n := e.n
 	row := e.hist[n*N : (n+1)*N]
-	gamma, inv := e.gamma, 1/e.vth
-	preV, theta, row = preV[:N], theta[:N], row[:N]
-	for j, v := range preV {
-		// d = |v − θ| and x = max(0, ·) exactly as d < 0 ? −d : d and
-		// x < 0 ? +0 : x (−0 and NaN kept), with bit masks chosen by
-		// conditional moves instead of branches, whose outcome is a coin
-		// toss here.
-		d := float64(v) - float64(theta[j])
-		var neg uint64
-		if d < 0 {
-			neg = 1 << 63
-		}
-		d = math.Float64frombits(math.Float64bits(d) ^ neg)
-		x := gamma * (1 - d*inv)
-		var below uint64
-		if x < 0 {
-			below = ^uint64(0)
-		}
-		x = math.Float64frombits(math.Float64bits(x) &^ below)
-		row[j] = float32(x)
-	}
+	simd.ALIFPsi(row, preV[:N], theta[:N], e.gamma, 1/e.vth) // ψ (engine/simd)
 	e.spikes = append(e.spikes, spikes...)
 	e.spikeOff = append(e.spikeOff, int32(len(e.spikes)))
 	if e.sup != nil {
@@ -163,21 +144,8 @@ func (e *alif) forward(m, lo, hi int) {
 	N := e.net.N
 	row := e.hist[m*N+lo : m*N+hi]
 	an1 := e.alph[m+1]
-	kappa, rho, beta := e.kappa, e.rho, e.beta
-	c1 := (1 - kappa) * (1 - beta)
-	cb := (1 - kappa) * beta
-	fEZ, fEE, fPZ, fPE := e.fEZ[lo:hi], e.fEE[lo:hi], e.fPZ[lo:hi], e.fPE[lo:hi]
-	fEZ, fEE, fPZ, fPE = fEZ[:len(row)], fEE[:len(row)], fPZ[:len(row)], fPE[:len(row)]
-	for j, p := range row {
-		psi := float64(p)
-		q := rho - beta*psi
-		pa, cq := psi*an1, cb*q
-		ez, ee := fEZ[j], fEE[j]
-		fEZ[j] = q*ez + pa
-		fEE[j] = q * ee
-		fPZ[j] = kappa*fPZ[j] + c1*pa - cq*ez
-		fPE[j] = kappa*fPE[j] - cq*ee
-	}
+	kappa := e.kappa
+	simd.ALIFForward(row, e.fEZ[lo:hi], e.fEE[lo:hi], e.fPZ[lo:hi], e.fPE[lo:hi], an1, kappa, e.rho, e.beta, (1-kappa)*(1-e.beta), (1-kappa)*e.beta)
 }
 
 // catchUp brings Φ to the last observed step: the block's steps not yet
@@ -287,15 +255,7 @@ func (e *alif) flush() {
 		if m == 1 {
 			break
 		}
-		for j := range row {
-			psi := float64(row[j])
-			q := rho - beta*psi
-			lee, lpe := LEE[j], LPE[j]
-			LEZ[j] = alpha * (LEZ[j] + lee*psi)
-			LEE[j] = lee * q
-			LPZ[j] = alpha * (LPZ[j] + (lpe+Kc1)*psi)
-			LPE[j] = q * (lpe - Kcb)
-		}
+		simd.ALIFBackward(row, LEZ, LEE, LPZ, LPE, alpha, rho, beta, Kc1, Kcb)
 		if sup {
 			for j := range row {
 				psi := float64(row[j])

@@ -123,3 +123,73 @@ func positivePart(x float64) float64 {
 	b := math.Float64bits(x)
 	return math.Float64frombits(b &^ uint64(int64(b)>>63))
 }
+
+// ALIFPsi writes ψ_j = γ·max(0, 1 − |v_j − θ_j|·inv) of every neuron to
+// row, in float32 (ALIF e-prop's history, MODEL.md §4; inv = 1/v_th),
+// computed in float64 as d < 0 ? −d : d and x < 0 ? +0 : x.
+func ALIFPsi(row, preV, theta []float32, gamma, inv float64) {
+	alifPsi(row, preV, theta, gamma, inv)
+}
+
+// ALIFForward applies one step's map to the forward products Φ of ALIF
+// e-prop (engine/eprop, alif.go): with q = ρ − β·ψ, a = ψ·an1,
+// EZ ← q·EZ + a, EE ← q·EE, PZ ← κ·PZ + c1·a − cb·q·EZ,
+// PE ← κ·PE − cb·q·EE (EZ, EE the values before the step).
+func ALIFForward(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
+	alifForward(row, EZ, EE, PZ, PE, an1, kappa, rho, beta, c1, cb)
+}
+
+// ALIFBackward takes one step's map into the backward products Λ of the
+// ALIF sweep: LEZ ← α·(LEZ + LEE·ψ), LEE ← LEE·q, LPZ ← α·(LPZ +
+// (LPE + kc1)·ψ), LPE ← q·(LPE − kcb), q = ρ − β·ψ.
+func ALIFBackward(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, beta, kc1, kcb float64) {
+	alifBackward(row, LEZ, LEE, LPZ, LPE, alpha, rho, beta, kc1, kcb)
+}
+
+func alifPsiGo(row, preV, theta []float32, gamma, inv float64) {
+	preV, theta = preV[:len(row)], theta[:len(row)]
+	for j, v := range preV {
+		// Bit masks chosen by conditional moves instead of branches,
+		// whose outcome is a coin toss here (−0 and NaN kept as they are).
+		d := float64(v) - float64(theta[j])
+		var neg uint64
+		if d < 0 {
+			neg = 1 << 63
+		}
+		d = math.Float64frombits(math.Float64bits(d) ^ neg)
+		x := gamma * (1 - d*inv)
+		var below uint64
+		if x < 0 {
+			below = ^uint64(0)
+		}
+		x = math.Float64frombits(math.Float64bits(x) &^ below)
+		row[j] = float32(x)
+	}
+}
+
+func alifForwardGo(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
+	EZ, EE, PZ, PE = EZ[:len(row)], EE[:len(row)], PZ[:len(row)], PE[:len(row)]
+	for j, p := range row {
+		psi := float64(p)
+		q := rho - beta*psi
+		pa, cq := psi*an1, cb*q
+		ez, ee := EZ[j], EE[j]
+		EZ[j] = q*ez + pa
+		EE[j] = q * ee
+		PZ[j] = kappa*PZ[j] + c1*pa - cq*ez
+		PE[j] = kappa*PE[j] - cq*ee
+	}
+}
+
+func alifBackwardGo(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, beta, kc1, kcb float64) {
+	LEZ, LEE, LPZ, LPE = LEZ[:len(row)], LEE[:len(row)], LPZ[:len(row)], LPE[:len(row)]
+	for j, p := range row {
+		psi := float64(p)
+		q := rho - beta*psi
+		lee, lpe := LEE[j], LPE[j]
+		LEZ[j] = alpha * (LEZ[j] + lee*psi)
+		LEE[j] = lee * q
+		LPZ[j] = alpha * (LPZ[j] + (lpe+kc1)*psi)
+		LPE[j] = q * (lpe - kcb)
+	}
+}

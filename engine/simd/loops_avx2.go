@@ -17,6 +17,9 @@ var (
 	membraneLIF  = pick(membraneLIFAVX2, membraneLIFGo)
 	membraneALIF = pick(membraneALIFAVX2, membraneALIFGo)
 	addSurrogate = pick(addSurrogateAVX2, addSurrogateGo)
+	alifPsi      = pick(alifPsiAVX2, alifPsiGo)
+	alifForward  = pick(alifForwardAVX2, alifForwardGo)
+	alifBackward = pick(alifBackwardAVX2, alifBackwardGo)
 )
 
 func pick[F any](vector, plain F) F {
@@ -150,4 +153,72 @@ func Describe() string {
 		return "AVX2 vector loops"
 	}
 	return "plain Go loops (this processor has no AVX2)"
+}
+
+func alifPsiAVX2(row, preV, theta []float32, gamma, inv float64) {
+	n := len(row) &^ 3
+	preV, theta = preV[:len(row)], theta[:len(row)]
+	kg := archsimd.BroadcastFloat64x4(gamma)
+	kinv := archsimd.BroadcastFloat64x4(inv)
+	one := archsimd.BroadcastFloat64x4(1)
+	zero := archsimd.BroadcastFloat64x4(0)
+	sign := archsimd.BroadcastInt64x4(-1 << 63)
+	for j := 0; j < n; j += 4 {
+		v := archsimd.LoadFloat32x4Slice(preV[j : j+4]).ConvertToFloat64()
+		th := archsimd.LoadFloat32x4Slice(theta[j : j+4]).ConvertToFloat64()
+		d := v.Sub(th)
+		d = d.AsInt64x4().Xor(sign.Masked(d.Less(zero))).AsFloat64x4() // d < 0 ? −d : d
+		x := kg.Mul(one.Sub(d.Mul(kinv)))
+		x = zero.Merge(x, x.Less(zero)) // x < 0 ? +0 : x
+		x.ConvertToFloat32().StoreSlice(row[j : j+4])
+	}
+	alifPsiGo(row[n:], preV[n:], theta[n:], gamma, inv)
+}
+
+func alifForwardAVX2(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
+	n := len(row) &^ 3
+	EZ, EE, PZ, PE = EZ[:len(row)], EE[:len(row)], PZ[:len(row)], PE[:len(row)]
+	kan1 := archsimd.BroadcastFloat64x4(an1)
+	kk := archsimd.BroadcastFloat64x4(kappa)
+	kr := archsimd.BroadcastFloat64x4(rho)
+	kb := archsimd.BroadcastFloat64x4(beta)
+	kc1 := archsimd.BroadcastFloat64x4(c1)
+	kcb := archsimd.BroadcastFloat64x4(cb)
+	for j := 0; j < n; j += 4 {
+		psi := archsimd.LoadFloat32x4Slice(row[j : j+4]).ConvertToFloat64()
+		q := kr.Sub(kb.Mul(psi))
+		pa, cq := psi.Mul(kan1), kcb.Mul(q)
+		ez := archsimd.LoadFloat64x4Slice(EZ[j : j+4])
+		ee := archsimd.LoadFloat64x4Slice(EE[j : j+4])
+		pz := archsimd.LoadFloat64x4Slice(PZ[j : j+4])
+		pe := archsimd.LoadFloat64x4Slice(PE[j : j+4])
+		q.Mul(ez).Add(pa).StoreSlice(EZ[j : j+4])
+		q.Mul(ee).StoreSlice(EE[j : j+4])
+		kk.Mul(pz).Add(kc1.Mul(pa)).Sub(cq.Mul(ez)).StoreSlice(PZ[j : j+4])
+		kk.Mul(pe).Sub(cq.Mul(ee)).StoreSlice(PE[j : j+4])
+	}
+	alifForwardGo(row[n:], EZ[n:], EE[n:], PZ[n:], PE[n:], an1, kappa, rho, beta, c1, cb)
+}
+
+func alifBackwardAVX2(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, beta, kc1, kcb float64) {
+	n := len(row) &^ 3
+	LEZ, LEE, LPZ, LPE = LEZ[:len(row)], LEE[:len(row)], LPZ[:len(row)], LPE[:len(row)]
+	ka := archsimd.BroadcastFloat64x4(alpha)
+	kr := archsimd.BroadcastFloat64x4(rho)
+	kb := archsimd.BroadcastFloat64x4(beta)
+	k1 := archsimd.BroadcastFloat64x4(kc1)
+	kB := archsimd.BroadcastFloat64x4(kcb)
+	for j := 0; j < n; j += 4 {
+		psi := archsimd.LoadFloat32x4Slice(row[j : j+4]).ConvertToFloat64()
+		q := kr.Sub(kb.Mul(psi))
+		lez := archsimd.LoadFloat64x4Slice(LEZ[j : j+4])
+		lee := archsimd.LoadFloat64x4Slice(LEE[j : j+4])
+		lpz := archsimd.LoadFloat64x4Slice(LPZ[j : j+4])
+		lpe := archsimd.LoadFloat64x4Slice(LPE[j : j+4])
+		ka.Mul(lez.Add(lee.Mul(psi))).StoreSlice(LEZ[j : j+4])
+		lee.Mul(q).StoreSlice(LEE[j : j+4])
+		ka.Mul(lpz.Add(lpe.Add(k1).Mul(psi))).StoreSlice(LPZ[j : j+4])
+		q.Mul(lpe.Sub(kB)).StoreSlice(LPE[j : j+4])
+	}
+	alifBackwardGo(row[n:], LEZ[n:], LEE[n:], LPZ[n:], LPE[n:], alpha, rho, beta, kc1, kcb)
 }

@@ -109,3 +109,65 @@ func TestVectorMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func TestALIFVectorMatchesGo(t *testing.T) {
+	if !avx2 {
+		t.Skip("no AVX2 on this processor: the vector loops never run here")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	f64 := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = r.NormFloat64()
+			if r.IntN(15) == 0 {
+				x[i] = float64(special[r.IntN(len(special))])
+			}
+		}
+		return x
+	}
+	for trial := 0; trial < 300; trial++ {
+		n := r.IntN(40)
+		if trial%10 == 0 {
+			n = 200
+		}
+		preV, theta := make([]float32, n), make([]float32, n)
+		draw(r, preV, 20)
+		draw(r, theta, 25)
+		rg, rv := make([]float32, n), make([]float32, n)
+		alifPsiGo(rg, preV, theta, 0.5, 1.0/20)
+		alifPsiAVX2(rv, preV, theta, 0.5, 1.0/20)
+		sameBits(t, "psi", rg, rv)
+		row := rg
+		if trial%4 == 0 { // the maps on any ψ, not only valid ones
+			row = make([]float32, n)
+			draw(r, row, 0.6)
+		}
+		a := [][]float64{f64(n), f64(n), f64(n), f64(n)}
+		clone := func() [][]float64 {
+			c := make([][]float64, 4)
+			for k := range a {
+				c[k] = slices.Clone(a[k])
+			}
+			return c
+		}
+		g, v := clone(), clone()
+		alifForwardGo(row, g[0], g[1], g[2], g[3], 0.99, 0.998, 0.9995, 1.6, 0.3, 0.7)
+		alifForwardAVX2(row, v[0], v[1], v[2], v[3], 0.99, 0.998, 0.9995, 1.6, 0.3, 0.7)
+		sameBits64(t, "forward", g, v)
+		g, v = clone(), clone()
+		alifBackwardGo(row, g[0], g[1], g[2], g[3], 0.99, 0.9995, 1.6, 0.01, 0.02)
+		alifBackwardAVX2(row, v[0], v[1], v[2], v[3], 0.99, 0.9995, 1.6, 0.01, 0.02)
+		sameBits64(t, "backward", g, v)
+	}
+}
+
+func sameBits64(t *testing.T, what string, a, b [][]float64) {
+	t.Helper()
+	for k := range a {
+		for i := range a[k] {
+			if math.Float64bits(a[k][i]) != math.Float64bits(b[k][i]) {
+				t.Fatalf("%s array %d [%d]: Go %v, vector %v", what, k, i, a[k][i], b[k][i])
+			}
+		}
+	}
+}

@@ -10,6 +10,9 @@ var (
 	membraneLIF  = membraneLIFGo
 	membraneALIF = membraneALIFGo
 	addSurrogate = addSurrogateGo
+	alifPsi      = alifPsiGo
+	alifForward  = alifForwardGo
+	alifBackward = alifBackwardGo
 )
 
 // Describe says which loops are in use, for version and bench output.
