@@ -178,6 +178,9 @@ func (e *alif) flush() {
 	sup := e.g != nil
 	// 1. Every synapse's block-start state through Φ of its target.
 	for i := 0; i < N; i++ {
+		if i&63 == 0 {
+			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+		}
 		s0, s1 := net.Start[i], net.Start[i+1]
 		posts := net.Post[s0:s1]
 		eps, el := e.eps[s0:s1], e.e[s0:s1]

@@ -6,6 +6,7 @@ import (
 
 	"github.com/encephagen/encephagen/engine/network"
 	"github.com/encephagen/encephagen/engine/sim"
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 // Trace names the eligibility a reward is applied with.
@@ -357,6 +358,10 @@ func (l *Learner) applyWeightsTo(f float64, E []float32, post []bool) Update {
 
 // weightUpdate applies w = clamp(w + f·e) and keeps the statistics of the
 // change.
+// cleanEvery + 1 synapses: how often the weight pass clears the vector
+// registers' upper halves (engine/simd: Clean).
+const cleanEvery = 1<<14 - 1
+
 type weightUpdate struct {
 	u      Update
 	lo, hi float64
@@ -370,6 +375,9 @@ func (a *weightUpdate) apply(W, E []float32) {
 	var sum, mx float64
 	changed, clamped := 0, 0
 	for s, w0 := range W {
+		if s&cleanEvery == 0 {
+			simd.Clean()
+		}
 		w := float64(w0) + f*float64(E[s])
 		if w < lo {
 			w = lo
@@ -407,6 +415,9 @@ func (a *weightUpdate) applyTo(W, E []float32, Post []uint32, post []bool) {
 	var sum, mx float64
 	changed, clamped := 0, 0
 	for s, w0 := range W {
+		if s&cleanEvery == 0 {
+			simd.Clean()
+		}
 		if !post[Post[s]] {
 			continue
 		}

@@ -150,6 +150,9 @@ func (e *lif) flush() {
 	kap := e.kap[k]
 	S, c := e.S, e.c
 	for i := 0; i < net.N; i++ {
+		if i&63 == 0 {
+			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+		}
 		s0, s1 := net.Start[i], net.Start[i+1]
 		posts, cs := net.Post[s0:s1], c[s0:s1]
 		ai := e.a[i]
@@ -219,6 +222,9 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 	kap := e.kap[e.k]
 	S, c := e.S, e.c
 	for i := 0; i < net.N; i++ {
+		if i&63 == 0 {
+			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+		}
 		s0, s1 := net.Start[i], net.Start[i+1]
 		posts, cs := net.Post[s0:s1], c[s0:s1]
 		ai := e.a[i]

@@ -36,6 +36,11 @@ func pick[F any](vector, plain F) F {
 // both are zero, so max(x, 0) is written zero.Max(x) (NaN propagates, as
 // with Go's max; x = −0 cannot occur: it needs refrac = −0 and dt = 0);
 // and each x·y + z is a multiply then an add, as the plain loop compiles.
+// Each loop ends with VZEROUPPER (ClearAVXUpperBits): the compiler does
+// not, and with the upper halves of the vector registers left dirty, the
+// scalar (SSE) float code that follows ran up to 1.8× slower here (the
+// weight pass, which has no vector code, measured 7.4–9.0 against
+// 13.3 ms).
 
 func membraneLIFAVX2(V, ISyn, INMDA, Refrac, preV []float32, first int32, spikes []int32, dtOverTau, vth, vreset, tref, dt float32) []int32 {
 	n := len(V) &^ 7
@@ -71,6 +76,7 @@ func membraneLIFAVX2(V, ISyn, INMDA, Refrac, preV []float32, first int32, spikes
 	if preV != nil {
 		pv = preV[n:]
 	}
+	archsimd.ClearAVXUpperBits()
 	return membraneLIFGo(V[n:], ISyn[n:], INMDA[n:], Refrac[n:], pv, first+int32(n), spikes, dtOverTau, vth, vreset, tref, dt)
 }
 
@@ -114,6 +120,7 @@ func membraneALIFAVX2(V, ISyn, INMDA, Refrac, A, preV, thetas []float32, first i
 	if preV != nil {
 		pv, th = preV[n:], thetas[n:]
 	}
+	archsimd.ClearAVXUpperBits()
 	return membraneALIFGo(V[n:], ISyn[n:], INMDA[n:], Refrac[n:], A[n:], pv, th, first+int32(n), spikes, dtOverTau, vth, beta, rho, tref, dt)
 }
 
@@ -144,6 +151,7 @@ func addSurrogateAVX2(S []float64, preV, theta []float32, w, vth, wi float64) {
 	if theta != nil {
 		th = theta[n:]
 	}
+	archsimd.ClearAVXUpperBits()
 	addSurrogateGo(S[n:], preV[n:], th, w, vth, wi)
 }
 
@@ -172,6 +180,7 @@ func alifPsiAVX2(row, preV, theta []float32, gamma, inv float64) {
 		x = zero.Merge(x, x.Less(zero)) // x < 0 ? +0 : x
 		x.ConvertToFloat32().StoreSlice(row[j : j+4])
 	}
+	archsimd.ClearAVXUpperBits()
 	alifPsiGo(row[n:], preV[n:], theta[n:], gamma, inv)
 }
 
@@ -197,6 +206,7 @@ func alifForwardAVX2(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, b
 		kk.Mul(pz).Add(kc1.Mul(pa)).Sub(cq.Mul(ez)).StoreSlice(PZ[j : j+4])
 		kk.Mul(pe).Sub(cq.Mul(ee)).StoreSlice(PE[j : j+4])
 	}
+	archsimd.ClearAVXUpperBits()
 	alifForwardGo(row[n:], EZ[n:], EE[n:], PZ[n:], PE[n:], an1, kappa, rho, beta, c1, cb)
 }
 
@@ -220,5 +230,20 @@ func alifBackwardAVX2(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, b
 		ka.Mul(lpz.Add(lpe.Add(k1).Mul(psi))).StoreSlice(LPZ[j : j+4])
 		q.Mul(lpe.Sub(kB)).StoreSlice(LPE[j : j+4])
 	}
+	archsimd.ClearAVXUpperBits()
 	alifBackwardGo(row[n:], LEZ[n:], LEE[n:], LPZ[n:], LPE[n:], alpha, rho, beta, kc1, kcb)
+}
+
+// Clean clears the upper halves of the vector registers (VZEROUPPER). Go
+// 1.26's runtime, built with GOEXPERIMENT=simd, saves and restores the
+// 256-bit registers when it preempts a goroutine (every 10 ms for a long
+// computation) and leaves them dirty; until the next VZEROUPPER the
+// processor then runs scalar float code (SSE, all of Go's) slower: the
+// weight pass, a loop without vector code, took 12–14 ms instead of
+// 5.6–6.2 (GODEBUG=asyncpreemptoff=1 gave the plain figure back). So
+// long scalar passes call Clean every few thousand elements.
+func Clean() {
+	if avx2 {
+		archsimd.ClearAVXUpperBits()
+	}
 }
