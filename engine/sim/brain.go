@@ -58,6 +58,7 @@ type Brain struct {
 	pending int // ring slot whose input point 9 has yet to take, or -1
 	preV    []float32
 	theta   []float32
+	counts  []float32 // the step's background counts (region's scratch)
 	// emitted holds the spikes of the last MaxDelay steps, one bit per
 	// neuron, row (step mod MaxDelay): the spikes whose input may still be
 	// in flight, for Emitted and another backend taking the brain over.
@@ -148,7 +149,7 @@ func (b *Brain) Bytes() int64 {
 	if b.A != nil {
 		per += 4
 	}
-	by := n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta))*4 + int64(len(b.emitted))*8
+	by := n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta)+cap(b.counts))*4 + int64(len(b.emitted))*8
 	if sp := b.split; sp != nil {
 		for w := range sp.idx {
 			by += int64(cap(sp.idx[w])+len(sp.start[w])) * 4
@@ -242,6 +243,9 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 func (b *Brain) prepare() {
 	b.kinds()
 	N := b.Net.N
+	if len(b.counts) != N {
+		b.counts = make([]float32, N)
+	}
 	if b.Plastic != nil {
 		if len(b.preV) != N {
 			b.preV = make([]float32, N)
@@ -358,7 +362,10 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 		// The usual step: input pending, the region wholly with or
 		// without NMDA. A stimulus is added in a pass of its own, after
 		// the background (the order of points 1 and 2).
-		withNMDA := kind == nmdaAll
+		// Background counts first (the draws are sequential), then the
+		// currents in vector form (engine/simd).
+		counts := b.counts[lo:hi]
+		counts = counts[:n]
 		i := 0
 		for ; i+1 < n; i += 2 {
 			bits := st.Uint64()
@@ -371,16 +378,7 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			if u1 >= t1 {
 				c1 = tail(table, uint32(u1))
 			}
-			I0, I1 := pending[i], pending[i+1]
-			pending[i], pending[i+1] = 0, 0
-			s0 := ISyn[i]*decaySyn + I0
-			s1 := ISyn[i+1]*decaySyn + I1
-			ISyn[i] = s0 + float32(c0)*jeff
-			ISyn[i+1] = s1 + float32(c1)*jeff
-			if withNMDA {
-				INMDA[i] = INMDA[i]*decayNMDA + nmdaRatio*I0
-				INMDA[i+1] = INMDA[i+1]*decayNMDA + nmdaRatio*I1
-			}
+			counts[i], counts[i+1] = float32(c0), float32(c1)
 		}
 		if i < n {
 			u := st.Uint64() >> 32
@@ -388,8 +386,9 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			if u >= t1 {
 				c = tail(table, uint32(u))
 			}
-			currents(i, c, pending, ISyn, INMDA, nmda, nil, decaySyn, decayNMDA, nmdaRatio, jeff)
+			counts[i] = float32(c)
 		}
+		simd.Currents(ISyn, INMDA, pending, counts, kind == nmdaAll, decaySyn, decayNMDA, nmdaRatio, jeff)
 		for i, x := range ext {
 			ISyn[i] += x // 2.
 		}

@@ -20,6 +20,7 @@ var (
 	alifPsi      = pick(alifPsiAVX2, alifPsiGo)
 	alifForward  = pick(alifForwardAVX2, alifForwardGo)
 	alifBackward = pick(alifBackwardAVX2, alifBackwardGo)
+	currents     = pick(currentsAVX2, currentsGo)
 )
 
 func pick[F any](vector, plain F) F {
@@ -246,4 +247,27 @@ func Clean() {
 	if avx2 {
 		archsimd.ClearAVXUpperBits()
 	}
+}
+
+func currentsAVX2(ISyn, INMDA, pending, counts []float32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
+	n := len(ISyn) &^ 7
+	INMDA, pending, counts = INMDA[:len(ISyn)], pending[:len(ISyn)], counts[:len(ISyn)]
+	kds := archsimd.BroadcastFloat32x8(decaySyn)
+	kdn := archsimd.BroadcastFloat32x8(decayNMDA)
+	kr := archsimd.BroadcastFloat32x8(ratio)
+	kj := archsimd.BroadcastFloat32x8(jeff)
+	zero := archsimd.BroadcastFloat32x8(0)
+	for i := 0; i < n; i += 8 {
+		I := archsimd.LoadFloat32x8Slice(pending[i : i+8])
+		zero.StoreSlice(pending[i : i+8])
+		s := archsimd.LoadFloat32x8Slice(ISyn[i : i+8])
+		c := archsimd.LoadFloat32x8Slice(counts[i : i+8])
+		s.Mul(kds).Add(I).Add(c.Mul(kj)).StoreSlice(ISyn[i : i+8])
+		if nmda {
+			m := archsimd.LoadFloat32x8Slice(INMDA[i : i+8])
+			m.Mul(kdn).Add(kr.Mul(I)).StoreSlice(INMDA[i : i+8])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	currentsGo(ISyn[n:], INMDA[n:], pending[n:], counts[n:], nmda, decaySyn, decayNMDA, ratio, jeff)
 }

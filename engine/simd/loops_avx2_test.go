@@ -171,3 +171,34 @@ func sameBits64(t *testing.T, what string, a, b [][]float64) {
 		}
 	}
 }
+
+func TestCurrentsVectorMatchesGo(t *testing.T) {
+	if !avx2 {
+		t.Skip("no AVX2 on this processor: the vector loops never run here")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 300; trial++ {
+		n := r.IntN(40)
+		if trial%10 == 0 {
+			n = 200
+		}
+		in := make([][]float32, 4) // ISyn, INMDA, pending, counts
+		for k := range in {
+			in[k] = make([]float32, n)
+			draw(r, in[k], 10)
+		}
+		for i := range in[3] {
+			in[3][i] = float32(r.IntN(4))
+		}
+		nmda := trial%2 == 0
+		g, v := make([][]float32, 4), make([][]float32, 4)
+		for k := range in {
+			g[k], v[k] = slices.Clone(in[k]), slices.Clone(in[k])
+		}
+		currentsGo(g[0], g[1], g[2], g[3], nmda, 0.98, 0.999, 0.5, 0.43)
+		currentsAVX2(v[0], v[1], v[2], v[3], nmda, 0.98, 0.999, 0.5, 0.43)
+		for k, name := range []string{"ISyn", "INMDA", "pending", "counts"} {
+			sameBits(t, name, g[k], v[k])
+		}
+	}
+}

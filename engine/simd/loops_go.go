@@ -13,6 +13,7 @@ var (
 	alifPsi      = alifPsiGo
 	alifForward  = alifForwardGo
 	alifBackward = alifBackwardGo
+	currents     = currentsGo
 )
 
 // Describe says which loops are in use, for version and bench output.
