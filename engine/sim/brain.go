@@ -58,7 +58,7 @@ type Brain struct {
 	pending int // ring slot whose input point 9 has yet to take, or -1
 	preV    []float32
 	theta   []float32
-	counts  []float32 // the step's background counts (region's scratch)
+	counts  []int32 // the step's background counts (region's scratch)
 	// emitted holds the spikes of the last MaxDelay steps, one bit per
 	// neuron, row (step mod MaxDelay): the spikes whose input may still be
 	// in flight, for Emitted and another backend taking the brain over.
@@ -244,7 +244,7 @@ func (b *Brain) prepare() {
 	b.kinds()
 	N := b.Net.N
 	if len(b.counts) != N {
-		b.counts = make([]float32, N)
+		b.counts = make([]int32, N)
 	}
 	if b.Plastic != nil {
 		if len(b.preV) != N {
@@ -378,7 +378,7 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			if u1 >= t1 {
 				c1 = tail(table, uint32(u1))
 			}
-			counts[i], counts[i+1] = float32(c0), float32(c1)
+			counts[i], counts[i+1] = int32(c0), int32(c1)
 		}
 		if i < n {
 			u := st.Uint64() >> 32
@@ -386,7 +386,7 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			if u >= t1 {
 				c = tail(table, uint32(u))
 			}
-			counts[i] = float32(c)
+			counts[i] = int32(c)
 		}
 		simd.Currents(ISyn, INMDA, pending, counts, kind == nmdaAll, decaySyn, decayNMDA, nmdaRatio, jeff)
 		for i, x := range ext {

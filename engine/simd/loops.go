@@ -197,18 +197,18 @@ func alifBackwardGo(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, bet
 // Currents is points 9 (of the previous step) and 1 of MODEL.md §3 for
 // a region whose neurons all carry NMDA (nmda) or none do: with I the
 // pending input (then cleared), i_syn = i_syn·decaySyn + I + n·j_eff
-// (n the background count, as float32) and, with nmda,
+// (n the background count) and, with nmda,
 // i_nmda = i_nmda·decayNMDA + ratio·I.
-func Currents(ISyn, INMDA, pending, counts []float32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
+func Currents(ISyn, INMDA, pending []float32, counts []int32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
 	currents(ISyn, INMDA, pending, counts, nmda, decaySyn, decayNMDA, ratio, jeff)
 }
 
-func currentsGo(ISyn, INMDA, pending, counts []float32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
+func currentsGo(ISyn, INMDA, pending []float32, counts []int32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
 	INMDA, pending, counts = INMDA[:len(ISyn)], pending[:len(ISyn)], counts[:len(ISyn)]
 	for i, isyn := range ISyn {
 		I := pending[i]
 		pending[i] = 0
-		ISyn[i] = (isyn*decaySyn + I) + counts[i]*jeff
+		ISyn[i] = (isyn*decaySyn + I) + float32(counts[i])*jeff
 		if nmda {
 			INMDA[i] = INMDA[i]*decayNMDA + ratio*I
 		}

@@ -249,7 +249,7 @@ func Clean() {
 	}
 }
 
-func currentsAVX2(ISyn, INMDA, pending, counts []float32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
+func currentsAVX2(ISyn, INMDA, pending []float32, counts []int32, nmda bool, decaySyn, decayNMDA, ratio, jeff float32) {
 	n := len(ISyn) &^ 7
 	INMDA, pending, counts = INMDA[:len(ISyn)], pending[:len(ISyn)], counts[:len(ISyn)]
 	kds := archsimd.BroadcastFloat32x8(decaySyn)
@@ -261,7 +261,7 @@ func currentsAVX2(ISyn, INMDA, pending, counts []float32, nmda bool, decaySyn, d
 		I := archsimd.LoadFloat32x8Slice(pending[i : i+8])
 		zero.StoreSlice(pending[i : i+8])
 		s := archsimd.LoadFloat32x8Slice(ISyn[i : i+8])
-		c := archsimd.LoadFloat32x8Slice(counts[i : i+8])
+		c := archsimd.LoadInt32x8Slice(counts[i : i+8]).ConvertToFloat32()
 		s.Mul(kds).Add(I).Add(c.Mul(kj)).StoreSlice(ISyn[i : i+8])
 		if nmda {
 			m := archsimd.LoadFloat32x8Slice(INMDA[i : i+8])

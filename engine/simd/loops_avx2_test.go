@@ -182,22 +182,23 @@ func TestCurrentsVectorMatchesGo(t *testing.T) {
 		if trial%10 == 0 {
 			n = 200
 		}
-		in := make([][]float32, 4) // ISyn, INMDA, pending, counts
+		in := make([][]float32, 3) // ISyn, INMDA, pending
 		for k := range in {
 			in[k] = make([]float32, n)
 			draw(r, in[k], 10)
 		}
-		for i := range in[3] {
-			in[3][i] = float32(r.IntN(4))
+		counts := make([]int32, n)
+		for i := range counts {
+			counts[i] = int32(r.IntN(4))
 		}
 		nmda := trial%2 == 0
-		g, v := make([][]float32, 4), make([][]float32, 4)
+		g, v := make([][]float32, 3), make([][]float32, 3)
 		for k := range in {
 			g[k], v[k] = slices.Clone(in[k]), slices.Clone(in[k])
 		}
-		currentsGo(g[0], g[1], g[2], g[3], nmda, 0.98, 0.999, 0.5, 0.43)
-		currentsAVX2(v[0], v[1], v[2], v[3], nmda, 0.98, 0.999, 0.5, 0.43)
-		for k, name := range []string{"ISyn", "INMDA", "pending", "counts"} {
+		currentsGo(g[0], g[1], g[2], counts, nmda, 0.98, 0.999, 0.5, 0.43)
+		currentsAVX2(v[0], v[1], v[2], counts, nmda, 0.98, 0.999, 0.5, 0.43)
+		for k, name := range []string{"ISyn", "INMDA", "pending"} {
 			sameBits(t, name, g[k], v[k])
 		}
 	}
