@@ -7,6 +7,8 @@ package rng
 import (
 	"math"
 	"math/bits"
+
+	"github.com/encephagen/encephagen/engine/simd"
 )
 
 // Stream is a wyrand generator: one 64-bit add and one 64×64→128 multiply
@@ -35,14 +37,29 @@ func New(seed uint64, path ...uint64) Stream { return Stream{Mix(seed, path...)}
 
 // Uint64 returns the next 64 random bits.
 func (r *Stream) Uint64() uint64 {
-	r.s += 0xa0761d6478bd642f
-	hi, lo := bits.Mul64(r.s, r.s^0xe7037ed1a0b428db)
+	r.s += wyInc
+	hi, lo := bits.Mul64(r.s, r.s^wyMix)
 	return hi ^ lo
+}
+
+// The generator's constants (wyrand).
+const (
+	wyInc = 0xa0761d6478bd642f
+	wyMix = 0xe7037ed1a0b428db
+)
+
+// PoissonCounts fills dst with the counts of p for consecutive neurons,
+// two per draw (the high 32 bits first, an odd last one from the high
+// half of a draw of its own): the draws of len(dst)/2 rounded up calls of
+// Uint64, each half mapped by p.Count. engine/simd does it, in vector
+// form where it can.
+func (r *Stream) PoissonCounts(dst []int32, p Poisson) {
+	simd.PoissonCounts(dst, &r.s, wyInc, wyMix, p.T)
 }
 
 // Skip advances the stream by n outputs at once (the state after n draws
 // is the seed plus n increments), as if Uint64 had been called n times.
-func (r *Stream) Skip(n uint64) { r.s += n * 0xa0761d6478bd642f }
+func (r *Stream) Skip(n uint64) { r.s += n * wyInc }
 
 // Float64 returns a uniform number in [0, 1) with 53 random bits.
 func (r *Stream) Float64() float64 { return float64(r.Uint64()>>11) * (1.0 / (1 << 53)) }

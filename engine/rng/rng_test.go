@@ -81,3 +81,30 @@ func TestPoissonZeroRate(t *testing.T) {
 		t.Fatal("λ=0 must never give a count")
 	}
 }
+
+// PoissonCounts is Uint64 and Count, two neurons per draw, high half
+// first, for every table shape (counts 0 only; 0 and 1; a long tail).
+func TestPoissonCountsIsUint64AndCount(t *testing.T) {
+	for _, lambda := range []float64{0, 0.175, 2.5, 30} {
+		p := NewPoisson(lambda)
+		for _, n := range []int{0, 1, 2, 7, 8, 9, 16, 199, 200} {
+			a, b := New(3, uint64(n)), New(3, uint64(n))
+			got := make([]int32, n)
+			a.PoissonCounts(got, p)
+			for i := 0; i < n; i += 2 {
+				x := b.Uint64()
+				if want := p.Count(uint32(x >> 32)); int(got[i]) != want {
+					t.Fatalf("λ %v, n %d, neuron %d: count %d, want %d", lambda, n, i, got[i], want)
+				}
+				if i+1 < n {
+					if want := p.Count(uint32(x)); int(got[i+1]) != want {
+						t.Fatalf("λ %v, n %d, neuron %d: count %d, want %d", lambda, n, i+1, got[i+1], want)
+					}
+				}
+			}
+			if a != b {
+				t.Fatalf("λ %v, n %d: stream left at %#x, want %#x", lambda, n, a.s, b.s)
+			}
+		}
+	}
+}

@@ -335,83 +335,30 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 			thetas = thetas[:len(V)]
 		}
 	}
-	table := b.poisson.T
-	last := len(table) - 1
-	// Counts 0 and 1 are decided without a branch (u ≥ T[0], u ≥ T[1]);
-	// only u ≥ T[1] (rare: the tail beyond one event) walks the table.
-	// With last < 2, T[last] is the cut (2³² − 1) that the loop never
-	// passes, so the compare that would pass it is made impossible.
-	t0, t1 := uint64(table[0]), uint64(1<<32)
-	if last == 0 {
-		t0 = 1 << 32
-	}
-	if last >= 2 {
-		t1 = uint64(table[1])
-	}
 	k := b.k
 	jeff, dtOverTau, vth, vreset, tref, dt := k.JEff, k.DtOverTau, k.VTh, k.VReset, k.TRef, k.Dt
 	decaySyn, decayNMDA, nmdaRatio, beta, rho := k.DecaySyn, k.DecayNMDA, k.NMDARatio, k.Beta, k.Rho
 	// Pass A, points 9 (of the previous step), 1 and 2: the currents. The
-	// neurons of a region are independent here, so the loop is short and
-	// the processor overlaps neighbours; the region's currents stay in the
-	// first-level cache for pass B. Background: two neurons per 64-bit
-	// draw, high half first.
-	st := b.bg[r] // in a register while the region is done
-	n := len(V)
+	// region's background counts come first (two neurons per draw of its
+	// stream, engine/simd), then the currents, which stay in the
+	// first-level cache for pass B.
+	counts := b.counts[lo:hi]
+	counts = counts[:len(V)]
+	b.bg[r].PoissonCounts(counts, b.poisson)
 	if kind := b.nmdaKind(r); pending != nil && kind != nmdaMixed {
 		// The usual step: input pending, the region wholly with or
-		// without NMDA. A stimulus is added in a pass of its own, after
-		// the background (the order of points 1 and 2).
-		// Background counts first (the draws are sequential), then the
-		// currents in vector form (engine/simd).
-		counts := b.counts[lo:hi]
-		counts = counts[:n]
-		i := 0
-		for ; i+1 < n; i += 2 {
-			bits := st.Uint64()
-			u0, u1 := bits>>32, bits&0xffffffff
-			c0 := int(2 - (u0-t0)>>63 - (u0-t1)>>63) // [u ≥ T[0]] + [u ≥ T[1]]
-			c1 := int(2 - (u1-t0)>>63 - (u1-t1)>>63)
-			if u0 >= t1 {
-				c0 = tail(table, uint32(u0))
-			}
-			if u1 >= t1 {
-				c1 = tail(table, uint32(u1))
-			}
-			counts[i], counts[i+1] = int32(c0), int32(c1)
-		}
-		if i < n {
-			u := st.Uint64() >> 32
-			c := int(2 - (u-t0)>>63 - (u-t1)>>63)
-			if u >= t1 {
-				c = tail(table, uint32(u))
-			}
-			counts[i] = int32(c)
-		}
+		// without NMDA, the currents in vector form; a stimulus is added
+		// in a pass of its own, after the background (the order of
+		// points 1 and 2).
 		simd.Currents(ISyn, INMDA, pending, counts, kind == nmdaAll, decaySyn, decayNMDA, nmdaRatio, jeff)
 		for i, x := range ext {
 			ISyn[i] += x // 2.
 		}
 	} else {
-		for i := 0; i < n; i += 2 {
-			bits := st.Uint64()
-			u := bits >> 32
-			c := int(2 - (u-t0)>>63 - (u-t1)>>63)
-			if u >= t1 {
-				c = tail(table, uint32(u))
-			}
+		for i, c := range counts {
 			currents(i, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
-			if i+1 < n {
-				u = bits & 0xffffffff
-				c = int(2 - (u-t0)>>63 - (u-t1)>>63)
-				if u >= t1 {
-					c = tail(table, uint32(u))
-				}
-				currents(i+1, c, pending, ISyn, INMDA, nmda, ext, decaySyn, decayNMDA, nmdaRatio, jeff)
-			}
 		}
 	}
-	b.bg[r] = st
 	// Pass B, points 3–7: the membrane (engine/simd: plain Go or vector
 	// instructions, the same bits either way).
 	if !alif && dt > 0 {
@@ -498,7 +445,7 @@ func (b *Brain) kinds() {
 
 // currents carries out points 9 (of the previous step, when pending is
 // not nil), 1 (c background events) and 2 for neuron i of a region.
-func currents(i, c int, pending, ISyn, INMDA []float32, nmda []bool, ext []float32, decaySyn, decayNMDA, nmdaRatio, jeff float32) {
+func currents(i int, c int32, pending, ISyn, INMDA []float32, nmda []bool, ext []float32, decaySyn, decayNMDA, nmdaRatio, jeff float32) {
 	isyn := ISyn[i]
 	if pending != nil { // 9. of the previous step
 		I := pending[i]
@@ -513,16 +460,6 @@ func currents(i, c int, pending, ISyn, INMDA []float32, nmda []bool, ext []float
 		isyn += ext[i] // 2. external input
 	}
 	ISyn[i] = isyn
-}
-
-// tail is the Poisson count of u ≥ T[1]: the smallest k ≥ 2 with
-// u < T[k], or the last index.
-func tail(table []uint32, u uint32) int {
-	n, last := 2, len(table)-1
-	for n < last && u >= table[n] {
-		n++
-	}
-	return n
 }
 
 // scatter is point 8: the input of spikes, emitted at the step whose

@@ -14,13 +14,14 @@ func Vector() bool { return avx2 }
 var avx2 = archsimd.X86.AVX2()
 
 var (
-	membraneLIF  = pick(membraneLIFAVX2, membraneLIFGo)
-	membraneALIF = pick(membraneALIFAVX2, membraneALIFGo)
-	addSurrogate = pick(addSurrogateAVX2, addSurrogateGo)
-	alifPsi      = pick(alifPsiAVX2, alifPsiGo)
-	alifForward  = pick(alifForwardAVX2, alifForwardGo)
-	alifBackward = pick(alifBackwardAVX2, alifBackwardGo)
-	currents     = pick(currentsAVX2, currentsGo)
+	membraneLIF   = pick(membraneLIFAVX2, membraneLIFGo)
+	membraneALIF  = pick(membraneALIFAVX2, membraneALIFGo)
+	addSurrogate  = pick(addSurrogateAVX2, addSurrogateGo)
+	alifPsi       = pick(alifPsiAVX2, alifPsiGo)
+	alifForward   = pick(alifForwardAVX2, alifForwardGo)
+	alifBackward  = pick(alifBackwardAVX2, alifBackwardGo)
+	currents      = pick(currentsAVX2, currentsGo)
+	poissonCounts = pick(poissonCountsAVX2, poissonCountsGo)
 )
 
 func pick[F any](vector, plain F) F {

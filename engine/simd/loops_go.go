@@ -7,13 +7,14 @@ package simd
 func Vector() bool { return false }
 
 var (
-	membraneLIF  = membraneLIFGo
-	membraneALIF = membraneALIFGo
-	addSurrogate = addSurrogateGo
-	alifPsi      = alifPsiGo
-	alifForward  = alifForwardGo
-	alifBackward = alifBackwardGo
-	currents     = currentsGo
+	membraneLIF   = membraneLIFGo
+	membraneALIF  = membraneALIFGo
+	addSurrogate  = addSurrogateGo
+	alifPsi       = alifPsiGo
+	alifForward   = alifForwardGo
+	alifBackward  = alifBackwardGo
+	currents      = currentsGo
+	poissonCounts = poissonCountsGo
 )
 
 // Describe says which loops are in use, for version and bench output.
