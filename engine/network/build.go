@@ -383,13 +383,15 @@ func drawRegionNumPy(r int, p *Params, pws []pathway) segment {
 	g := *seeded
 	g.Advance(uint64(r) * uint64(npr) * uint64(npr))
 	below := rng.Below(p.PInt)
+	keep := make([]bool, npr) // one row of draws: pre k to every m
 	for k := 0; k < npr; k++ {
 		w := jeff
 		if k >= nexc {
 			w = -jinh
 		}
-		for m := 0; m < npr; m++ {
-			if g.Uint64()>>11 < below && (k != m || k >= nexc) {
+		g.Bernoulli(keep, below)
+		for m, ok := range keep {
+			if ok && (k != m || k >= nexc) {
 				syns = append(syns, synapse{int32(k), base + uint32(m), w, 0})
 			}
 		}
@@ -401,8 +403,9 @@ func drawRegionNumPy(r int, p *Params, pws []pathway) segment {
 		below := rng.Below(pw.p)
 		dbase := uint32(pw.dst * npr)
 		for k := 0; k < nexc; k++ {
-			for m := 0; m < npr; m++ {
-				if g.Uint64()>>11 < below {
+			g.Bernoulli(keep, below)
+			for m, ok := range keep {
+				if ok {
 					w := pw.w
 					if m >= nexc {
 						w = pw.wInh

@@ -18,6 +18,8 @@ import (
 type NumPy struct {
 	hi, lo       uint64 // 128-bit LCG state
 	incHi, incLo uint64 // 128-bit increment (odd)
+	// inc2 = (a + 1)·inc: the increment of two steps at once (Pair).
+	inc2Hi, inc2Lo uint64
 	// NumPy's next_uint32 hands out the two 32-bit halves of a 64-bit draw
 	// (low half first) and keeps the unused half across calls.
 	has32 bool
@@ -26,6 +28,9 @@ type NumPy struct {
 
 // PCG_DEFAULT_MULTIPLIER_128.
 const pcgMulHi, pcgMulLo = 0x2360ed051fc65da4, 0x4385df649fccf645
+
+// The multiplier of two steps, a² mod 2¹²⁸.
+var pcgMul2Hi, pcgMul2Lo = mul128(pcgMulHi, pcgMulLo, pcgMulHi, pcgMulLo)
 
 // SeedSequence's constants (numpy/random/bit_generator.pyx).
 const (
@@ -113,6 +118,8 @@ func NewNumPy(seed uint64) *NumPy {
 	g := &NumPy{}
 	g.incHi = s[2]<<1 | s[3]>>63
 	g.incLo = s[3]<<1 | 1
+	h, l := add128(pcgMulHi, pcgMulLo, 0, 1)
+	g.inc2Hi, g.inc2Lo = mul128(h, l, g.incHi, g.incLo)
 	g.step()
 	g.hi, g.lo = add128(g.hi, g.lo, s[0], s[1])
 	g.step()
@@ -134,6 +141,31 @@ func (g *NumPy) State() (state, inc [2]uint64) {
 func (g *NumPy) Uint64() uint64 {
 	g.step()
 	return bits.RotateLeft64(g.hi^g.lo, -int(g.hi>>58))
+}
+
+// Pair is two successive Uint64 draws. The state after the second step
+// is made from the current one directly (a²·s + (a + 1)·inc), so the two
+// 128-bit products do not wait for each other.
+func (g *NumPy) Pair() (x0, x1 uint64) {
+	h1, l1 := mul128(g.hi, g.lo, pcgMulHi, pcgMulLo)
+	h1, l1 = add128(h1, l1, g.incHi, g.incLo)
+	h2, l2 := mul128(g.hi, g.lo, pcgMul2Hi, pcgMul2Lo)
+	h2, l2 = add128(h2, l2, g.inc2Hi, g.inc2Lo)
+	g.hi, g.lo = h2, l2
+	return bits.RotateLeft64(h1^l1, -int(h1>>58)), bits.RotateLeft64(h2^l2, -int(h2>>58))
+}
+
+// Bernoulli sets keep[m] to whether draw m of len(keep) successive draws
+// is below (Below): draw>>11 < below, NumPy's random() < p.
+func (g *NumPy) Bernoulli(keep []bool, below uint64) {
+	m := 0
+	for ; m+1 < len(keep); m += 2 {
+		x0, x1 := g.Pair()
+		keep[m], keep[m+1] = x0>>11 < below, x1>>11 < below
+	}
+	if m < len(keep) {
+		keep[m] = g.Uint64()>>11 < below
+	}
 }
 
 // Uint32 is NumPy's next_uint32: the low half of a fresh 64-bit draw, and

@@ -188,3 +188,32 @@ func TestBelowMatchesRandomComparison(t *testing.T) {
 		t.Fatal("Below(NaN) must be 0")
 	}
 }
+
+// Pair and Bernoulli consume the stream exactly as successive Uint64
+// calls, and leave it where they would.
+func TestPairIsTwoDraws(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42, 1 << 40} {
+		a, b := NewNumPy(seed), NewNumPy(seed)
+		a.Advance(seed % 1000)
+		b.Advance(seed % 1000)
+		for i := 0; i < 1000; i++ {
+			x0, x1 := a.Pair()
+			if y0, y1 := b.Uint64(), b.Uint64(); x0 != y0 || x1 != y1 {
+				t.Fatalf("seed %d, pair %d: (%#x, %#x), want (%#x, %#x)", seed, i, x0, x1, y0, y1)
+			}
+		}
+		below := Below(0.3)
+		for _, n := range []int{0, 1, 7, 200} {
+			keep := make([]bool, n)
+			a.Bernoulli(keep, below)
+			for m := range keep {
+				if want := b.Uint64()>>11 < below; keep[m] != want {
+					t.Fatalf("seed %d, n %d, draw %d: %v, want %v", seed, n, m, keep[m], want)
+				}
+			}
+			if a.Uint64() != b.Uint64() {
+				t.Fatalf("seed %d, n %d: the streams part after Bernoulli", seed, n)
+			}
+		}
+	}
+}
