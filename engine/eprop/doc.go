@@ -64,9 +64,11 @@
 // and Π q spans 10^±100 within a few hundred steps, and the κ-filtered ε
 // term would be the difference of two such prefix sums. Instead, steps
 // are grouped in blocks of BlockSteps (default 512). During a block each
-// neuron keeps the forward product Φ_j of its step maps and its ψ
-// history. At the end of the block every synapse's block-start state goes
-// through Φ of its target (one pass), then a backward sweep over the
+// neuron keeps its ψ history; at the end of the block the forward product
+// Φ_j of its step maps is made from it (a few hundred neurons at a time,
+// in the first-level cache; every step instead when supervised, which
+// reads Φ per step), every synapse's block-start state goes through Φ of
+// its target (one pass), then a backward sweep over the
 // block keeps Λ_j(m), the product of the maps after step m, and adds each
 // spike's jump through it to the spiking neuron's synapses. Only products
 // of the step maps appear, nothing is differenced, so the result is exact
