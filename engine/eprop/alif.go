@@ -25,7 +25,8 @@ type alif struct {
 	// brought up to date only when read (catchUp): then it is made from
 	// the ψ history a few hundred neurons at a time, in the first-level
 	// cache, instead of a pass over 4 × 8 bytes per neuron every step.
-	fwd int
+	fwd     int
+	touched uint32 // touch's reads land here, so that they are made
 
 	eps, e, g []float32 // per synapse
 	zeta      []float64 // per neuron: z̄ at the block start
@@ -234,6 +235,9 @@ func (e *alif) flush() {
 				e.sup.signal(L, errs)
 			}
 		}
+		if e.spikeOff[m] > e.spikeOff[m-1] {
+			e.touch(row)
+		}
 		for _, i := range e.spikes[e.spikeOff[m-1]:e.spikeOff[m]] {
 			s0, s1 := net.Start[i], net.Start[i+1]
 			posts := net.Post[s0:s1]
@@ -309,4 +313,16 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// touch reads one value per cache line of a ψ row, in order, before the
+// sweep's spikes read it at random: the sequential reads are prefetched,
+// the random ones would each wait for memory (rewards from the current
+// trace, ALIF, TVB96 at npr 200: 52–62 ms without, 43–49 with).
+func (e *alif) touch(row []float32) {
+	var acc uint32
+	for i := 0; i < len(row); i += 16 {
+		acc |= math.Float32bits(row[i])
+	}
+	e.touched |= acc
 }
