@@ -41,7 +41,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/encephagen
 
 # The main job: Experiment 22 in a reduced form (8 brains per condition
-# instead of 10; about two minutes on 2 cores). Fetches TVB96 first when no
+# instead of 10; about 70 s on 2 cores). Fetches TVB96 first when no
 # data folder has it. The full protocol: $(BIN) exec experiments/22_eprop.star
 RUN_SETS ?= --set runs=8
 run: build data
