@@ -7,10 +7,6 @@ import (
 	"simd/archsimd"
 )
 
-// Vector reports whether the vector loops are in use: this build has
-// them, and they run where the processor has AVX2.
-func Vector() bool { return avx2 }
-
 var avx2 = archsimd.X86.AVX2()
 
 var (

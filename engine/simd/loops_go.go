@@ -2,10 +2,6 @@
 
 package simd
 
-// Vector reports whether the vector loops are in use: never in a build
-// without GOEXPERIMENT=simd on amd64.
-func Vector() bool { return false }
-
 var (
 	membraneLIF   = membraneLIFGo
 	membraneALIF  = membraneALIFGo
