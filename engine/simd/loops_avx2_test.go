@@ -33,15 +33,7 @@ func sameBits(t *testing.T, what string, a, b []float32) {
 }
 
 func TestVectorMatchesGo(t *testing.T) {
-	if !avx2 {
-		t.Skip("no AVX2 on this processor: the vector loops never run here")
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for trial := 0; trial < 400; trial++ {
-		n := r.IntN(40)
-		if trial%10 == 0 {
-			n = 200
-		}
+	eachTrial(t, 1, 400, func(r *rand.Rand, trial, n int) {
 		arrays := func() [][]float32 {
 			a := make([][]float32, 7) // V, ISyn, INMDA, Refrac, A, preV, theta
 			for k := range a {
@@ -107,29 +99,11 @@ func TestVectorMatchesGo(t *testing.T) {
 				t.Fatalf("surrogate trial %d, [%d] (v %v): Go %v, vector %v", trial, j, in[0][j], Sg[j], Sv[j])
 			}
 		}
-	}
+	})
 }
 
 func TestALIFVectorMatchesGo(t *testing.T) {
-	if !avx2 {
-		t.Skip("no AVX2 on this processor: the vector loops never run here")
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	f64 := func(n int) []float64 {
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = r.NormFloat64()
-			if r.IntN(15) == 0 {
-				x[i] = float64(special[r.IntN(len(special))])
-			}
-		}
-		return x
-	}
-	for trial := 0; trial < 300; trial++ {
-		n := r.IntN(40)
-		if trial%10 == 0 {
-			n = 200
-		}
+	eachTrial(t, 3, 300, func(r *rand.Rand, trial, n int) {
 		preV, theta := make([]float32, n), make([]float32, n)
 		draw(r, preV, 20)
 		draw(r, theta, 25)
@@ -142,7 +116,7 @@ func TestALIFVectorMatchesGo(t *testing.T) {
 			row = make([]float32, n)
 			draw(r, row, 0.6)
 		}
-		a := [][]float64{f64(n), f64(n), f64(n), f64(n)}
+		a := [][]float64{normals(r, n), normals(r, n), normals(r, n), normals(r, n)}
 		clone := func() [][]float64 {
 			c := make([][]float64, 4)
 			for k := range a {
@@ -158,7 +132,7 @@ func TestALIFVectorMatchesGo(t *testing.T) {
 		alifBackwardGo(row, g[0], g[1], g[2], g[3], 0.99, 0.9995, 1.6, 0.01, 0.02)
 		alifBackwardAVX2(row, v[0], v[1], v[2], v[3], 0.99, 0.9995, 1.6, 0.01, 0.02)
 		sameBits64(t, "backward", g, v)
-	}
+	})
 }
 
 func sameBits64(t *testing.T, what string, a, b [][]float64) {
@@ -173,15 +147,7 @@ func sameBits64(t *testing.T, what string, a, b [][]float64) {
 }
 
 func TestCurrentsVectorMatchesGo(t *testing.T) {
-	if !avx2 {
-		t.Skip("no AVX2 on this processor: the vector loops never run here")
-	}
-	r := rand.New(rand.NewPCG(5, 6))
-	for trial := 0; trial < 300; trial++ {
-		n := r.IntN(40)
-		if trial%10 == 0 {
-			n = 200
-		}
+	eachTrial(t, 5, 300, func(r *rand.Rand, trial, n int) {
 		in := make([][]float32, 3) // ISyn, INMDA, pending
 		for k := range in {
 			in[k] = make([]float32, n)
@@ -201,5 +167,35 @@ func TestCurrentsVectorMatchesGo(t *testing.T) {
 		for k, name := range []string{"ISyn", "INMDA", "pending"} {
 			sameBits(t, name, g[k], v[k])
 		}
+	})
+}
+
+// eachTrial runs f for count random trials of n neurons (n < 40, and 200
+// every tenth trial), with the random source seeded (seed, seed+1); it
+// skips where the processor cannot run the vector loops.
+func eachTrial(t *testing.T, seed uint64, count int, f func(r *rand.Rand, trial, n int)) {
+	t.Helper()
+	if !avx2 {
+		t.Skip("no AVX2 on this processor: the vector loops never run here")
 	}
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for trial := 0; trial < count; trial++ {
+		n := r.IntN(40)
+		if trial%10 == 0 {
+			n = 200
+		}
+		f(r, trial, n)
+	}
+}
+
+// normals is n standard normal values, one in fifteen a special value.
+func normals(r *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.NormFloat64()
+		if r.IntN(15) == 0 {
+			x[i] = float64(special[r.IntN(len(special))])
+		}
+	}
+	return x
 }
