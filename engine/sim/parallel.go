@@ -194,7 +194,7 @@ type gang struct {
 	last     bool // the phase only delivers input (end of a chunk or run)
 
 	epoch    atomic.Uint64 // bumped to start a phase
-	next     atomic.Int64  // the next part to take
+	lanes    []lane        // worker w's own parts, which it takes first
 	done     atomic.Int64  // parts done in this phase
 	sleepers atomic.Int64
 	mu       sync.Mutex
@@ -205,22 +205,29 @@ type gang struct {
 
 func (g *gang) start() {
 	g.wake = sync.NewCond(&g.mu)
-	g.next.Store(int64(g.parts)) // nothing to take before the first phase
+	g.lanes = make([]lane, g.n)
+	for w := range g.lanes {
+		l := &g.lanes[w]
+		l.lo, l.hi = int64(w*g.parts/g.n), int64((w+1)*g.parts/g.n)
+		l.next.Store(l.hi - l.lo) // nothing to take before the first phase
+	}
 	for w := 1; w < g.n; w++ {
 		g.wg.Add(1)
-		go g.worker(g.epoch.Load())
+		go g.worker(w, g.epoch.Load())
 	}
 }
 
 // run carries out one phase and returns when every part is done. What
 // the phase reads is set before it starts: a worker late from the last
-// phase takes a part only after next is reset, which the atomics order
+// phase takes a part only after its lane is reset, which the atomics order
 // after those writes.
 func (g *gang) run() {
 	g.done.Store(0)
-	g.next.Store(0)
+	for w := range g.lanes {
+		g.lanes[w].next.Store(0)
+	}
 	g.bump()
-	g.take()
+	g.take(0)
 	for spins := 0; g.done.Load() != int64(g.parts); spins++ {
 		if spins > 64 {
 			runtime.Gosched()
@@ -228,15 +235,29 @@ func (g *gang) run() {
 	}
 }
 
-// take does parts until none is left in this phase.
-func (g *gang) take() {
-	for {
-		p := g.next.Add(1) - 1
-		if p >= int64(g.parts) {
-			return
+// lane is a worker's contiguous share of the parts, [lo, hi), and how
+// many of them have been taken in this phase. Taking its own parts first
+// keeps a worker on the same neurons step after step (their state stays
+// in its core's cache); taking the others' when done keeps the cores busy.
+type lane struct {
+	next   atomic.Int64
+	lo, hi int64
+	_      [40]byte // a cache line each
+}
+
+// take does parts until none is left in this phase: worker w's own
+// first, then the other lanes'.
+func (g *gang) take(w int) {
+	for k := range g.n {
+		l := &g.lanes[(w+k)%g.n]
+		for {
+			p := l.lo + l.next.Add(1) - 1
+			if p >= l.hi {
+				break
+			}
+			g.work(int(p))
+			g.done.Add(1)
 		}
-		g.work(int(p))
-		g.done.Add(1)
 	}
 }
 
@@ -258,8 +279,8 @@ func (g *gang) stop() {
 	g.wg.Wait()
 }
 
-// worker takes parts of every phase started after epoch seen.
-func (g *gang) worker(seen uint64) {
+// worker w takes parts of every phase started after epoch seen.
+func (g *gang) worker(w int, seen uint64) {
 	defer g.wg.Done()
 	for {
 		// Spin a while (the next phase usually follows within
@@ -288,6 +309,6 @@ func (g *gang) worker(seen uint64) {
 		if quit {
 			return
 		}
-		g.take()
+		g.take(w)
 	}
 }
