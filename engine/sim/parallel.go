@@ -10,8 +10,9 @@ import (
 
 // One brain on several cores. A step is split by neurons into parts of
 // whole regions (each region draws from its own stream), a few per
-// worker; the workers take parts as they come free, so a core that the
-// machine gives less time does less of the step. For its part a worker
+// worker; each worker takes its own share first (its neurons stay in its
+// core's cache from step to step), then parts of the others' as they come
+// free, so a core that the machine gives less time does less of the step. For its part a worker
 // first adds the previous step's spikes to the input of the part's
 // neurons (point 8: every spike in ascending order and every synapse in
 // the network's order, so each neuron's sums are made in the same order
