@@ -12,16 +12,17 @@ import (
 // whole regions (each region draws from its own stream), a few per
 // worker; each worker takes its own share first (its neurons stay in its
 // core's cache from step to step), then parts of the others' as they come
-// free, so a core that the machine gives less time does less of the step. For its part a worker
-// first adds the previous step's spikes to the input of the part's
-// neurons (point 8: every spike in ascending order and every synapse in
-// the network's order, so each neuron's sums are made in the same order
-// as on one core), then carries out points 9 and 1–7 for them. Between
-// phases the spikes are joined in part order (which is ascending) and the
-// serial part of the step runs: the plasticity hook, the emitted rows,
-// the recorder. Every float operation is the one-core operation on the
-// same operands, whichever worker makes it, so the results are bit for
-// bit those of one core, for any number of workers.
+// free, so a core that the machine gives less time does less of the
+// step. For its part a worker first adds the previous step's spikes to
+// the input of the part's neurons (point 8: every spike in ascending
+// order and every synapse in the network's order, so each neuron's sums
+// are made in the same order as on one core), then carries out points 9
+// and 1–7 for them. Between phases the spikes are joined in part order
+// (which is ascending) and the serial part of the step runs: the
+// plasticity hook, the emitted rows, the recorder. Every float operation
+// is the one-core operation on the same operands, whichever worker makes
+// it, so the results are bit for bit those of one core, for any number
+// of workers.
 
 // runParallel is Run's loop on workers cores (workers ≥ 2, and the brain
 // has at least two regions).
