@@ -34,11 +34,10 @@ func pick[F any](vector, plain F) F {
 // both are zero, so max(x, 0) is written zero.Max(x) (NaN propagates, as
 // with Go's max; x = −0 cannot occur: it needs refrac = −0 and dt = 0);
 // and each x·y + z is a multiply then an add, as the plain loop compiles.
-// Each loop ends with VZEROUPPER (ClearAVXUpperBits): the compiler does
-// not, and with the upper halves of the vector registers left dirty, the
-// scalar (SSE) float code that follows ran up to 1.8× slower here (the
-// weight pass, which has no vector code, measured 7.4–9.0 against
-// 13.3 ms).
+// Each loop ends with VZEROUPPER (ClearAVXUpperBits), which the compiler
+// does not emit: scalar (SSE) float code run while the upper halves of the
+// vector registers are dirty is slower on many processors. (The runtime
+// dirties them too: see Clean.)
 
 func membraneLIFAVX2(V, ISyn, INMDA, Refrac, preV []float32, first int32, spikes []int32, dtOverTau, vth, vreset, tref, dt float32) []int32 {
 	n := len(V) &^ 7
