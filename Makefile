@@ -31,7 +31,7 @@ comma := ,
 export GOEXPERIMENT := $(if $(GOEXPERIMENT),$(GOEXPERIMENT)$(comma)simd,simd)
 endif
 PLAIN_GO     := env -u GOEXPERIMENT
-PLAIN_PKGS   := ./engine/simd ./engine/sim ./engine/eprop
+PLAIN_PKGS   := ./engine/simd ./engine/rng ./engine/sim ./engine/eprop
 
 .PHONY: all build run test fmt-check vet gotest bench digest data test-data clean ptx cuda vet-cuda test-cuda gpu-emu gpu-bundle gpu-check
 
