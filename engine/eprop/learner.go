@@ -356,12 +356,12 @@ func (l *Learner) applyWeightsTo(f float64, E []float32, post []bool) Update {
 	return acc.done(len(l.net.W))
 }
 
-// weightUpdate applies w = clamp(w + f·e) and keeps the statistics of the
-// change.
 // cleanEvery + 1 synapses: how often the weight pass clears the vector
 // registers' upper halves (engine/simd: Clean).
 const cleanEvery = 1<<14 - 1
 
+// weightUpdate applies w = clamp(w + f·e) and keeps the statistics of the
+// change.
 type weightUpdate struct {
 	u      Update
 	lo, hi float64
