@@ -83,16 +83,24 @@ func TestPoissonZeroRate(t *testing.T) {
 }
 
 // PoissonCounts is Uint64 and Count, two neurons per draw, high half
-// first, for every table shape (counts 0 only; 0 and 1; a long tail).
+// first, for every table shape (counts 0 only; 0 and 1; a long tail),
+// lengths around the vector loop's 8 neurons and many streams. Run in
+// the GOEXPERIMENT=simd build (make test) it checks engine/simd's vector
+// form, in the plain build the plain one.
 func TestPoissonCountsIsUint64AndCount(t *testing.T) {
-	for _, lambda := range []float64{0, 0.175, 2.5, 30} {
+	tails := 0
+	for _, lambda := range []float64{0, 1e-12, 0.175, 0.9, 2.5, 3, 20, 30} {
 		p := NewPoisson(lambda)
-		for _, n := range []int{0, 1, 2, 7, 8, 9, 16, 199, 200} {
-			a, b := New(3, uint64(n)), New(3, uint64(n))
+		for trial := 0; trial < 60; trial++ {
+			n := []int{0, 1, 2, 7, 8, 9, 16, 199, 200}[trial%9] + trial/9
+			a, b := New(3, uint64(trial), math.Float64bits(lambda)), New(3, uint64(trial), math.Float64bits(lambda))
 			got := make([]int32, n)
 			a.PoissonCounts(got, p)
 			for i := 0; i < n; i += 2 {
 				x := b.Uint64()
+				if got[i] >= 2 {
+					tails++
+				}
 				if want := p.Count(uint32(x >> 32)); int(got[i]) != want {
 					t.Fatalf("λ %v, n %d, neuron %d: count %d, want %d", lambda, n, i, got[i], want)
 				}
@@ -106,5 +114,8 @@ func TestPoissonCountsIsUint64AndCount(t *testing.T) {
 				t.Fatalf("λ %v, n %d: stream left at %#x, want %#x", lambda, n, a.s, b.s)
 			}
 		}
+	}
+	if tails == 0 {
+		t.Fatal("no count ≥ 2 drawn: the table walk went untested")
 	}
 }

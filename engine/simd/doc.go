@@ -8,7 +8,8 @@
 // form, on the same operands, in the same order, with no fused
 // multiply-add: the two give the same bits, which TestVectorMatchesGo and
 // its siblings check on random and edge-case inputs (±0, NaN, infinities,
-// refractory and at-threshold neurons, the Poisson table's tail). So a
+// refractory and at-threshold neurons; PoissonCounts against engine/rng's
+// draws and table in rng's tests, which simd cannot import). So a
 // build with or without the experiment simulates the same brains spike
 // for spike. Clean is for long scalar passes elsewhere (see its doc).
 package simd
