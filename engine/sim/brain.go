@@ -58,7 +58,7 @@ type Brain struct {
 	pending int // ring slot whose input point 9 has yet to take, or -1
 	preV    []float32
 	theta   []float32
-	counts  []int32 // the step's background counts (region's scratch)
+	counts  []int32 // the background counts of one region (scratch of the one-core loop)
 	// emitted holds the spikes of the last MaxDelay steps, one bit per
 	// neuron, row (step mod MaxDelay): the spikes whose input may still be
 	// in flight, for Emitted and another backend taking the brain over.
@@ -226,7 +226,7 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 	pending := b.pendingSlot()
 	spikes := b.spikes[:0]
 	for r := 0; r < net.Regions; r++ {
-		spikes = b.region(r, ext, pending, spikes)
+		spikes = b.region(r, ext, pending, spikes, b.counts)
 	}
 	b.spikes = spikes
 	if b.Plastic != nil {
@@ -243,8 +243,8 @@ func (b *Brain) advance(ext []float32, rec *Recorder) {
 func (b *Brain) prepare() {
 	b.kinds()
 	N := b.Net.N
-	if len(b.counts) != N {
-		b.counts = make([]int32, N)
+	if len(b.counts) != b.Net.NPR {
+		b.counts = make([]int32, b.Net.NPR)
 	}
 	if b.Plastic != nil {
 		if len(b.preV) != N {
@@ -285,8 +285,9 @@ func (b *Brain) finish(slot int, rec *Recorder) {
 
 // region carries out points 9 (of the previous step, when pending is not
 // nil) and 1–7 for the neurons of region r, appending its spikes. Each
-// region draws from its own stream, so regions may run on different cores.
-func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
+// region draws from its own stream, so regions may run on different cores. counts
+// is scratch for the region's background counts, NPR long, one per core.
+func (b *Brain) region(r int, ext, pending []float32, spikes, counts []int32) []int32 {
 	net := b.Net
 	npr := net.NPR
 	lo, hi := r*npr, r*npr+npr
@@ -342,7 +343,6 @@ func (b *Brain) region(r int, ext, pending []float32, spikes []int32) []int32 {
 	// region's background counts come first (two neurons per draw of its
 	// stream, engine/simd), then the currents, which stay in the
 	// first-level cache for pass B.
-	counts := b.counts[lo:hi]
 	counts = counts[:len(V)]
 	b.bg[r].PoissonCounts(counts, b.poisson)
 	if kind := b.nmdaKind(r); pending != nil && kind != nmdaMixed {

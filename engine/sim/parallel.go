@@ -41,6 +41,10 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 		g.regions[p] = p * net.Regions / parts
 	}
 	sp := b.splitFor(g.regions)
+	// Each part's scratch for background counts, a whole number of cache
+	// lines apart.
+	stride := (net.NPR + 15) &^ 15
+	counts := make([]int32, parts*stride)
 	g.spikes = make([][]int32, parts)
 	for p := range g.spikes {
 		g.spikes[p] = make([]int32, 0, 64)
@@ -61,7 +65,7 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 		pending := b.pendingSlot()
 		s := g.spikes[p][:0]
 		for r := g.regions[p]; r < g.regions[p+1]; r++ {
-			s = b.region(r, ext, pending, s)
+			s = b.region(r, ext, pending, s, counts[p*stride:p*stride+net.NPR])
 		}
 		g.spikes[p] = s
 	}
