@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -45,6 +46,7 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	// lines apart.
 	stride := (net.NPR + 15) &^ 15
 	counts := make([]int32, parts*stride)
+	sinks := make([]uint32, parts*16) // scatterPart's loads land here, a cache line per part
 	g.spikes = make([][]int32, parts)
 	for p := range g.spikes {
 		g.spikes[p] = make([]int32, 0, 64)
@@ -57,7 +59,7 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	scatterSlot := -1
 	phase := func(p int) {
 		if scatterSlot >= 0 {
-			b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.idx[p])
+			sinks[p*16] = b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.idx[p])
 		}
 		if g.last {
 			return
@@ -163,11 +165,23 @@ func (b *Brain) splitFor(regions []int) *split {
 }
 
 // scatterPart is point 8 for one part's neurons: the synapses listed in
-// idx (see split), spike by spike in the order of spikes.
-func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) {
+// idx (see split), spike by spike in the order of spikes. A part's share
+// of a row is short (a few long-range synapses, when the spike comes from
+// another part), and each share starts with a cache miss in idx, Post
+// and W: the first loop loads the start of every share, so that those
+// misses overlap instead of following one another. It returns what it
+// loaded, for the caller to keep (so that the loads are made).
+func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) uint32 {
 	net := b.Net
 	N := net.N
 	post, W := net.Post, net.W
+	var seen uint32
+	for _, pre := range spikes {
+		if a := start[pre]; a < start[pre+1] {
+			s := idx[a]
+			seen |= post[s] ^ math.Float32bits(W[s])
+		}
+	}
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
 		for _, pre := range spikes {
@@ -175,7 +189,7 @@ func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) {
 				in[post[s]] += W[s]
 			}
 		}
-		return
+		return seen
 	}
 	ring, slots, D := b.ring, b.slots, net.Delay
 	for _, pre := range spikes {
@@ -187,6 +201,7 @@ func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) {
 			ring[at*N+int(post[s])] += W[s]
 		}
 	}
+	return seen
 }
 
 // gang runs a phase of parts on n workers: the caller is worker 0, and
