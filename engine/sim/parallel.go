@@ -35,12 +35,9 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	if workers < 2 {
 		return b.runSerial(ctx, steps, ext, rec)
 	}
-	parts := min(net.Regions, 4*workers, 255)
-	g := &gang{n: workers, parts: parts}
-	g.regions = make([]int, parts+1)
-	for p := 0; p <= parts; p++ {
-		g.regions[p] = p * net.Regions / parts
-	}
+	regions, lanes := partition(net.Regions, workers)
+	parts := len(regions) - 1
+	g := &gang{n: workers, parts: parts, regions: regions, laneStart: lanes}
 	sp := b.splitFor(g.regions)
 	// Each part's scratch for background counts, a whole number of cache
 	// lines apart.
@@ -112,6 +109,26 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	return err
 }
 
+// partition gives each of the workers a lane of consecutive regions,
+// equal in number, and cuts each lane into parts of halving size (half
+// of the lane's regions still left, at least one): regions[p] is part
+// p's first region, lanes[w] worker w's first part. The big parts come
+// first and keep a worker's neurons in its core's cache from step to
+// step; the small last ones let a worker that is done take little
+// pieces of another's lane, so that the workers finish together.
+func partition(R, workers int) (regions, lanes []int) {
+	regions = []int{0}
+	for w := range workers {
+		lanes = append(lanes, len(regions)-1)
+		lo, hi := w*R/workers, (w+1)*R/workers
+		for lo < hi {
+			lo += max(1, (hi-lo)/2)
+			regions = append(regions, lo)
+		}
+	}
+	return regions, append(lanes, len(regions)-1)
+}
+
 // split lists, for each part of the neurons, the synapses onto them: for
 // presynaptic neuron i, idx[p][start[p][i]:start[p][i+1]] are their
 // positions in the network's arrays, in the network's order. It is kept
@@ -130,10 +147,10 @@ func (b *Brain) splitFor(regions []int) *split {
 		return sp
 	}
 	W := len(regions) - 1
-	owner := make([]uint8, net.Regions) // ≤ 255 parts: see runParallel
+	owner := make([]uint16, net.Regions)
 	for w := 0; w < W; w++ {
 		for r := regions[w]; r < regions[w+1]; r++ {
-			owner[r] = uint8(w)
+			owner[r] = uint16(w)
 		}
 	}
 	sp := &split{n: len(net.Post), regions: slices.Clone(regions), start: make([][]uint32, W), idx: make([][]uint32, W)}
@@ -208,11 +225,12 @@ func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) uint3
 // n−1 goroutines wait for the next phase, spinning briefly, then asleep.
 // Within a phase every worker takes parts (work(p)) until none is left.
 type gang struct {
-	n, parts int
-	regions  []int // part p is regions [regions[p], regions[p+1])
-	spikes   [][]int32
-	work     func(p int)
-	last     bool // the phase only delivers input (end of a chunk or run)
+	n, parts  int
+	regions   []int // part p is regions [regions[p], regions[p+1])
+	laneStart []int // worker w's own parts are [laneStart[w], laneStart[w+1])
+	spikes    [][]int32
+	work      func(p int)
+	last      bool // the phase only delivers input (end of a chunk or run)
 
 	epoch    atomic.Uint64 // bumped to start a phase
 	lanes    []lane        // worker w's own parts, which it takes first
@@ -229,7 +247,7 @@ func (g *gang) start() {
 	g.lanes = make([]lane, g.n)
 	for w := range g.lanes {
 		l := &g.lanes[w]
-		l.lo, l.hi = int64(w*g.parts/g.n), int64((w+1)*g.parts/g.n)
+		l.lo, l.hi = int64(g.laneStart[w]), int64(g.laneStart[w+1])
 		l.next.Store(l.hi - l.lo) // nothing to take before the first phase
 	}
 	for w := 1; w < g.n; w++ {
