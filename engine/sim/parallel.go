@@ -56,7 +56,7 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	scatterSlot := -1
 	phase := func(p int) {
 		if scatterSlot >= 0 {
-			sinks[p*16] = b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.idx[p])
+			sinks[p*16] = b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.runs[p])
 		}
 		if g.last {
 			return
@@ -129,16 +129,21 @@ func partition(R, workers int) (regions, lanes []int) {
 	return regions, append(lanes, len(regions)-1)
 }
 
-// split lists, for each part of the neurons, the synapses onto them: for
-// presynaptic neuron i, idx[p][start[p][i]:start[p][i+1]] are their
-// positions in the network's arrays, in the network's order. It is kept
-// for the next run on the same network and the same parts.
+// split lists, for each part of the neurons, the synapses onto them as
+// runs of consecutive positions in the network's arrays: for presynaptic
+// neuron i, runs[p][2k], runs[p][2k+1] for k in [start[p][i],
+// start[p][i+1]) are the bounds [s0, s1) of its runs into part p, in the
+// network's order. A row holds the local synapses, then the long-range
+// ones by target region, so a part whose regions are consecutive gets a
+// run or two of each row: reading them is a sequential read of Post and
+// W, as on one core. The split is kept for the next run on the same
+// network and the same parts.
 type split struct {
 	post    *uint32 // &Net.Post[0] of the network it was made for
 	n       int
 	regions []int // part p is regions [regions[p], regions[p+1])
 	start   [][]uint32
-	idx     [][]uint32
+	runs    [][]uint32
 }
 
 func (b *Brain) splitFor(regions []int) *split {
@@ -153,69 +158,80 @@ func (b *Brain) splitFor(regions []int) *split {
 			owner[r] = uint16(w)
 		}
 	}
-	sp := &split{n: len(net.Post), regions: slices.Clone(regions), start: make([][]uint32, W), idx: make([][]uint32, W)}
+	sp := &split{n: len(net.Post), regions: slices.Clone(regions), start: make([][]uint32, W), runs: make([][]uint32, W)}
 	if len(net.Post) > 0 {
 		sp.post = &net.Post[0]
 	}
-	counts := make([]int, W)
-	for _, post := range net.Post {
-		counts[owner[int(post)/net.NPR]]++
-	}
 	for w := range W {
 		sp.start[w] = make([]uint32, net.N+1)
-		sp.idx[w] = make([]uint32, 0, counts[w])
 	}
 	for i := 0; i < net.N; i++ {
 		for w := range W {
-			sp.start[w][i] = uint32(len(sp.idx[w]))
+			sp.start[w][i] = uint32(len(sp.runs[w]) / 2)
 		}
 		for s := net.Start[i]; s < net.Start[i+1]; s++ {
 			w := owner[int(net.Post[s])/net.NPR]
-			sp.idx[w] = append(sp.idx[w], s)
+			r := sp.runs[w]
+			if n := len(r); n/2 > int(sp.start[w][i]) && r[n-1] == s {
+				r[n-1] = s + 1 // the run goes on
+				continue
+			}
+			sp.runs[w] = append(r, s, s+1)
 		}
 	}
 	for w := range W {
-		sp.start[w][net.N] = uint32(len(sp.idx[w]))
+		sp.start[w][net.N] = uint32(len(sp.runs[w]) / 2)
+		sp.runs[w] = slices.Clip(sp.runs[w])
 	}
 	b.split = sp
 	return sp
 }
 
-// scatterPart is point 8 for one part's neurons: the synapses listed in
-// idx (see split), spike by spike in the order of spikes. A part's share
-// of a row is short (a few long-range synapses, when the spike comes from
-// another part), and each share starts with a cache miss in idx, Post
+// scatterPart is point 8 for one part's neurons: the synapses in runs
+// (see split), spike by spike in the order of spikes. A part's share of a
+// row is often short (a few long-range synapses, when the spike comes
+// from another part), and each share starts with a cache miss in Post
 // and W: the first loop loads the start of every share, so that those
 // misses overlap instead of following one another. It returns what it
 // loaded, for the caller to keep (so that the loads are made).
-func (b *Brain) scatterPart(slot int, spikes []int32, start, idx []uint32) uint32 {
+func (b *Brain) scatterPart(slot int, spikes []int32, start, runs []uint32) uint32 {
 	net := b.Net
 	N := net.N
 	post, W := net.Post, net.W
 	var seen uint32
 	for _, pre := range spikes {
-		if a := start[pre]; a < start[pre+1] {
-			s := idx[a]
+		if k := start[pre]; k < start[pre+1] {
+			s := runs[2*k]
 			seen |= post[s] ^ math.Float32bits(W[s])
 		}
 	}
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
 		for _, pre := range spikes {
-			for _, s := range idx[start[pre]:start[pre+1]] {
-				in[post[s]] += W[s]
+			rs := runs[2*start[pre] : 2*start[pre+1]]
+			for k := 0; k+1 < len(rs); k += 2 {
+				posts, ws := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]]
+				ws = ws[:len(posts)]
+				for j, p := range posts {
+					in[p] += ws[j]
+				}
 			}
 		}
 		return seen
 	}
 	ring, slots, D := b.ring, b.slots, net.Delay
 	for _, pre := range spikes {
-		for _, s := range idx[start[pre]:start[pre+1]] {
-			at := slot + int(D[s])
-			if at >= slots {
-				at -= slots
+		rs := runs[2*start[pre] : 2*start[pre+1]]
+		for k := 0; k+1 < len(rs); k += 2 {
+			posts, ws, ds := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]], D[rs[k]:rs[k+1]]
+			ws, ds = ws[:len(posts)], ds[:len(posts)]
+			for j, p := range posts {
+				at := slot + int(ds[j])
+				if at >= slots {
+					at -= slots
+				}
+				ring[at*N+int(p)] += ws[j]
 			}
-			ring[at*N+int(post[s])] += W[s]
 		}
 	}
 	return seen

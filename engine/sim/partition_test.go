@@ -1,6 +1,12 @@
 package sim
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/encephagen/encephagen/engine/enginetest"
+	"github.com/encephagen/encephagen/engine/network"
+)
 
 // TestPartition checks the parts of a parallel step: they cover the
 // regions in order, each worker's lane holds its equal share, and within
@@ -29,6 +35,55 @@ func TestPartition(t *testing.T) {
 			}
 			if prev != 1 {
 				t.Errorf("R=%d W=%d: lane %d ends with a part of %d regions", c.R, c.W, w, prev)
+			}
+		}
+	}
+}
+
+// TestSplitRuns checks that the runs of a split list every synapse of
+// every presynaptic neuron once, in the network's order, each in the part
+// that holds its target, with delays and the 79 self-loops of TVB96.
+func TestSplitRuns(t *testing.T) {
+	c := enginetest.TVB96(t)
+	p := network.Defaults()
+	p.NeuronsPerRegion = 6
+	p.VelocityMMPerMs = 3.5
+	net, err := network.Build(c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrain(net, 1)
+	for _, workers := range []int{2, 3, 7} {
+		regions, _ := partition(net.Regions, workers)
+		sp := b.splitFor(regions)
+		for i := 0; i < net.N; i++ {
+			next := net.Start[i] // the next synapse of i each part should list
+			var got []uint32
+			for w := range len(regions) - 1 {
+				last := net.Start[i] // a part's runs come in the network's order
+				for k := sp.start[w][i]; k < sp.start[w][i+1]; k++ {
+					s0, s1 := sp.runs[w][2*k], sp.runs[w][2*k+1]
+					if s0 >= s1 || s0 < last || s1 > net.Start[i+1] {
+						t.Fatalf("%d workers: neuron %d, part %d: run [%d, %d) outside its row [%d, %d)", workers, i, w, s0, s1, net.Start[i], net.Start[i+1])
+					}
+					for s := s0; s < s1; s++ {
+						if r := int(net.Post[s]) / net.NPR; r < regions[w] || r >= regions[w+1] {
+							t.Fatalf("%d workers: synapse %d onto region %d listed in part %d (regions %d–%d)", workers, s, r, w, regions[w], regions[w+1]-1)
+						}
+						got = append(got, s)
+					}
+					last = s1
+				}
+			}
+			slices.Sort(got)
+			for _, s := range got {
+				if s != next {
+					t.Fatalf("%d workers: neuron %d: synapse %d listed where %d was due", workers, i, s, next)
+				}
+				next++
+			}
+			if next != net.Start[i+1] {
+				t.Fatalf("%d workers: neuron %d: %d of its %d synapses listed", workers, i, next-net.Start[i], net.Start[i+1]-net.Start[i])
 			}
 		}
 	}
