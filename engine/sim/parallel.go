@@ -10,11 +10,12 @@ import (
 )
 
 // One brain on several cores. A step is split by neurons into parts of
-// whole regions (each region draws from its own stream), a few per
-// worker; each worker takes its own share first (its neurons stay in its
-// core's cache from step to step), then parts of the others' as they come
-// free, so a core that the machine gives less time does less of the
-// step. For its part a worker first adds the previous step's spikes to
+// whole regions (each region draws from its own stream): each worker has
+// a lane of consecutive regions, cut into parts of halving size
+// (partition). A worker takes its own parts first, biggest first (its
+// neurons stay in its core's cache from step to step), then the others'
+// as they come free, so a core that the machine gives less time does
+// less of the step and the workers finish close together. For its part a worker first adds the previous step's spikes to
 // the input of the part's neurons (point 8: every spike in ascending
 // order and every synapse in the network's order, so each neuron's sums
 // are made in the same order as on one core), then carries out points 9
