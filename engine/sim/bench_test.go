@@ -77,7 +77,7 @@ func BenchmarkWorkers(b *testing.B) {
 	for _, cs := range []struct {
 		file string
 		npr  int
-	}{{"tvb96.zip", 500}, {"tvb998.zip", 200}} {
+	}{{"tvb96.zip", 200}, {"tvb96.zip", 500}, {"tvb998.zip", 200}} {
 		c := enginetest.Load(b, cs.file)
 		p := network.Defaults()
 		p.NeuronsPerRegion = cs.npr

@@ -151,9 +151,7 @@ func (b *Brain) Bytes() int64 {
 	}
 	by := n*per + int64(len(b.ring))*4 + int64(cap(b.spikes))*4 + int64(cap(b.preV)+cap(b.theta)+cap(b.counts))*4 + int64(len(b.emitted))*8
 	if sp := b.split; sp != nil {
-		for w := range sp.runs {
-			by += int64(cap(sp.runs[w])+len(sp.start[w])) * 4
-		}
+		by += int64(cap(sp.runs)+len(sp.first)) * 4
 	}
 	return by
 }

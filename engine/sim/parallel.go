@@ -39,12 +39,23 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	regions, lanes := partition(net.Regions, workers)
 	parts := len(regions) - 1
 	g := &gang{n: workers, parts: parts, regions: regions, laneStart: lanes}
-	sp := b.splitFor(g.regions)
+	// The input is added lane by lane (fewer, longer runs of each row
+	// than part by part), the neurons stepped part by part.
+	laneOf := make([]int, parts)
+	laneRegions := make([]int, workers+1)
+	for w := range workers {
+		laneRegions[w] = regions[lanes[w]]
+		for p := lanes[w]; p < lanes[w+1]; p++ {
+			laneOf[p] = w
+		}
+	}
+	laneRegions[workers] = net.Regions
+	sp := b.splitFor(laneRegions)
 	// Each part's scratch for background counts, a whole number of cache
 	// lines apart.
 	stride := (net.NPR + 15) &^ 15
 	counts := make([]int32, parts*stride)
-	sinks := make([]uint32, parts*16) // scatterPart's loads land here, a cache line per part
+	sinks := make([]uint32, workers*16) // scatterPart's loads land here, a cache line per lane
 	g.spikes = make([][]int32, parts)
 	for p := range g.spikes {
 		g.spikes[p] = make([]int32, 0, 64)
@@ -57,7 +68,21 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	scatterSlot := -1
 	phase := func(p int) {
 		if scatterSlot >= 0 {
-			sinks[p*16] = b.scatterPart(scatterSlot, b.spikes, sp.start[p], sp.runs[p])
+			// Whoever takes a lane's first part (its worker, unless that
+			// worker is late) adds the input of the whole lane; whoever
+			// takes another part of the lane waits for it.
+			w := laneOf[p]
+			l := &g.lanes[w]
+			if p == lanes[w] {
+				sinks[w*16] = b.scatterPart(scatterSlot, b.spikes, sp, w)
+				l.scattered.Store(g.phase)
+			} else {
+				for spins := 0; l.scattered.Load() != g.phase; spins++ {
+					if spins > 64 {
+						runtime.Gosched()
+					}
+				}
+			}
 		}
 		if g.last {
 			return
@@ -131,20 +156,22 @@ func partition(R, workers int) (regions, lanes []int) {
 }
 
 // split lists, for each part of the neurons, the synapses onto them as
-// runs of consecutive positions in the network's arrays: for presynaptic
-// neuron i, runs[p][2k], runs[p][2k+1] for k in [start[p][i],
-// start[p][i+1]) are the bounds [s0, s1) of its runs into part p, in the
-// network's order. A row holds the local synapses, then the long-range
-// ones by target region, so a part whose regions are consecutive gets a
-// run or two of each row: reading them is a sequential read of Post and
-// W, as on one core. The split is kept for the next run on the same
-// network and the same parts.
+// runs of consecutive positions in the network's arrays. A row holds the
+// local synapses, then the long-range ones by target region, so a part
+// whose regions are consecutive gets a run or two of each row: reading
+// them is a sequential read of Post and W, as on one core. The runs of
+// presynaptic neuron i into part p are runs[2k], runs[2k+1] (bounds
+// [s0, s1)) for k in [first[i·P+p], first[i·P+p+1]), in the network's
+// order, P the number of parts: all of a neuron's runs, and where each
+// part's begin, lie together, so a spike costs a cache miss or two
+// whatever the number of parts. The split is kept for the next run on
+// the same network and the same parts.
 type split struct {
 	post    *uint32 // &Net.Post[0] of the network it was made for
 	n       int
 	regions []int // part p is regions [regions[p], regions[p+1])
-	start   [][]uint32
-	runs    [][]uint32
+	first   []uint32
+	runs    []uint32
 }
 
 func (b *Brain) splitFor(regions []int) *split {
@@ -152,69 +179,84 @@ func (b *Brain) splitFor(regions []int) *split {
 	if sp := b.split; sp != nil && sp.n == len(net.Post) && (len(net.Post) == 0 || sp.post == &net.Post[0]) && slices.Equal(sp.regions, regions) {
 		return sp
 	}
-	W := len(regions) - 1
+	P := len(regions) - 1
 	owner := make([]uint16, net.Regions)
-	for w := 0; w < W; w++ {
+	for w := 0; w < P; w++ {
 		for r := regions[w]; r < regions[w+1]; r++ {
 			owner[r] = uint16(w)
 		}
 	}
-	sp := &split{n: len(net.Post), regions: slices.Clone(regions), start: make([][]uint32, W), runs: make([][]uint32, W)}
+	sp := &split{n: len(net.Post), regions: slices.Clone(regions), first: make([]uint32, net.N*P+1)}
 	if len(net.Post) > 0 {
 		sp.post = &net.Post[0]
 	}
-	for w := range W {
-		sp.start[w] = make([]uint32, net.N+1)
+	type run struct {
+		part   uint16
+		s0, s1 uint32
 	}
+	var row []run
 	for i := 0; i < net.N; i++ {
-		for w := range W {
-			sp.start[w][i] = uint32(len(sp.runs[w]) / 2)
-		}
+		// The row's runs in its order, then grouped by part (stable: a
+		// part's runs stay in the row's order).
+		row = row[:0]
 		for s := net.Start[i]; s < net.Start[i+1]; s++ {
 			w := owner[int(net.Post[s])/net.NPR]
-			r := sp.runs[w]
-			if n := len(r); n/2 > int(sp.start[w][i]) && r[n-1] == s {
-				r[n-1] = s + 1 // the run goes on
+			if n := len(row); n > 0 && row[n-1].part == w && row[n-1].s1 == s {
+				row[n-1].s1 = s + 1
 				continue
 			}
-			sp.runs[w] = append(r, s, s+1)
+			row = append(row, run{w, s, s + 1})
+		}
+		slices.SortStableFunc(row, func(x, y run) int { return int(x.part) - int(y.part) })
+		k := 0
+		for w := range P {
+			sp.first[i*P+w] = uint32(len(sp.runs) / 2)
+			for ; k < len(row) && int(row[k].part) == w; k++ {
+				sp.runs = append(sp.runs, row[k].s0, row[k].s1)
+			}
 		}
 	}
-	for w := range W {
-		sp.start[w][net.N] = uint32(len(sp.runs[w]) / 2)
-		sp.runs[w] = slices.Clip(sp.runs[w])
-	}
+	sp.first[net.N*P] = uint32(len(sp.runs) / 2)
+	sp.runs = slices.Clip(sp.runs)
 	b.split = sp
 	return sp
 }
 
-// scatterPart is point 8 for one part's neurons: the synapses in runs
-// (see split), spike by spike in the order of spikes. A part's share of a
-// row is often short (a few long-range synapses, when the spike comes
-// from another part), and each share starts with a cache miss in Post
-// and W: the first loop loads the start of every share, so that those
-// misses overlap instead of following one another. It returns what it
-// loaded, for the caller to keep (so that the loads are made).
-func (b *Brain) scatterPart(slot int, spikes []int32, start, runs []uint32) uint32 {
+// runsOf returns the runs of presynaptic neuron i into part p, as pairs
+// of bounds.
+func (sp *split) runsOf(i, p int) []uint32 {
+	P := len(sp.regions) - 1
+	return sp.runs[2*sp.first[i*P+p] : 2*sp.first[i*P+p+1]]
+}
+
+// scatterPart is point 8 for the neurons of the split's part p (a
+// worker's lane): the synapses in its runs, spike by spike in the order
+// of spikes. A lane's share of a row is often short (a few long-range
+// synapses, when the spike comes from another lane), and each share
+// starts with a cache miss in Post and W: the first loop loads the start
+// of every share, so that those misses overlap instead of following one
+// another. It returns what it loaded, for the caller to keep (so that the
+// loads are made).
+func (b *Brain) scatterPart(slot int, spikes []int32, sp *split, p int) uint32 {
 	net := b.Net
 	N := net.N
 	post, W := net.Post, net.W
 	var seen uint32
 	for _, pre := range spikes {
-		if k := start[pre]; k < start[pre+1] {
-			s := runs[2*k]
+		if rs := sp.runsOf(int(pre), p); len(rs) > 0 {
+			s := rs[0]
 			seen |= post[s] ^ math.Float32bits(W[s])
 		}
 	}
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
 		for _, pre := range spikes {
-			rs := runs[2*start[pre] : 2*start[pre+1]]
+			rs := sp.runsOf(int(pre), p)
 			for k := 0; k+1 < len(rs); k += 2 {
 				posts, ws := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]]
 				ws = ws[:len(posts)]
-				for j, p := range posts {
-					in[p] += ws[j]
+				for j, q := range posts {
+					in[q] += ws[j]
 				}
 			}
 		}
@@ -222,16 +264,16 @@ func (b *Brain) scatterPart(slot int, spikes []int32, start, runs []uint32) uint
 	}
 	ring, slots, D := b.ring, b.slots, net.Delay
 	for _, pre := range spikes {
-		rs := runs[2*start[pre] : 2*start[pre+1]]
+		rs := sp.runsOf(int(pre), p)
 		for k := 0; k+1 < len(rs); k += 2 {
 			posts, ws, ds := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]], D[rs[k]:rs[k+1]]
 			ws, ds = ws[:len(posts)], ds[:len(posts)]
-			for j, p := range posts {
+			for j, q := range posts {
 				at := slot + int(ds[j])
 				if at >= slots {
 					at -= slots
 				}
-				ring[at*N+int(p)] += ws[j]
+				ring[at*N+int(q)] += ws[j]
 			}
 		}
 	}
@@ -249,9 +291,13 @@ type gang struct {
 	work      func(p int)
 	last      bool // the phase only delivers input (end of a chunk or run)
 
-	epoch    atomic.Uint64 // bumped to start a phase
-	lanes    []lane        // worker w's own parts, which it takes first
-	done     atomic.Int64  // parts done in this phase
+	epoch atomic.Uint64 // bumped to start a phase
+	// phase counts the phases. It is set before the lanes are reset, so a
+	// part taken in a phase reads that phase's number, even when a worker
+	// late from the last phase takes it before the epoch is bumped.
+	phase    uint64
+	lanes    []lane       // worker w's own parts, which it takes first
+	done     atomic.Int64 // parts done in this phase
 	sleepers atomic.Int64
 	mu       sync.Mutex
 	wake     *sync.Cond
@@ -278,6 +324,7 @@ func (g *gang) start() {
 // phase takes a part only after its lane is reset, which the atomics order
 // after those writes.
 func (g *gang) run() {
+	g.phase++
 	g.done.Store(0)
 	for w := range g.lanes {
 		g.lanes[w].next.Store(0)
@@ -296,9 +343,10 @@ func (g *gang) run() {
 // keeps a worker on the same neurons step after step (their state stays
 // in its core's cache); taking the others' when done keeps the cores busy.
 type lane struct {
-	next   atomic.Int64
-	lo, hi int64
-	_      [40]byte // a cache line each
+	next      atomic.Int64
+	scattered atomic.Uint64 // the last phase whose input the lane has
+	lo, hi    int64
+	_         [32]byte // a cache line each
 }
 
 // take does parts until none is left in this phase: worker w's own

@@ -61,8 +61,9 @@ func TestSplitRuns(t *testing.T) {
 			var got []uint32
 			for w := range len(regions) - 1 {
 				last := net.Start[i] // a part's runs come in the network's order
-				for k := sp.start[w][i]; k < sp.start[w][i+1]; k++ {
-					s0, s1 := sp.runs[w][2*k], sp.runs[w][2*k+1]
+				rs := sp.runsOf(i, w)
+				for k := 0; k+1 < len(rs); k += 2 {
+					s0, s1 := rs[k], rs[k+1]
 					if s0 >= s1 || s0 < last || s1 > net.Start[i+1] {
 						t.Fatalf("%d workers: neuron %d, part %d: run [%d, %d) outside its row [%d, %d)", workers, i, w, s0, s1, net.Start[i], net.Start[i+1])
 					}
