@@ -15,16 +15,17 @@ import (
 // (partition). A worker takes its own parts first, biggest first (its
 // neurons stay in its core's cache from step to step), then the others'
 // as they come free, so a core that the machine gives less time does
-// less of the step and the workers finish close together. For its part a worker first adds the previous step's spikes to
-// the input of the part's neurons (point 8: every spike in ascending
-// order and every synapse in the network's order, so each neuron's sums
-// are made in the same order as on one core), then carries out points 9
-// and 1–7 for them. Between phases the spikes are joined in part order
-// (which is ascending) and the serial part of the step runs: the
-// plasticity hook, the emitted rows, the recorder. Every float operation
-// is the one-core operation on the same operands, whichever worker makes
-// it, so the results are bit for bit those of one core, for any number
-// of workers.
+// less of the step and the workers finish close together. Whoever takes
+// a lane's first part first adds the previous step's spikes to the input
+// of the lane's neurons (point 8: every spike in ascending order and
+// every synapse in the network's order, so each neuron's sums are made in
+// the same order as on one core); then, for each part it takes, a worker
+// carries out points 9 and 1–7. Between phases the spikes are joined in
+// part order (which is ascending) and the serial part of the step runs:
+// the plasticity hook, the emitted rows, the recorder. Every float
+// operation is the one-core operation on the same operands, whichever
+// worker makes it, so the results are bit for bit those of one core, for
+// any number of workers.
 
 // runParallel is Run's loop on workers cores (workers ≥ 2, and the brain
 // has at least two regions).
