@@ -466,33 +466,34 @@ func currents(i int, c int32, pending, ISyn, INMDA []float32, nmda []bool, ext [
 // order.
 func (b *Brain) scatter(slot int, spikes []int32) {
 	net := b.Net
+	for _, pre := range spikes {
+		b.addInput(slot, net.Start[pre], net.Start[pre+1])
+	}
+}
+
+// addInput adds the input of synapses [s, e) of the network, of a spike
+// emitted at the step whose ring slot is slot, in the network's order.
+func (b *Brain) addInput(slot int, s, e uint32) {
+	net := b.Net
 	N := net.N
+	posts, ws := net.Post[s:e], net.W[s:e]
+	ws = ws[:len(posts)]
 	if net.Delay == nil {
 		in := b.ring[slot*N : slot*N+N]
-		for _, pre := range spikes {
-			s, e := net.Start[pre], net.Start[pre+1]
-			posts := net.Post[s:e]
-			ws := net.W[s:e]
-			ws = ws[:len(posts)]
-			for j, post := range posts {
-				in[post] += ws[j]
-			}
+		for j, post := range posts {
+			in[post] += ws[j]
 		}
 		return
 	}
 	ring, slots := b.ring, b.slots
-	for _, pre := range spikes {
-		s, e := net.Start[pre], net.Start[pre+1]
-		posts := net.Post[s:e]
-		ws, ds := net.W[s:e], net.Delay[s:e]
-		ws, ds = ws[:len(posts)], ds[:len(posts)]
-		for j, post := range posts {
-			at := slot + int(ds[j])
-			if at >= slots {
-				at -= slots
-			}
-			ring[at*N+int(post)] += ws[j]
+	ds := net.Delay[s:e]
+	ds = ds[:len(posts)]
+	for j, post := range posts {
+		at := slot + int(ds[j])
+		if at >= slots {
+			at -= slots
 		}
+		ring[at*N+int(post)] += ws[j]
 	}
 }
 

@@ -239,9 +239,7 @@ func (sp *split) runsOf(i, p int) []uint32 {
 // another. It returns what it loaded, for the caller to keep (so that the
 // loads are made).
 func (b *Brain) scatterPart(slot int, spikes []int32, sp *split, p int) uint32 {
-	net := b.Net
-	N := net.N
-	post, W := net.Post, net.W
+	post, W := b.Net.Post, b.Net.W
 	var seen uint32
 	for _, pre := range spikes {
 		if rs := sp.runsOf(int(pre), p); len(rs) > 0 {
@@ -249,33 +247,10 @@ func (b *Brain) scatterPart(slot int, spikes []int32, sp *split, p int) uint32 {
 			seen |= post[s] ^ math.Float32bits(W[s])
 		}
 	}
-	if net.Delay == nil {
-		in := b.ring[slot*N : slot*N+N]
-		for _, pre := range spikes {
-			rs := sp.runsOf(int(pre), p)
-			for k := 0; k+1 < len(rs); k += 2 {
-				posts, ws := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]]
-				ws = ws[:len(posts)]
-				for j, q := range posts {
-					in[q] += ws[j]
-				}
-			}
-		}
-		return seen
-	}
-	ring, slots, D := b.ring, b.slots, net.Delay
 	for _, pre := range spikes {
 		rs := sp.runsOf(int(pre), p)
 		for k := 0; k+1 < len(rs); k += 2 {
-			posts, ws, ds := post[rs[k]:rs[k+1]], W[rs[k]:rs[k+1]], D[rs[k]:rs[k+1]]
-			ws, ds = ws[:len(posts)], ds[:len(posts)]
-			for j, q := range posts {
-				at := slot + int(ds[j])
-				if at >= slots {
-					at -= slots
-				}
-				ring[at*N+int(q)] += ws[j]
-			}
+			b.addInput(slot, rs[k], rs[k+1])
 		}
 	}
 	return seen
