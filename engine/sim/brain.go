@@ -283,8 +283,9 @@ func (b *Brain) finish(slot int, rec *Recorder) {
 
 // region carries out points 9 (of the previous step, when pending is not
 // nil) and 1–7 for the neurons of region r, appending its spikes. Each
-// region draws from its own stream, so regions may run on different cores. counts
-// is scratch for the region's background counts, NPR long, one per core.
+// region draws from its own stream, so regions may run on different
+// cores. counts is scratch for the region's background counts, NPR long,
+// not shared with a concurrent call.
 func (b *Brain) region(r int, ext, pending []float32, spikes, counts []int32) []int32 {
 	net := b.Net
 	npr := net.NPR

@@ -56,7 +56,7 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 	// lines apart.
 	stride := (net.NPR + 15) &^ 15
 	counts := make([]int32, parts*stride)
-	sinks := make([]uint32, workers*16) // scatterPart's loads land here, a cache line per lane
+	sinks := make([]uint32, workers*16) // scatterLane's loads land here, a cache line per lane
 	g.spikes = make([][]int32, parts)
 	for p := range g.spikes {
 		g.spikes[p] = make([]int32, 0, 64)
@@ -75,14 +75,10 @@ func (b *Brain) runParallel(ctx context.Context, steps, workers int, ext []float
 			w := laneOf[p]
 			l := &g.lanes[w]
 			if p == lanes[w] {
-				sinks[w*16] = b.scatterPart(scatterSlot, b.spikes, sp, w)
+				sinks[w*16] = b.scatterLane(scatterSlot, b.spikes, sp, w)
 				l.scattered.Store(g.phase)
 			} else {
-				for spins := 0; l.scattered.Load() != g.phase; spins++ {
-					if spins > 64 {
-						runtime.Gosched()
-					}
-				}
+				spinUntil(func() bool { return l.scattered.Load() == g.phase })
 			}
 		}
 		if g.last {
@@ -156,8 +152,9 @@ func partition(R, workers int) (regions, lanes []int) {
 	return regions, append(lanes, len(regions)-1)
 }
 
-// split lists, for each part of the neurons, the synapses onto them as
-// runs of consecutive positions in the network's arrays. A row holds the
+// split lists, for each part of the neurons (runParallel splits by the
+// workers' lanes), the synapses onto them as runs of consecutive
+// positions in the network's arrays. A row holds the
 // local synapses, then the long-range ones by target region, so a part
 // whose regions are consecutive gets a run or two of each row: reading
 // them is a sequential read of Post and W, as on one core. The runs of
@@ -230,7 +227,7 @@ func (sp *split) runsOf(i, p int) []uint32 {
 	return sp.runs[2*sp.first[i*P+p] : 2*sp.first[i*P+p+1]]
 }
 
-// scatterPart is point 8 for the neurons of the split's part p (a
+// scatterLane is point 8 for the neurons of the split's part p (a
 // worker's lane): the synapses in its runs, spike by spike in the order
 // of spikes. A lane's share of a row is often short (a few long-range
 // synapses, when the spike comes from another lane), and each share
@@ -238,7 +235,7 @@ func (sp *split) runsOf(i, p int) []uint32 {
 // of every share, so that those misses overlap instead of following one
 // another. It returns what it loaded, for the caller to keep (so that the
 // loads are made).
-func (b *Brain) scatterPart(slot int, spikes []int32, sp *split, p int) uint32 {
+func (b *Brain) scatterLane(slot int, spikes []int32, sp *split, p int) uint32 {
 	post, W := b.Net.Post, b.Net.W
 	var seen uint32
 	for _, pre := range spikes {
@@ -307,7 +304,13 @@ func (g *gang) run() {
 	}
 	g.bump()
 	g.take(0)
-	for spins := 0; g.done.Load() != int64(g.parts); spins++ {
+	spinUntil(func() bool { return g.done.Load() == int64(g.parts) })
+}
+
+// spinUntil waits for done, which another worker makes true within
+// microseconds: spinning, and letting other goroutines run after a while.
+func spinUntil(done func() bool) {
+	for spins := 0; !done(); spins++ {
 		if spins > 64 {
 			runtime.Gosched()
 		}
