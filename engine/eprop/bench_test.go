@@ -3,6 +3,7 @@ package eprop
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,4 +123,42 @@ func BenchmarkSnapshotTVB96(b *testing.B) {
 		d += time.Since(t0)
 	}
 	b.ReportMetric(float64(d.Nanoseconds())/float64(b.N)/1e6, "ms/snapshot")
+}
+
+// BenchmarkALIFBlockTVB96 weighs the ALIF learner's block length: the ψ
+// history is 4·B bytes per neuron, and every block costs a pass over the
+// synapses. Per block length: the step with learning (ns/op, as
+// BenchmarkStepTVB96), the learning state with a snapshot (B/synapse) and
+// the median of five rewards from the current trace, each after 500 more
+// steps (ms/reward).
+func BenchmarkALIFBlockTVB96(b *testing.B) {
+	for _, B := range []int{64, 128, 256, 512, 1024} {
+		b.Run(fmt.Sprintf("block=%d", B), func(b *testing.B) {
+			br := tvb96Brain(b, true, false)
+			lp := Defaults()
+			lp.BlockSteps = B
+			l, err := New(br, lp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.Enable()
+			br.Run(context.Background(), 2000, nil, nil)
+			b.ResetTimer()
+			br.Run(context.Background(), b.N, nil, nil)
+			b.StopTimer()
+			l.Snapshot()
+			b.ReportMetric(float64(l.Bytes())/float64(br.Net.Synapses()), "B/synapse")
+			var ms []float64
+			for range 5 {
+				br.Run(context.Background(), 500, nil, nil)
+				t0 := time.Now()
+				if _, err := l.Reward(1, FromCurrent); err != nil {
+					b.Fatal(err)
+				}
+				ms = append(ms, float64(time.Since(t0).Nanoseconds())/1e6)
+			}
+			slices.Sort(ms)
+			b.ReportMetric(ms[2], "ms/reward")
+		})
+	}
 }

@@ -103,7 +103,7 @@
 // # Memory
 //
 // Per synapse: LIF 4 bytes (c), ALIF 8 (ε, e), plus 4 for a snapshot and
-// 4 for the supervised accumulation when used. Per neuron: 16–72 bytes,
+// 4 for the supervised accumulation when used. Per neuron: 16–104 bytes,
 // and with ALIF 4·BlockSteps bytes of ψ history. On TVB96 at 200 neurons
 // per region that is 8.1 bytes per synapse for LIF with a snapshot and
 // about 29 for ALIF with a snapshot (the history dominates).
