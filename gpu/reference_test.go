@@ -256,7 +256,9 @@ func TestLoadLearnersRefuses(t *testing.T) {
 	}
 	short := eprop.Defaults()
 	short.BlockSteps = 64
-	if err := b.LoadLearners([]*eprop.Learner{nil, nil, mk(2, short, true), mk(3, eprop.Defaults(), true)}); err == nil || !strings.Contains(err.Error(), "blocks of 64 and 512") {
+	long := eprop.Defaults()
+	long.BlockSteps = 512
+	if err := b.LoadLearners([]*eprop.Learner{nil, nil, mk(2, short, true), mk(3, long, true)}); err == nil || !strings.Contains(err.Error(), "blocks of 64 and 512") {
 		t.Errorf("ALIF learners with different blocks: %v", err)
 	}
 	if err := b.LoadLearners([]*eprop.Learner{nil, nil, mk(2, short, true), nil}); err != nil {

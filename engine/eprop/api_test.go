@@ -323,3 +323,34 @@ func TestOracleOnOracleBrain(t *testing.T) {
 	h := &harness{l: l, o: o, w0: slices.Clone(net.W)}
 	h.compare(t, "fast learner on sim.Brain vs oracle learner on oracle.Brain", oracleTol)
 }
+
+// TestBlockSteps: without a requested block length the ALIF learner takes
+// the longest block whose ψ history (4 bytes per neuron and step) is no
+// larger than ε and e (8 bytes per synapse), between 64 and 512 steps; a
+// requested length is kept.
+func TestBlockSteps(t *testing.T) {
+	tvb := buildNet(t, enginetest.TVB96(t), variant{npr: 200, alif: true})
+	for _, net := range []*network.Network{smallNet(t, true), buildNet(t, enginetest.Synthetic(3), variant{npr: 400, alif: true}), tvb} {
+		l, err := New(sim.NewBrain(net, 1), Defaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		B, S, N := l.eng.(*alif).B, net.Synapses(), net.N
+		switch {
+		case B < 64 || B > 512:
+			t.Errorf("N %d, %d synapses: block %d outside [64, 512]", N, S, B)
+		case B > 64 && 4*N*B > 8*S:
+			t.Errorf("N %d, %d synapses: block %d, history %d bytes > traces %d", N, S, B, 4*N*B, 8*S)
+		case B < 512 && 4*N*(B+1) <= 8*S:
+			t.Errorf("N %d, %d synapses: block %d is not the longest within the traces' size", N, S, B)
+		}
+		if net == tvb && B != 248 {
+			t.Errorf("TVB96 at npr 200: block %d, want 248 (fan-out 124.5)", B)
+		}
+		p := Defaults()
+		p.BlockSteps = 100
+		if l, err = New(sim.NewBrain(net, 1), p); err != nil || l.eng.(*alif).B != 100 {
+			t.Errorf("a requested block of 100 steps: %v", err)
+		}
+	}
+}

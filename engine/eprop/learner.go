@@ -110,11 +110,7 @@ func New(b *sim.Brain, p Params) (*Learner, error) {
 		if lo := rho - np.BetaALIF*p.Gamma; lo <= -1 {
 			return nil, errorf("with ALIF, ρ − β·γ = %.4g ≤ −1 makes the recursive term ε grow without bound (ρ = %.4g, β = %v, γ = %v)", lo, rho, np.BetaALIF, p.Gamma)
 		}
-		B := p.BlockSteps
-		if B == 0 {
-			B = defaultBlockSteps
-		}
-		l.eng = newALIF(net, B, alpha, kappa, rho, np.BetaALIF, p.Gamma)
+		l.eng = newALIF(net, blockSteps(p, net), alpha, kappa, rho, np.BetaALIF, p.Gamma)
 	} else {
 		l.eng = newLIF(net, rebaseSteps(p, np.DtMs, np.TauMMs), alpha, kappa, p.Gamma)
 	}
@@ -133,6 +129,28 @@ func rebaseSteps(p Params, dt, tauM float64) int {
 		K = min(K, max(16, int(4/g)))
 	}
 	return max(1, min(K, int(200/(dt/tauM))))
+}
+
+// blockSteps is the ALIF block length: the requested one, or else the
+// longest block whose ψ history (4 bytes per neuron and step) is no
+// larger than the traces ε and e (8 bytes per synapse), i.e. twice the
+// mean fan-out, between 64 and 512 steps. A shorter block costs a pass
+// over the synapses more often, but that pass then stays near N/2
+// synapse updates per step, the size of the per-step work. On TVB96 at
+// npr 200 (fan-out 124) that is 248 steps, 20 bytes per synapse with a
+// snapshot instead of 29 at 512, for the same step within the noise and
+// rewards from the current trace in about two thirds of the time; at
+// npr 500 (fan-out 311) it stays 512, where halving the block made the
+// step with learning a quarter slower (BenchmarkALIFBlockTVB96,
+// encephagen bench).
+func blockSteps(p Params, net *network.Network) int {
+	if p.BlockSteps > 0 {
+		return p.BlockSteps
+	}
+	if net.N == 0 {
+		return maxBlockSteps
+	}
+	return min(maxBlockSteps, max(64, 2*net.Synapses()/net.N))
 }
 
 // Brain returns the brain the learner is for.

@@ -23,7 +23,9 @@ type Params struct {
 	// BlockSteps is the block length of the ALIF learner: the
 	// pseudo-derivative of every neuron is kept for this many steps and
 	// the block is then settled in one backward sweep (see the package
-	// doc). Memory is 4·N·BlockSteps bytes. 0 means 512.
+	// doc). Memory is 4·N·BlockSteps bytes. 0 chooses it from the
+	// network: the history no larger than ε and e (8 bytes per synapse),
+	// between 64 and 512 steps (see blockSteps).
 	BlockSteps int
 }
 
@@ -50,7 +52,7 @@ const (
 
 const (
 	defaultRebaseSteps = 512
-	defaultBlockSteps  = 512
+	maxBlockSteps      = 512
 	maxEpochSteps      = 1 << 16
 )
 
@@ -75,7 +77,7 @@ func (p *Params) Validate() error {
 	case p.RebaseSteps < 0 || p.RebaseSteps > maxEpochSteps:
 		return bad("rebase_steps", fmt.Sprintf("in [0, %d] (0 = %d)", maxEpochSteps, defaultRebaseSteps), p.RebaseSteps)
 	case p.BlockSteps < 0 || p.BlockSteps > maxEpochSteps:
-		return bad("block_steps", fmt.Sprintf("in [0, %d] (0 = %d)", maxEpochSteps, defaultBlockSteps), p.BlockSteps)
+		return bad("block_steps", fmt.Sprintf("in [0, %d] (0: chosen from the network)", maxEpochSteps), p.BlockSteps)
 	}
 	return nil
 }
