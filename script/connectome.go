@@ -24,10 +24,6 @@ var (
 	_ starlark.HasAttrs = (*Connectome)(nil)
 )
 
-// NewConnectome wraps an engine connectome (which must not change
-// afterwards).
-func NewConnectome(c *connectome.Connectome) *Connectome { return &Connectome{c} }
-
 // Engine returns the wrapped connectome.
 func (c *Connectome) Engine() *connectome.Connectome { return c.c }
 

@@ -455,7 +455,3 @@ func List() []Entry { return DefaultStore().List() }
 func Fetch(ctx context.Context, name string, progress io.Writer) (string, error) {
 	return DefaultStore().Fetch(ctx, name, progress)
 }
-
-// Import validates a file and copies it into the cache; DefaultStore().Import
-// also reports what it did.
-func Import(path string) (string, error) { return DefaultStore().Import(path, nil) }

@@ -120,9 +120,6 @@ func Builtins() []*Builtin {
 	return out
 }
 
-// Categories returns the builtin categories in display order.
-func Categories() []string { return slices.Clone(categories) }
-
 // Types returns the documented value types, by name.
 func Types() []*TypeDoc {
 	registryMu.Lock()
