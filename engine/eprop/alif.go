@@ -44,7 +44,8 @@ type alif struct {
 	L                  []float64 // scratch learning signal
 	// phi is Φ laid out by neuron for the pass over the synapses, which
 	// reads it at random: one cache line per synapse instead of four
-	// (TVB96, npr 200: 7.3–7.5 ms a pass instead of 9.4–11.2).
+	// (TVB96, npr 200: 7.3–7.5 ms a pass instead of 9.4–11.2). The
+	// supervised pass, rare, reads the arrays above.
 	phi [][4]float64
 	sup *supervision
 

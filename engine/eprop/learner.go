@@ -137,9 +137,10 @@ func rebaseSteps(p Params, dt, tauM float64) int {
 // mean fan-out, between 64 and 512 steps. A shorter block costs a pass
 // over the synapses more often, but that pass then stays near N/2
 // synapse updates per step, the size of the per-step work. On TVB96 at
-// npr 200 (fan-out 124) that is 248 steps, 20 bytes per synapse with a
-// snapshot instead of 29 at 512, for the same step within the noise and
-// rewards from the current trace in about two thirds of the time; at
+// npr 200 (fan-out 124) that is 248 steps: 20.6 bytes per synapse with a
+// snapshot instead of 29.0 at 512, rewards from the current trace in
+// about three quarters of the time, and the step with learning the same
+// to about a tenth slower (the machine's noise); at
 // npr 500 (fan-out 311) it stays 512, where halving the block made the
 // step with learning a quarter slower (BenchmarkALIFBlockTVB96,
 // encephagen bench).
