@@ -146,6 +146,24 @@ func ALIFBackward(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, beta,
 	alifBackward(row, LEZ, LEE, LPZ, LPE, alpha, rho, beta, kc1, kcb)
 }
 
+// ALIFPass takes the block-start ε and e of one neuron's synapses through
+// Φ of their targets (the ALIF block pass, engine/eprop): with
+// f = phi[posts[m]], eps[m] ← f0·z0 + f1·eps[m] and
+// el[m] ← f2·z0 + f3·eps[m] + kn·el[m] (eps[m] the value before).
+func ALIFPass(posts []uint32, eps, el []float32, phi [][4]float64, z0, kn float64) {
+	alifPass(posts, eps, el, phi, z0, kn)
+}
+
+func alifPassGo(posts []uint32, eps, el []float32, phi [][4]float64, z0, kn float64) {
+	eps, el = eps[:len(posts)], el[:len(posts)]
+	for m, j := range posts {
+		e0, p0 := float64(eps[m]), float64(el[m])
+		f := &phi[j]
+		eps[m] = float32(f[0]*z0 + f[1]*e0)
+		el[m] = float32(f[2]*z0 + f[3]*e0 + kn*p0)
+	}
+}
+
 func alifPsiGo(row, preV, theta []float32, gamma, inv float64) {
 	preV, theta = preV[:len(row)], theta[:len(row)]
 	for j, v := range preV {

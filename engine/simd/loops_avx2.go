@@ -16,6 +16,7 @@ var (
 	alifPsi       = pick(alifPsiAVX2, alifPsiGo)
 	alifForward   = pick(alifForwardAVX2, alifForwardGo)
 	alifBackward  = pick(alifBackwardAVX2, alifBackwardGo)
+	alifPass      = pick(alifPassAVX2, alifPassGo)
 	currents      = pick(currentsAVX2, currentsGo)
 	poissonCounts = pick(poissonCountsAVX2, poissonCountsGo)
 )
@@ -229,6 +230,37 @@ func alifBackwardAVX2(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, b
 	}
 	archsimd.ClearAVXUpperBits()
 	alifBackwardGo(row[n:], LEZ[n:], LEE[n:], LPZ[n:], LPE[n:], alpha, rho, beta, kc1, kcb)
+}
+
+// alifPassAVX2 takes 4 synapses at a time: their targets' rows of Φ are
+// loaded whole (one cache line each) and transposed into the vectors of
+// f0, f1, f2, f3 by two shuffles and two lane swaps per pair.
+func alifPassAVX2(posts []uint32, eps, el []float32, phi [][4]float64, z0, kn float64) {
+	n := len(posts) &^ 3
+	eps, el = eps[:len(posts)], el[:len(posts)]
+	kz := archsimd.BroadcastFloat64x4(z0)
+	kk := archsimd.BroadcastFloat64x4(kn)
+	for m := 0; m < n; m += 4 {
+		p := posts[m : m+4]
+		r0 := archsimd.LoadFloat64x4(&phi[p[0]])
+		r1 := archsimd.LoadFloat64x4(&phi[p[1]])
+		r2 := archsimd.LoadFloat64x4(&phi[p[2]])
+		r3 := archsimd.LoadFloat64x4(&phi[p[3]])
+		a := r0.SelectFromPairGrouped(0, 2, r1) // f0 f0 f2 f2 of synapses 0, 1
+		b := r0.SelectFromPairGrouped(1, 3, r1) // f1 f1 f3 f3 of 0, 1
+		c := r2.SelectFromPairGrouped(0, 2, r3) // the same of 2, 3
+		d := r2.SelectFromPairGrouped(1, 3, r3)
+		f0 := a.Select128FromPair(0, 2, c)
+		f2 := a.Select128FromPair(1, 3, c)
+		f1 := b.Select128FromPair(0, 2, d)
+		f3 := b.Select128FromPair(1, 3, d)
+		e0 := archsimd.LoadFloat32x4Slice(eps[m : m+4]).ConvertToFloat64()
+		p0 := archsimd.LoadFloat32x4Slice(el[m : m+4]).ConvertToFloat64()
+		f0.Mul(kz).Add(f1.Mul(e0)).ConvertToFloat32().StoreSlice(eps[m : m+4])
+		f2.Mul(kz).Add(f3.Mul(e0)).Add(kk.Mul(p0)).ConvertToFloat32().StoreSlice(el[m : m+4])
+	}
+	archsimd.ClearAVXUpperBits()
+	alifPassGo(posts[n:], eps[n:], el[n:], phi, z0, kn)
 }
 
 // Clean clears the upper halves of the vector registers (VZEROUPPER). Go

@@ -135,6 +135,33 @@ func TestALIFVectorMatchesGo(t *testing.T) {
 	})
 }
 
+// TestALIFPassMatchesGo: the block pass over a row of synapses, with
+// targets at random (repeats included) and rows of every length mod 4.
+func TestALIFPassMatchesGo(t *testing.T) {
+	eachTrial(t, 4, 300, func(r *rand.Rand, trial, n int) {
+		N := 1 + r.IntN(50)
+		phi := make([][4]float64, N)
+		for j := range phi {
+			for k := range phi[j] {
+				phi[j][k] = r.NormFloat64()
+			}
+		}
+		posts := make([]uint32, n)
+		for m := range posts {
+			posts[m] = uint32(r.IntN(N))
+		}
+		eps, el := make([]float32, n), make([]float32, n)
+		draw(r, eps, 0.02)
+		draw(r, el, 0.02)
+		ge, gl := slices.Clone(eps), slices.Clone(el)
+		z0, kn := r.Float64(), r.Float64()
+		alifPassGo(posts, ge, gl, phi, z0, kn)
+		alifPassAVX2(posts, eps, el, phi, z0, kn)
+		sameBits(t, "pass eps", ge, eps)
+		sameBits(t, "pass el", gl, el)
+	})
+}
+
 func sameBits64(t *testing.T, what string, a, b [][]float64) {
 	t.Helper()
 	for k := range a {

@@ -9,6 +9,7 @@ var (
 	alifPsi       = alifPsiGo
 	alifForward   = alifForwardGo
 	alifBackward  = alifBackwardGo
+	alifPass      = alifPassGo
 	currents      = currentsGo
 	poissonCounts = poissonCountsGo
 )
