@@ -74,8 +74,11 @@ func BenchmarkStepTVB96(b *testing.B) {
 
 // BenchmarkRewardTVB96 is one reward application on TVB96 (npr 200),
 // 2.4 M synapses: the weight pass from the snapshot, and from the current
-// trace after 500 steps of learning (settling a half-full epoch, then the
-// weight pass).
+// trace after 500 steps of learning (settling what the learner has not
+// yet settled, then the weight pass). For ALIF that settling grows with
+// the steps of the block so far, which 500-step rewards leave at 500,
+// 488, 476, … of a 512-step block but at 4, 8, 12, … of a 248-step one:
+// BenchmarkALIFBlockTVB96 times ALIF's at fixed points of the block.
 func BenchmarkRewardTVB96(b *testing.B) {
 	for _, alif := range []bool{false, true} {
 		for _, from := range []Trace{FromSnapshot, FromCurrent} {
