@@ -76,9 +76,10 @@ func BenchmarkStepTVB96(b *testing.B) {
 // 2.4 M synapses: the weight pass from the snapshot, and from the current
 // trace after 500 steps of learning (settling what the learner has not
 // yet settled, then the weight pass). For ALIF that settling grows with
-// the steps of the block so far, which 500-step rewards leave at 500,
-// 488, 476, … of a 512-step block but at 4, 8, 12, … of a 248-step one:
-// BenchmarkALIFBlockTVB96 times ALIF's at fixed points of the block.
+// the steps of the block so far: each reward settles the block, so 500
+// steps later 500 steps of a 512-step block wait to be settled, but only
+// 4 of a 248-step one. BenchmarkALIFBlockTVB96 times ALIF's rewards at
+// fixed points of a block.
 func BenchmarkRewardTVB96(b *testing.B) {
 	for _, alif := range []bool{false, true} {
 		for _, from := range []Trace{FromSnapshot, FromCurrent} {
