@@ -44,10 +44,8 @@ type alif struct {
 	L                  []float64 // scratch learning signal
 	// phi is Φ laid out by neuron for the pass over the synapses, which
 	// reads it at random: one cache line per synapse instead of four,
-	// four synapses at a time (engine/simd: ALIFPass). TVB96, npr 200:
-	// 9.4–11.2 ms a pass with the arrays above, 7.3–7.5 by neuron,
-	// 5.2–6.7 four at a time. The supervised pass, rare, reads the
-	// arrays above.
+	// four synapses at a time (engine/simd: ALIFPass; README.md, "ALIF
+	// block length"). The supervised pass, rare, reads the arrays above.
 	phi [][4]float64
 	sup *supervision
 

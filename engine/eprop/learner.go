@@ -136,14 +136,9 @@ func rebaseSteps(p Params, dt, tauM float64) int {
 // larger than the traces ε and e (8 bytes per synapse), i.e. twice the
 // mean fan-out, between 64 and 512 steps. A shorter block costs a pass
 // over the synapses more often, but that pass then stays near N/2
-// synapse updates per step, the size of the per-step work. On TVB96 at
-// npr 200 (fan-out 124) that is 248 steps: 20.6 bytes per synapse with a
-// snapshot instead of 29.0 at 512, rewards from the current trace in
-// about three quarters of the time, and the step with learning the same
-// to about a tenth slower (the machine's noise); at
-// npr 500 (fan-out 311) it stays 512, where halving the block made the
-// step with learning a quarter slower (BenchmarkALIFBlockTVB96,
-// encephagen bench).
+// synapse updates per step, the size of the per-step work. A fixed short
+// block would instead slow brains of large fan-out (README.md, "ALIF
+// block length", has the measurements; BenchmarkALIFBlockTVB96).
 func blockSteps(p Params, net *network.Network) int {
 	if p.BlockSteps > 0 {
 		return p.BlockSteps
