@@ -23,8 +23,8 @@ type alif struct {
 	n   int // steps in the current block
 	// fwd: steps of the block already in Φ. Without supervision Φ is
 	// brought up to date only when read (catchUp): then it is made from
-	// the ψ history a few hundred neurons at a time, in the first-level
-	// cache, instead of a pass over 4 × 8 bytes per neuron every step.
+	// the ψ history, each neuron kept in registers through several steps,
+	// instead of a pass over 4 × 8 bytes per neuron every step.
 	fwd     int
 	touched uint32 // touch's reads land here, so that they are made
 
@@ -124,7 +124,7 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	if e.sup != nil {
 		// The supervised accumulation reads Φ at every step.
 		e.catchUp()
-		e.forward(n, 0, N)
+		e.forward(n, n+1)
 		e.fwd = n + 1
 		if L != nil {
 			kn1 := e.kap[n+1]
@@ -145,27 +145,20 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	}
 }
 
-// forward applies the map of step m of the block (0-based, ψ in its
-// history row) to Φ of neurons [lo, hi).
-func (e *alif) forward(m, lo, hi int) {
+// forward applies the maps of the block's steps [m0, m1) (0-based, ψ in
+// their history rows) to Φ of every neuron.
+func (e *alif) forward(m0, m1 int) {
 	N := e.net.N
-	row := e.hist[m*N+lo : m*N+hi]
-	an1 := e.alph[m+1]
 	kappa := e.kappa
-	simd.ALIFForward(row, e.fEZ[lo:hi], e.fEE[lo:hi], e.fPZ[lo:hi], e.fPE[lo:hi], an1, kappa, e.rho, e.beta, (1-kappa)*(1-e.beta), (1-kappa)*e.beta)
+	simd.ALIFForward(e.hist[m0*N:m1*N], N, e.alph[m0+1:m1+1], e.fEZ, e.fEE, e.fPZ, e.fPE, kappa, e.rho, e.beta, (1-kappa)*(1-e.beta), (1-kappa)*e.beta)
 }
 
 // catchUp brings Φ to the last observed step: the block's steps not yet
-// in it, 256 neurons at a time (their Φ, 8 KB, stays in the first-level
-// cache while the ψ rows stream past).
+// in it (engine/simd: ALIFForward keeps four neurons at a time in
+// registers through eight of them).
 func (e *alif) catchUp() {
-	const tile = 256
-	N := e.net.N
-	for lo := 0; lo < N; lo += tile {
-		hi := min(lo+tile, N)
-		for m := e.fwd; m < e.n; m++ {
-			e.forward(m, lo, hi)
-		}
+	if e.fwd < e.n {
+		e.forward(e.fwd, e.n)
 	}
 	e.fwd = e.n
 }

@@ -66,8 +66,8 @@
 // are grouped in blocks of BlockSteps (by default twice the mean fan-out,
 // between 64 and 512 steps: the history no larger than the traces).
 // During a block each neuron keeps its ψ history; at the end of the block
-// the forward product Φ_j of its step maps is made from it (a few hundred
-// neurons at a time, in the first-level cache; every step instead when
+// the forward product Φ_j of its step maps is made from it (each neuron
+// kept in registers through several steps; every step instead when
 // supervised, which reads Φ per step), every synapse's block-start state
 // goes through Φ of its target (one pass), then a backward sweep over the
 // block keeps Λ_j(m), the product of the maps after step m, and adds each

@@ -131,12 +131,20 @@ func ALIFPsi(row, preV, theta []float32, gamma, inv float64) {
 	alifPsi(row, preV, theta, gamma, inv)
 }
 
-// ALIFForward applies one step's map to the forward products Φ of ALIF
-// e-prop (engine/eprop, alif.go): with q = ρ − β·ψ, a = ψ·an1,
-// EZ ← q·EZ + a, EE ← q·EE, PZ ← κ·PZ + c1·a − cb·q·EZ,
-// PE ← κ·PE − cb·q·EE (EZ, EE the values before the step).
-func ALIFForward(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
-	alifForward(row, EZ, EE, PZ, PE, an1, kappa, rho, beta, c1, cb)
+// ALIFForward applies the maps of consecutive steps to the forward
+// products Φ of ALIF e-prop (engine/eprop, alif.go). Step m (0 ≤ m <
+// len(an)) has its ψ of neuron j at hist[m·stride + j] and an[m] for
+// α^(k+1); its map, with q = ρ − β·ψ and a = ψ·an[m], is EZ ← q·EZ + a,
+// EE ← q·EE, PZ ← κ·PZ + c1·a − cb·q·EZ, PE ← κ·PE − cb·q·EE (EZ, EE the
+// values before the step). The vector form keeps four neurons in
+// registers through eight steps at a time; each neuron's operations are
+// the plain loop's, in its order.
+func ALIFForward(hist []float32, stride int, an, EZ, EE, PZ, PE []float64, kappa, rho, beta, c1, cb float64) {
+	if len(an) == 0 || len(EZ) == 0 {
+		return
+	}
+	_ = hist[(len(an)-1)*stride+len(EZ)-1]
+	alifForward(hist, stride, an, EZ, EE, PZ, PE, kappa, rho, beta, c1, cb)
 }
 
 // ALIFBackward takes one step's map into the backward products Λ of the
@@ -185,17 +193,21 @@ func alifPsiGo(row, preV, theta []float32, gamma, inv float64) {
 	}
 }
 
-func alifForwardGo(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
-	EZ, EE, PZ, PE = EZ[:len(row)], EE[:len(row)], PZ[:len(row)], PE[:len(row)]
-	for j, p := range row {
-		psi := float64(p)
-		q := rho - beta*psi
-		pa, cq := psi*an1, cb*q
-		ez, ee := EZ[j], EE[j]
-		EZ[j] = q*ez + pa
-		EE[j] = q * ee
-		PZ[j] = kappa*PZ[j] + c1*pa - cq*ez
-		PE[j] = kappa*PE[j] - cq*ee
+func alifForwardGo(hist []float32, stride int, an, EZ, EE, PZ, PE []float64, kappa, rho, beta, c1, cb float64) {
+	n := len(EZ)
+	EE, PZ, PE = EE[:n], PZ[:n], PE[:n]
+	for m, an1 := range an {
+		row := hist[m*stride : m*stride+n]
+		for j, p := range row {
+			psi := float64(p)
+			q := rho - beta*psi
+			pa, cq := psi*an1, cb*q
+			ez, ee := EZ[j], EE[j]
+			EZ[j] = q*ez + pa
+			EE[j] = q * ee
+			PZ[j] = kappa*PZ[j] + c1*pa - cq*ez
+			PE[j] = kappa*PE[j] - cq*ee
+		}
 	}
 }
 

@@ -182,30 +182,50 @@ func alifPsiAVX2(row, preV, theta []float32, gamma, inv float64) {
 	alifPsiGo(row[n:], preV[n:], theta[n:], gamma, inv)
 }
 
-func alifForwardAVX2(row []float32, EZ, EE, PZ, PE []float64, an1, kappa, rho, beta, c1, cb float64) {
-	n := len(row) &^ 3
-	EZ, EE, PZ, PE = EZ[:len(row)], EE[:len(row)], PZ[:len(row)], PE[:len(row)]
-	kan1 := archsimd.BroadcastFloat64x4(an1)
+func alifForwardAVX2(hist []float32, stride int, an, EZ, EE, PZ, PE []float64, kappa, rho, beta, c1, cb float64) {
+	n := len(EZ) &^ 3
+	EE, PZ, PE = EE[:len(EZ)], PZ[:len(EZ)], PE[:len(EZ)]
 	kk := archsimd.BroadcastFloat64x4(kappa)
 	kr := archsimd.BroadcastFloat64x4(rho)
 	kb := archsimd.BroadcastFloat64x4(beta)
 	kc1 := archsimd.BroadcastFloat64x4(c1)
 	kcb := archsimd.BroadcastFloat64x4(cb)
-	for j := 0; j < n; j += 4 {
-		psi := archsimd.LoadFloat32x4Slice(row[j : j+4]).ConvertToFloat64()
-		q := kr.Sub(kb.Mul(psi))
-		pa, cq := psi.Mul(kan1), kcb.Mul(q)
-		ez := archsimd.LoadFloat64x4Slice(EZ[j : j+4])
-		ee := archsimd.LoadFloat64x4Slice(EE[j : j+4])
-		pz := archsimd.LoadFloat64x4Slice(PZ[j : j+4])
-		pe := archsimd.LoadFloat64x4Slice(PE[j : j+4])
-		q.Mul(ez).Add(pa).StoreSlice(EZ[j : j+4])
-		q.Mul(ee).StoreSlice(EE[j : j+4])
-		kk.Mul(pz).Add(kc1.Mul(pa)).Sub(cq.Mul(ez)).StoreSlice(PZ[j : j+4])
-		kk.Mul(pe).Sub(cq.Mul(ee)).StoreSlice(PE[j : j+4])
+	// Four neurons at a time through eight steps in registers: Φ is read
+	// and written once per eight steps, and the eight ψ rows' lines stay
+	// in the first-level cache for the next neurons (a block's worth of
+	// steps per neuron would wait on the chain of dependent operations
+	// and on address translation for a row each: slower than step by
+	// step).
+	const chunk = 8
+	for m0 := 0; m0 < len(an); m0 += chunk {
+		ans := an[m0:min(m0+chunk, len(an))]
+		h := hist[m0*stride:]
+		for j := 0; j < n; j += 4 {
+			ez := archsimd.LoadFloat64x4Slice(EZ[j : j+4])
+			ee := archsimd.LoadFloat64x4Slice(EE[j : j+4])
+			pz := archsimd.LoadFloat64x4Slice(PZ[j : j+4])
+			pe := archsimd.LoadFloat64x4Slice(PE[j : j+4])
+			k := j
+			for _, an1 := range ans {
+				psi := archsimd.LoadFloat32x4Slice(h[k : k+4]).ConvertToFloat64()
+				k += stride
+				q := kr.Sub(kb.Mul(psi))
+				pa, cq := psi.Mul(archsimd.BroadcastFloat64x4(an1)), kcb.Mul(q)
+				pz = kk.Mul(pz).Add(kc1.Mul(pa)).Sub(cq.Mul(ez))
+				pe = kk.Mul(pe).Sub(cq.Mul(ee))
+				ez = q.Mul(ez).Add(pa)
+				ee = q.Mul(ee)
+			}
+			ez.StoreSlice(EZ[j : j+4])
+			ee.StoreSlice(EE[j : j+4])
+			pz.StoreSlice(PZ[j : j+4])
+			pe.StoreSlice(PE[j : j+4])
+		}
 	}
 	archsimd.ClearAVXUpperBits()
-	alifForwardGo(row[n:], EZ[n:], EE[n:], PZ[n:], PE[n:], an1, kappa, rho, beta, c1, cb)
+	if n < len(EZ) {
+		alifForwardGo(hist[n:], stride, an, EZ[n:], EE[n:], PZ[n:], PE[n:], kappa, rho, beta, c1, cb)
+	}
 }
 
 func alifBackwardAVX2(row []float32, LEZ, LEE, LPZ, LPE []float64, alpha, rho, beta, kc1, kcb float64) {
