@@ -244,3 +244,52 @@ func currentsGo(ISyn, INMDA, pending []float32, counts []int32, nmda bool, decay
 		}
 	}
 }
+
+// WeightStats are the statistics of one weight pass: Sum is Σ |Δw| over
+// the synapses whose stored weight changed, added in synapse order (so
+// that it does not depend on the vector width), Max the largest |Δw|.
+type WeightStats struct {
+	Sum, Max         float64
+	Changed, Clamped int
+}
+
+// WeightPass is e-prop's weight update (MODEL.md §4): for every synapse
+// s, w = float64(W[s]) + f·float64(E[s]), clamped to [lo, hi] (counted
+// in Clamped; NaN is not clamped), stored as float32 where that differs
+// from W[s] (!=, so −0 and +0 are equal and NaN always differs).
+func WeightPass(W, E []float32, f, lo, hi float64) WeightStats {
+	return weightPass(W, E[:len(W)], f, lo, hi, WeightStats{})
+}
+
+// cleanEvery + 1 synapses: how often the plain weight pass clears the
+// vector registers' upper halves (see Clean).
+const cleanEvery = 1<<14 - 1
+
+// weightPassGo continues st (the vector loop's tail continues its sum).
+func weightPassGo(W, E []float32, f, lo, hi float64, st WeightStats) WeightStats {
+	E = E[:len(W)]
+	for s, w0 := range W {
+		if s&cleanEvery == 0 {
+			Clean()
+		}
+		w := float64(w0) + f*float64(E[s])
+		if w < lo {
+			w = lo
+			st.Clamped++
+		} else if w > hi {
+			w = hi
+			st.Clamped++
+		}
+		w1 := float32(w)
+		if w1 != w0 {
+			W[s] = w1
+			dw := math.Abs(float64(w1) - float64(w0))
+			st.Sum += dw
+			st.Changed++
+			if dw > st.Max {
+				st.Max = dw
+			}
+		}
+	}
+	return st
+}

@@ -19,6 +19,7 @@ var (
 	alifPass      = pick(alifPassAVX2, alifPassGo)
 	currents      = pick(currentsAVX2, currentsGo)
 	poissonCounts = pick(poissonCountsAVX2, poissonCountsGo)
+	weightPass    = pick(weightPassAVX2, weightPassGo)
 )
 
 func pick[F any](vector, plain F) F {
@@ -318,4 +319,49 @@ func currentsAVX2(ISyn, INMDA, pending []float32, counts []int32, nmda bool, dec
 	}
 	archsimd.ClearAVXUpperBits()
 	currentsGo(ISyn[n:], INMDA[n:], pending[n:], counts[n:], nmda, decaySyn, decayNMDA, ratio, jeff)
+}
+
+// weightPassAVX2 takes four synapses at a time. A lane whose weight does
+// not change adds +0 to the sum, which leaves it as it is, and the lanes
+// are added one by one in synapse order, so the sum has the plain loop's
+// bits; the largest |Δw| is the same whatever the order (no NaN is taken,
+// no −0 occurs). The store keeps W[s] where w1 == W[s] (−0 stays −0).
+func weightPassAVX2(W, E []float32, f, lo, hi float64, st WeightStats) WeightStats {
+	n := len(W) &^ 3
+	E = E[:len(W)]
+	kf := archsimd.BroadcastFloat64x4(f)
+	klo := archsimd.BroadcastFloat64x4(lo)
+	khi := archsimd.BroadcastFloat64x4(hi)
+	zero := archsimd.BroadcastFloat64x4(0)
+	abs := archsimd.BroadcastInt64x4(1<<63 - 1)
+	mx := zero
+	var d [4]float64
+	for s := 0; s < n; s += 4 {
+		w0 := archsimd.LoadFloat32x4Slice(W[s : s+4]).ConvertToFloat64()
+		e := archsimd.LoadFloat32x4Slice(E[s : s+4]).ConvertToFloat64()
+		w := w0.Add(kf.Mul(e))
+		below, above := w.Less(klo), w.Greater(khi)
+		w = klo.Merge(khi.Merge(w, above), below)
+		w1 := w.ConvertToFloat32().ConvertToFloat64()
+		changed := w1.NotEqual(w0)
+		w1.Merge(w0, changed).ConvertToFloat32().StoreSlice(W[s : s+4])
+		dw := w1.Sub(w0).AsInt64x4().And(abs).AsFloat64x4()
+		dw = dw.Merge(zero, changed)
+		mx = dw.Merge(mx, dw.Greater(mx))
+		dw.Store(&d)
+		st.Sum += d[0]
+		st.Sum += d[1]
+		st.Sum += d[2]
+		st.Sum += d[3]
+		st.Changed += bits.OnesCount8(changed.ToBits())
+		st.Clamped += bits.OnesCount8(below.Or(above).ToBits())
+	}
+	mx.Store(&d)
+	archsimd.ClearAVXUpperBits()
+	for _, v := range d {
+		if v > st.Max {
+			st.Max = v
+		}
+	}
+	return weightPassGo(W[n:], E[n:], f, lo, hi, st)
 }

@@ -261,3 +261,43 @@ func normals(r *rand.Rand, n int) []float64 {
 	}
 	return x
 }
+
+// TestWeightPassMatchesGo: the weight pass gives the plain loop's weights
+// and statistics bit for bit (the sum in synapse order included), with
+// weights at and beyond the bounds, ±0, NaN and infinities in W and E.
+func TestWeightPassMatchesGo(t *testing.T) {
+	eachTrial(t, 6, 400, func(r *rand.Rand, trial, n int) {
+		if trial%50 == 1 { // long, with changes of every size: the order of the sum shows
+			n = 4099
+		}
+		W, E := make([]float32, n), make([]float32, n)
+		for i := range W {
+			W[i] = float32(r.NormFloat64() * 8)
+			E[i] = float32(r.NormFloat64())
+			switch r.IntN(10) {
+			case 0:
+				W[i] = special[r.IntN(len(special))]
+			case 1:
+				E[i] = special[r.IntN(len(special))]
+			case 2:
+				W[i] = 15 // at the bound
+			case 3:
+				E[i] = 0 // no change
+			case 4, 5:
+				// Weights and changes of every magnitude: Σ |Δw| then
+				// rounds, so its order shows.
+				W[i] = float32(math.Pow(10, 2-30*r.Float64()))
+				E[i] = float32(math.Pow(10, 1-30*r.Float64()))
+			}
+		}
+		f := []float64{0.05, -0.3, 0, 2}[trial%4]
+		g, v := slices.Clone(W), slices.Clone(W)
+		sg := weightPassGo(g, E, f, -15, 15, WeightStats{})
+		sv := weightPassAVX2(v, E, f, -15, 15, WeightStats{})
+		sameBits(t, "W", g, v)
+		if math.Float64bits(sg.Sum) != math.Float64bits(sv.Sum) || math.Float64bits(sg.Max) != math.Float64bits(sv.Max) ||
+			sg.Changed != sv.Changed || sg.Clamped != sv.Clamped {
+			t.Fatalf("trial %d (n %d): Go %+v, vector %+v", trial, n, sg, sv)
+		}
+	})
+}

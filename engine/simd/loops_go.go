@@ -12,6 +12,7 @@ var (
 	alifPass      = alifPassGo
 	currents      = currentsGo
 	poissonCounts = poissonCountsGo
+	weightPass    = weightPassGo
 )
 
 // Describe says which loops are in use, for version and bench output.
