@@ -21,10 +21,10 @@ type alif struct {
 	net *network.Network
 	B   int // block length
 	n   int // steps in the current block
-	// fwd: steps of the block already in Φ. Without supervision Φ is
-	// brought up to date only when read (catchUp): then it is made from
-	// the ψ history, each neuron kept in registers through several steps,
-	// instead of a pass over 4 × 8 bytes per neuron every step.
+	// fwd: steps of the block already in Φ. Without supervision Φ takes
+	// the steps catchUpSteps at a time, and the rest when read (catchUp),
+	// each neuron kept in registers through them, instead of a pass over
+	// 4 × 8 bytes per neuron every step.
 	fwd     int
 	touched uint32 // touch's reads land here, so that they are made
 
@@ -142,8 +142,15 @@ func (e *alif) observe(preV, theta []float32, spikes []int32, L []float64, errs 
 	e.n = n + 1
 	if e.n == e.B {
 		e.flush()
+	} else if e.n-e.fwd == catchUpSteps {
+		e.catchUp()
 	}
 }
+
+// catchUpSteps: Φ takes the block's steps in groups of this many, while
+// their ψ rows are still in the second-level cache, and a reward from
+// the current trace finds at most this many left to take.
+const catchUpSteps = 8
 
 // forward applies the maps of the block's steps [m0, m1) (0-based, ψ in
 // their history rows) to Φ of every neuron.

@@ -65,12 +65,12 @@
 // term would be the difference of two such prefix sums. Instead, steps
 // are grouped in blocks of BlockSteps (by default twice the mean fan-out,
 // between 64 and 512 steps: the history no larger than the traces).
-// During a block each neuron keeps its ψ history; at the end of the block
-// the forward product Φ_j of its step maps is made from it (each neuron
-// kept in registers through several steps; every step instead when
-// supervised, which reads Φ per step), every synapse's block-start state
-// goes through Φ of its target (one pass), then a backward sweep over the
-// block keeps Λ_j(m), the product of the maps after step m, and adds each
+// During a block each neuron keeps its ψ history, and the forward product
+// Φ_j of its step maps is made from it eight steps at a time (each neuron
+// kept in registers through them; every step when supervised, which
+// reads Φ per step); at the end of the block every synapse's
+// block-start state goes through Φ of its target (one pass), then a
+// backward sweep over the block keeps Λ_j(m), the product of the maps after step m, and adds each
 // spike's jump through it to the spiking neuron's synapses. Only products
 // of the step maps appear, nothing is differenced, so the result is exact
 // to rounding for any sign of ρ − β·ψ (only ρ − β·γ ≤ −1, where the model
