@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
 	"github.com/encephagen/encephagen/engine/simd"
 )
 
@@ -48,6 +49,8 @@ type alif struct {
 	// block length"). The supervised pass, rare, reads the arrays above.
 	phi [][4]float64
 	sup *supervision
+	// workers: the brain, over whose Workers the block pass spreads.
+	workers *sim.Brain
 
 	alpha, kappa, rho, beta, gamma, vth float64
 	alph, kap                           []float64 // α^k, κ^k for k ≤ B
@@ -190,26 +193,28 @@ func (e *alif) flush() {
 			phi[j] = [4]float64{e.fEZ[j], e.fEE[j], e.fPZ[j], e.fPE[j]}
 		}
 	}
-	for i := 0; i < N; i++ {
-		if i&63 == 0 {
-			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
-		}
-		s0, s1 := net.Start[i], net.Start[i+1]
-		posts := net.Post[s0:s1]
-		eps, el := e.eps[s0:s1], e.e[s0:s1]
-		z0 := e.zeta[i]
-		if sup {
-			gs := e.g[s0:s1]
-			for m, j := range posts {
-				e0, p0 := float64(eps[m]), float64(el[m])
-				eps[m] = float32(e.fEZ[j]*z0 + e.fEE[j]*e0)
-				el[m] = float32(e.fPZ[j]*z0 + e.fPE[j]*e0 + kn*p0)
-				gs[m] = float32(float64(gs[m]) + e.fGZ[j]*z0 + e.fGE[j]*e0 + e.fGP[j]*p0)
+	forRows(e.workers, N, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if i&63 == 0 {
+				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
 			}
-			continue
+			s0, s1 := net.Start[i], net.Start[i+1]
+			posts := net.Post[s0:s1]
+			eps, el := e.eps[s0:s1], e.e[s0:s1]
+			z0 := e.zeta[i]
+			if sup {
+				gs := e.g[s0:s1]
+				for m, j := range posts {
+					e0, p0 := float64(eps[m]), float64(el[m])
+					eps[m] = float32(e.fEZ[j]*z0 + e.fEE[j]*e0)
+					el[m] = float32(e.fPZ[j]*z0 + e.fPE[j]*e0 + kn*p0)
+					gs[m] = float32(float64(gs[m]) + e.fGZ[j]*z0 + e.fGE[j]*e0 + e.fGP[j]*p0)
+				}
+				continue
+			}
+			simd.ALIFPass(posts, eps, el, phi, z0, kn)
 		}
-		simd.ALIFPass(posts, eps, el, phi, z0, kn)
-	}
+	})
 	// 2. Backward sweep: Λ(m) maps the state after step m to the state
 	// after step n; it starts at the identity and takes one step map at a
 	// time. A spike of i at step m adds (1−α) to z̄_i, and with it ψ_j to

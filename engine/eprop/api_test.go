@@ -354,3 +354,62 @@ func TestBlockSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkersSettleBitForBit: a brain that spreads its step over several
+// cores (Brain.Workers) settles its learner's traces over them too (the
+// LIF rebase and reward from the current trace, the ALIF block pass);
+// weights, traces and every reward's statistics are those of one core,
+// bit for bit. The network has 1,000 neurons: four chunks of rows.
+func TestWorkersSettleBitForBit(t *testing.T) {
+	for _, alif := range []bool{false, true} {
+		net := buildNet(t, enginetest.Synthetic(5), variant{npr: 100, alif: alif})
+		ext := stimulus(t, net, []int{0, 2}, 12)
+		type result struct {
+			W, e []float32
+			ups  []Update
+		}
+		outcome := func(workers int) result {
+			b := sim.NewBrain(net, 7)
+			PrivateWeights(b)
+			b.Workers = workers
+			p := Defaults()
+			p.RebaseSteps, p.BlockSteps = 128, 96 // several epochs and blocks a trial
+			l, err := New(b, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Enable()
+			var r result
+			for trial := 0; trial < 3; trial++ {
+				run(t, b, 300, ext)
+				l.Snapshot()
+				run(t, b, 150, nil)
+				for _, from := range []Trace{FromSnapshot, FromCurrent} {
+					u, err := l.Reward(float64(trial%2), from)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.ups = append(r.ups, u)
+					run(t, b, 70, nil)
+				}
+			}
+			r.W = b.Net.W
+			r.e = l.Eligibility(nil)
+			return r
+		}
+		one := outcome(1)
+		for _, workers := range []int{2, 3} {
+			got := outcome(workers)
+			if !slices.Equal(got.ups, one.ups) {
+				t.Fatalf("alif=%v, %d workers: updates %+v, one core %+v", alif, workers, got.ups, one.ups)
+			}
+			for name, pair := range map[string][2][]float32{"W": {got.W, one.W}, "e": {got.e, one.e}} {
+				for s := range pair[1] {
+					if math.Float32bits(pair[0][s]) != math.Float32bits(pair[1][s]) {
+						t.Fatalf("alif=%v, %d workers: %s[%d] = %v, one core %v", alif, workers, name, s, pair[0][s], pair[1][s])
+					}
+				}
+			}
+		}
+	}
+}

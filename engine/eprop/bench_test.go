@@ -136,11 +136,19 @@ func BenchmarkSnapshotTVB96(b *testing.B) {
 // learning state with a snapshot (B/synapse), and the median of five
 // rewards from the current trace when the block is half done and when
 // it lacks one step (the cost of such a reward grows with the steps not
-// yet settled).
+// yet settled). "block=0,workers=2" is the learner's choice on a brain
+// that spreads its step over 2 cores (Brain.Workers), the learner's
+// block pass too.
 func BenchmarkALIFBlockTVB96(b *testing.B) {
-	for _, B := range []int{0, 128, 256, 512, 1024} {
-		b.Run(fmt.Sprintf("block=%d", B), func(b *testing.B) {
+	for _, c := range []struct{ B, workers int }{{0, 1}, {128, 1}, {256, 1}, {512, 1}, {1024, 1}, {0, 2}} {
+		name := fmt.Sprintf("block=%d", c.B)
+		if c.workers > 1 {
+			name += fmt.Sprintf(",workers=%d", c.workers)
+		}
+		B := c.B
+		b.Run(name, func(b *testing.B) {
 			br := tvb96Brain(b, true, false)
+			br.Workers = c.workers
 			lp := Defaults()
 			lp.BlockSteps = B
 			l, err := New(br, lp)

@@ -88,6 +88,16 @@
 // (per-neuron sums in the LIF learner, an extra row of the step maps in
 // the ALIF learner) and applies W −= lr·G at its end.
 //
+// # One brain on all cores
+//
+// When the brain spreads its step over several cores (sim.Brain.Workers
+// > 1), the learner's passes over the synapses spread over as many
+// goroutines, 256 rows at a time: the LIF rebase and reward from the
+// current trace, and the ALIF block pass. Rows are independent of each
+// other and a reward's Σ|Δw| is added in the order one core adds it, so
+// traces, weights and statistics are those of one core bit for bit
+// (TestWorkersSettleBitForBit, with 2 and 3 workers).
+//
 // # Local reward (an option; issue 16)
 //
 // RewardRegions(r, from, regions) is a reward delivered to chosen regions

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/parallel"
 	"github.com/encephagen/encephagen/engine/sim"
 	"github.com/encephagen/encephagen/engine/simd"
 )
@@ -110,9 +111,13 @@ func New(b *sim.Brain, p Params) (*Learner, error) {
 		if lo := rho - np.BetaALIF*p.Gamma; lo <= -1 {
 			return nil, errorf("with ALIF, ρ − β·γ = %.4g ≤ −1 makes the recursive term ε grow without bound (ρ = %.4g, β = %v, γ = %v)", lo, rho, np.BetaALIF, p.Gamma)
 		}
-		l.eng = newALIF(net, blockSteps(p, net), alpha, kappa, rho, np.BetaALIF, p.Gamma)
+		a := newALIF(net, blockSteps(p, net), alpha, kappa, rho, np.BetaALIF, p.Gamma)
+		a.workers = b
+		l.eng = a
 	} else {
-		l.eng = newLIF(net, rebaseSteps(p, np.DtMs, np.TauMMs), alpha, kappa, p.Gamma)
+		e := newLIF(net, rebaseSteps(p, np.DtMs, np.TauMMs), alpha, kappa, p.Gamma)
+		e.workers = b
+		l.eng = e
 	}
 	return l, nil
 }
@@ -512,4 +517,26 @@ func PrivateWeights(b *sim.Brain) {
 	n := *b.Net
 	n.W = append([]float32(nil), n.W...)
 	b.Net = &n
+}
+
+// rowChunk is the rows of the synapse matrix a worker takes at a time in
+// a settling pass (about 30,000 synapses at TVB96's fan-out).
+const rowChunk = 256
+
+// forRows calls f(c, lo, hi) for the chunks c of rowChunk rows [lo, hi)
+// of [0, N): on the brain's Workers goroutines when it has more than one
+// (one brain on all cores: its learner's settling passes spread as its
+// step does), else one chunk after the other. The rows of a settling
+// pass are independent of each other, so the result is the same either
+// way; what is summed over rows, the caller adds in row order.
+func forRows(b *sim.Brain, N int, f func(c, lo, hi int)) {
+	chunks := (N + rowChunk - 1) / rowChunk
+	chunk := func(c int) { f(c, c*rowChunk, min((c+1)*rowChunk, N)) }
+	if b == nil || b.Workers <= 1 || chunks == 1 {
+		for c := 0; c < chunks; c++ {
+			chunk(c)
+		}
+		return
+	}
+	parallel.For(chunks, b.Workers, chunk)
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/encephagen/encephagen/engine/network"
+	"github.com/encephagen/encephagen/engine/sim"
 	"github.com/encephagen/encephagen/engine/simd"
 )
 
@@ -40,6 +41,12 @@ type lif struct {
 	g      []float32
 	Q0, Q1 []float64
 	qUsed  bool // Q0/Q1 non-zero in this epoch
+
+	// workers: the brain, over whose Workers a rebase spreads; rowSum
+	// and parts: flushApply's Σ|Δw| per row and statistics per chunk.
+	workers *sim.Brain
+	rowSum  []float64
+	parts   []simd.WeightStats
 }
 
 func newLIF(net *network.Network, K int, alpha, kappa, gamma float64) *lif {
@@ -142,40 +149,45 @@ func (e *lif) observe(preV, theta []float32, spikes []int32, L []float64, _ []er
 // flush rebases: afterwards c holds the eligibility of the last observed
 // step (and g the supervised accumulation), at O(synapses) cost.
 func (e *lif) flush() {
-	k := e.k
-	if k == 0 {
+	if e.k == 0 {
 		return
 	}
+	forRows(e.workers, e.net.N, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if i&63 == 0 {
+				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+			}
+			e.rebaseRow(i)
+		}
+	})
+	e.endEpoch()
+}
+
+// rebaseRow makes c of row i equal to e (and g the accumulation).
+func (e *lif) rebaseRow(i int) {
 	net := e.net
-	kap := e.kap[k]
-	S, c := e.S, e.c
-	for i := 0; i < net.N; i++ {
-		if i&63 == 0 {
-			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+	kap := e.kap[e.k]
+	S := e.S
+	s0, s1 := net.Start[i], net.Start[i+1]
+	posts, cs := net.Post[s0:s1], e.c[s0:s1]
+	ai := e.a[i]
+	switch {
+	case e.qUsed:
+		gs := e.g[s0:s1]
+		for n, j := range posts {
+			old := float64(cs[n])
+			gs[n] = float32(float64(gs[n]) + ai*e.Q1[j] + old*e.Q0[j])
+			cs[n] = float32(kap * (old + ai*S[j]))
 		}
-		s0, s1 := net.Start[i], net.Start[i+1]
-		posts, cs := net.Post[s0:s1], c[s0:s1]
-		ai := e.a[i]
-		if e.qUsed {
-			gs := e.g[s0:s1]
-			for n, j := range posts {
-				old := float64(cs[n])
-				gs[n] = float32(float64(gs[n]) + ai*e.Q1[j] + old*e.Q0[j])
-				cs[n] = float32(kap * (old + ai*S[j]))
-			}
-			continue
+	case ai == 0:
+		for n := range cs {
+			cs[n] = float32(kap * float64(cs[n]))
 		}
-		if ai == 0 {
-			for n := range cs {
-				cs[n] = float32(kap * float64(cs[n]))
-			}
-			continue
-		}
+	default:
 		for n, j := range posts {
 			cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
 		}
 	}
-	e.endEpoch()
 }
 
 // endEpoch finishes a rebase once c holds e: a to (1−κ)·z̄, S to 0.
@@ -203,12 +215,14 @@ func (e *lif) zbar(i int) float64 {
 
 func (e *lif) bytes() int64 {
 	return int64(len(e.c))*4 + int64(len(e.g))*4 +
-		int64(len(e.a)+len(e.S)+len(e.Q0)+len(e.Q1))*8 +
+		int64(len(e.a)+len(e.S)+len(e.Q0)+len(e.Q1)+len(e.rowSum))*8 + int64(len(e.parts))*32 +
 		int64(len(e.dA)+len(e.wS)+len(e.kap)+len(e.alph))*8
 }
 
 // flushApply is flush followed by W = clamp(W + f·e) in the same pass
-// over the synapses (a reward from the current trace).
+// over the synapses (a reward from the current trace), row by row; the
+// statistics are those of applying the rows one after the other (each
+// row's Σ|Δw| added in row order).
 func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 	acc := weightUpdate{u: Update{Factor: f}, lo: lo, hi: hi}
 	if f == 0 || e.k == 0 || e.qUsed {
@@ -219,19 +233,41 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 		return acc.done(len(W))
 	}
 	net := e.net
-	kap := e.kap[e.k]
-	S, c := e.S, e.c
-	for i := 0; i < net.N; i++ {
-		if i&63 == 0 {
-			simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+	N := net.N
+	kap, S := e.kap[e.k], e.S
+	if e.rowSum == nil {
+		e.rowSum = make([]float64, N)
+		e.parts = make([]simd.WeightStats, (N+rowChunk-1)/rowChunk)
+	}
+	forRows(e.workers, N, func(c, rlo, rhi int) {
+		var part simd.WeightStats
+		for i := rlo; i < rhi; i++ {
+			if i&63 == 0 {
+				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
+			}
+			// As rebaseRow, without its case a_i = 0 (the bits of flush
+			// and flushApply differ there in the sign of a zero).
+			s0, s1 := net.Start[i], net.Start[i+1]
+			posts, cs := net.Post[s0:s1], e.c[s0:s1]
+			ai := e.a[i]
+			for n, j := range posts {
+				cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
+			}
+			st := simd.WeightPass(W[s0:s1], cs, f, lo, hi)
+			e.rowSum[i] = st.Sum
+			part.Changed += st.Changed
+			part.Clamped += st.Clamped
+			part.Max = max(part.Max, st.Max)
 		}
-		s0, s1 := net.Start[i], net.Start[i+1]
-		posts, cs := net.Post[s0:s1], c[s0:s1]
-		ai := e.a[i]
-		for n, j := range posts {
-			cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
-		}
-		acc.apply(W[s0:s1], cs)
+		e.parts[c] = part
+	})
+	for _, s := range e.rowSum {
+		acc.sum += s
+	}
+	for _, p := range e.parts {
+		acc.u.Changed += p.Changed
+		acc.u.Clamped += p.Clamped
+		acc.u.MaxAbsDW = max(acc.u.MaxAbsDW, p.Max)
 	}
 	e.endEpoch()
 	return acc.done(len(W))
