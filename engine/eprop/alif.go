@@ -49,8 +49,8 @@ type alif struct {
 	// block length"). The supervised pass, rare, reads the arrays above.
 	phi [][4]float64
 	sup *supervision
-	// workers: the brain, over whose Workers the block pass spreads.
-	workers *sim.Brain
+	// brain: the block pass spreads over its Workers (forRows).
+	brain *sim.Brain
 
 	alpha, kappa, rho, beta, gamma, vth float64
 	alph, kap                           []float64 // α^k, κ^k for k ≤ B
@@ -193,7 +193,7 @@ func (e *alif) flush() {
 			phi[j] = [4]float64{e.fEZ[j], e.fEE[j], e.fPZ[j], e.fPE[j]}
 		}
 	}
-	forRows(e.workers, N, func(_, lo, hi int) {
+	forRows(e.brain, N, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if i&63 == 0 {
 				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)

@@ -112,11 +112,11 @@ func New(b *sim.Brain, p Params) (*Learner, error) {
 			return nil, errorf("with ALIF, ρ − β·γ = %.4g ≤ −1 makes the recursive term ε grow without bound (ρ = %.4g, β = %v, γ = %v)", lo, rho, np.BetaALIF, p.Gamma)
 		}
 		a := newALIF(net, blockSteps(p, net), alpha, kappa, rho, np.BetaALIF, p.Gamma)
-		a.workers = b
+		a.brain = b
 		l.eng = a
 	} else {
 		e := newLIF(net, rebaseSteps(p, np.DtMs, np.TauMMs), alpha, kappa, p.Gamma)
-		e.workers = b
+		e.brain = b
 		l.eng = e
 	}
 	return l, nil

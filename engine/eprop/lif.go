@@ -42,11 +42,12 @@ type lif struct {
 	Q0, Q1 []float64
 	qUsed  bool // Q0/Q1 non-zero in this epoch
 
-	// workers: the brain, over whose Workers a rebase spreads; rowSum
-	// and parts: flushApply's Σ|Δw| per row and statistics per chunk.
-	workers *sim.Brain
-	rowSum  []float64
-	parts   []simd.WeightStats
+	// brain: the passes over the synapses spread over its Workers
+	// (forRows); rowSum and parts: flushApply's Σ|Δw| per row and
+	// statistics per chunk.
+	brain  *sim.Brain
+	rowSum []float64
+	parts  []simd.WeightStats
 }
 
 func newLIF(net *network.Network, K int, alpha, kappa, gamma float64) *lif {
@@ -152,7 +153,7 @@ func (e *lif) flush() {
 	if e.k == 0 {
 		return
 	}
-	forRows(e.workers, e.net.N, func(_, lo, hi int) {
+	forRows(e.brain, e.net.N, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if i&63 == 0 {
 				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
@@ -239,7 +240,7 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 		e.rowSum = make([]float64, N)
 		e.parts = make([]simd.WeightStats, (N+rowChunk-1)/rowChunk)
 	}
-	forRows(e.workers, N, func(c, rlo, rhi int) {
+	forRows(e.brain, N, func(c, rlo, rhi int) {
 		var part simd.WeightStats
 		for i := rlo; i < rhi; i++ {
 			if i&63 == 0 {
