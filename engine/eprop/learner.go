@@ -375,10 +375,6 @@ func (l *Learner) applyWeightsTo(f float64, E []float32, post []bool) Update {
 	return acc.done(len(l.net.W))
 }
 
-// cleanEvery + 1 synapses: how often applyTo clears the vector
-// registers' upper halves (engine/simd: Clean).
-const cleanEvery = 1<<14 - 1
-
 // weightUpdate applies w = clamp(w + f·e) and keeps the statistics of the
 // change.
 type weightUpdate struct {
@@ -390,55 +386,21 @@ type weightUpdate struct {
 // apply updates W[s] with E[s] for every s of W (engine/simd: WeightPass,
 // four synapses at a time; the statistics' sum in synapse order).
 func (a *weightUpdate) apply(W, E []float32) {
-	st := simd.WeightPass(W, E, a.u.Factor, a.lo, a.hi)
+	a.add(simd.WeightPass(W, E, a.u.Factor, a.lo, a.hi))
+}
+
+// applyTo is apply restricted to the synapses s with post[Post[s]]
+// (engine/simd: WeightPassTo, the same arithmetic).
+func (a *weightUpdate) applyTo(W, E []float32, Post []uint32, post []bool) {
+	a.add(simd.WeightPassTo(W, E, Post, post, a.u.Factor, a.lo, a.hi))
+}
+
+// add takes in the statistics of one pass.
+func (a *weightUpdate) add(st simd.WeightStats) {
 	a.sum += st.Sum
 	a.u.Changed += st.Changed
 	a.u.Clamped += st.Clamped
 	a.u.MaxAbsDW = max(a.u.MaxAbsDW, st.Max)
-}
-
-// applyTo is apply restricted to the synapses s with post[Post[s]]: the
-// same arithmetic, so with every neuron selected it gives apply's
-// weights and statistics exactly. It is a loop of its own because a
-// mask test inside apply's loop cost the global reward's pass over every
-// synapse about 10 % (BenchmarkWeightPass, four alternating runs: 7.7–8.7
-// ms with two loops, 8.3–9.9 ms with one), before apply's became a
-// vector loop.
-func (a *weightUpdate) applyTo(W, E []float32, Post []uint32, post []bool) {
-	f, lo, hi := a.u.Factor, a.lo, a.hi
-	E, Post = E[:len(W)], Post[:len(W)]
-	var sum, mx float64
-	changed, clamped := 0, 0
-	for s, w0 := range W {
-		if s&cleanEvery == 0 {
-			simd.Clean()
-		}
-		if !post[Post[s]] {
-			continue
-		}
-		w := float64(w0) + f*float64(E[s])
-		if w < lo {
-			w = lo
-			clamped++
-		} else if w > hi {
-			w = hi
-			clamped++
-		}
-		w1 := float32(w)
-		if w1 != w0 {
-			W[s] = w1
-			dw := math.Abs(float64(w1) - float64(w0))
-			sum += dw
-			changed++
-			if dw > mx {
-				mx = dw
-			}
-		}
-	}
-	a.sum += sum
-	a.u.Changed += changed
-	a.u.Clamped += clamped
-	a.u.MaxAbsDW = max(a.u.MaxAbsDW, mx)
 }
 
 func (a *weightUpdate) done(n int) Update {

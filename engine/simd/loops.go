@@ -261,9 +261,61 @@ func WeightPass(W, E []float32, f, lo, hi float64) WeightStats {
 	return weightPass(W, E[:len(W)], f, lo, hi, WeightStats{})
 }
 
-// cleanEvery + 1 synapses: how often the plain weight pass clears the
+// WeightPassTo is WeightPass restricted to the synapses s with
+// post[Post[s]] (a reward to some regions only): the same arithmetic, so
+// with every neuron selected it gives WeightPass's weights and statistics
+// exactly. It is a loop of its own, in plain Go, because a mask test
+// inside the global reward's loop cost that pass about 10 % (before it
+// was a vector loop: 7.7–8.7 ms with two loops, 8.3–9.9 ms with one,
+// four alternating runs).
+func WeightPassTo(W, E []float32, Post []uint32, post []bool, f, lo, hi float64) WeightStats {
+	E, Post = E[:len(W)], Post[:len(W)]
+	var st WeightStats
+	for s, w0 := range W {
+		if s&cleanEvery == 0 {
+			Clean()
+		}
+		if !post[Post[s]] {
+			continue
+		}
+		var w1 float32
+		if st, w1 = st.step(w0, E[s], f, lo, hi); w1 != w0 {
+			W[s] = w1
+			st = st.change(w0, w1)
+		}
+	}
+	return st
+}
+
+// cleanEvery + 1 synapses: how often the plain weight passes clear the
 // vector registers' upper halves (see Clean).
 const cleanEvery = 1<<14 - 1
+
+// step is the weight pass on one synapse: w0 + f·e clamped to [lo, hi],
+// a clamp counted in st, rounded to float32. (st goes in and out by
+// value, so that the loops keep it in registers.)
+func (st WeightStats) step(w0, e float32, f, lo, hi float64) (WeightStats, float32) {
+	w := float64(w0) + f*float64(e)
+	if w < lo {
+		w = lo
+		st.Clamped++
+	} else if w > hi {
+		w = hi
+		st.Clamped++
+	}
+	return st, float32(w)
+}
+
+// change adds a stored weight's change from w0 to w1.
+func (st WeightStats) change(w0, w1 float32) WeightStats {
+	dw := math.Abs(float64(w1) - float64(w0))
+	st.Sum += dw
+	st.Changed++
+	if dw > st.Max {
+		st.Max = dw
+	}
+	return st
+}
 
 // weightPassGo continues st (the vector loop's tail continues its sum).
 func weightPassGo(W, E []float32, f, lo, hi float64, st WeightStats) WeightStats {
@@ -272,23 +324,10 @@ func weightPassGo(W, E []float32, f, lo, hi float64, st WeightStats) WeightStats
 		if s&cleanEvery == 0 {
 			Clean()
 		}
-		w := float64(w0) + f*float64(E[s])
-		if w < lo {
-			w = lo
-			st.Clamped++
-		} else if w > hi {
-			w = hi
-			st.Clamped++
-		}
-		w1 := float32(w)
-		if w1 != w0 {
+		var w1 float32
+		if st, w1 = st.step(w0, E[s], f, lo, hi); w1 != w0 {
 			W[s] = w1
-			dw := math.Abs(float64(w1) - float64(w0))
-			st.Sum += dw
-			st.Changed++
-			if dw > st.Max {
-				st.Max = dw
-			}
+			st = st.change(w0, w1)
 		}
 	}
 	return st

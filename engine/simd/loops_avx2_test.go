@@ -295,9 +295,26 @@ func TestWeightPassMatchesGo(t *testing.T) {
 		sg := weightPassGo(g, E, f, -15, 15, WeightStats{})
 		sv := weightPassAVX2(v, E, f, -15, 15, WeightStats{})
 		sameBits(t, "W", g, v)
-		if math.Float64bits(sg.Sum) != math.Float64bits(sv.Sum) || math.Float64bits(sg.Max) != math.Float64bits(sv.Max) ||
-			sg.Changed != sv.Changed || sg.Clamped != sv.Clamped {
-			t.Fatalf("trial %d (n %d): Go %+v, vector %+v", trial, n, sg, sv)
+		sameStats(t, trial, "Go", sg, "vector", sv)
+		// WeightPassTo with every target selected is WeightPass.
+		Post, all := make([]uint32, n), make([]bool, 7)
+		for s := range Post {
+			Post[s] = uint32(r.IntN(len(all)))
 		}
+		for k := range all {
+			all[k] = true
+		}
+		m := slices.Clone(W)
+		sm := WeightPassTo(m, E, Post, all, f, -15, 15)
+		sameBits(t, "W (WeightPassTo)", g, m)
+		sameStats(t, trial, "Go", sg, "WeightPassTo", sm)
 	})
+}
+
+func sameStats(t *testing.T, trial int, na string, a WeightStats, nb string, b WeightStats) {
+	t.Helper()
+	if math.Float64bits(a.Sum) != math.Float64bits(b.Sum) || math.Float64bits(a.Max) != math.Float64bits(b.Max) ||
+		a.Changed != b.Changed || a.Clamped != b.Clamped {
+		t.Fatalf("trial %d: %s %+v, %s %+v", trial, na, a, nb, b)
+	}
 }
