@@ -185,9 +185,20 @@ func (e *lif) rebaseRow(i int) {
 			cs[n] = float32(kap * float64(cs[n]))
 		}
 	default:
-		for n, j := range posts {
-			cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
-		}
+		e.rebaseOffsets(i)
+	}
+}
+
+// rebaseOffsets is rebaseRow without supervision, for any a_i (with
+// a_i = 0 it can differ from rebaseRow's shortcut in the sign of a zero,
+// so flushApply, which has always used this form, keeps it).
+func (e *lif) rebaseOffsets(i int) {
+	net := e.net
+	kap, S, ai := e.kap[e.k], e.S, e.a[i]
+	s0, s1 := net.Start[i], net.Start[i+1]
+	cs := e.c[s0:s1]
+	for n, j := range net.Post[s0:s1] {
+		cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
 	}
 }
 
@@ -235,7 +246,6 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 	}
 	net := e.net
 	N := net.N
-	kap, S := e.kap[e.k], e.S
 	if e.rowSum == nil {
 		e.rowSum = make([]float64, N)
 		e.parts = make([]simd.WeightStats, (N+rowChunk-1)/rowChunk)
@@ -246,15 +256,9 @@ func (e *lif) flushApply(f float64, W []float32, lo, hi float64) Update {
 			if i&63 == 0 {
 				simd.Clean() // every ≈ 8,000 synapses (engine/simd: Clean)
 			}
-			// As rebaseRow, without its case a_i = 0 (the bits of flush
-			// and flushApply differ there in the sign of a zero).
+			e.rebaseOffsets(i)
 			s0, s1 := net.Start[i], net.Start[i+1]
-			posts, cs := net.Post[s0:s1], e.c[s0:s1]
-			ai := e.a[i]
-			for n, j := range posts {
-				cs[n] = float32(kap * (float64(cs[n]) + ai*S[j]))
-			}
-			st := simd.WeightPass(W[s0:s1], cs, f, lo, hi)
+			st := simd.WeightPass(W[s0:s1], e.c[s0:s1], f, lo, hi)
 			e.rowSum[i] = st.Sum
 			part.Changed += st.Changed
 			part.Clamped += st.Clamped
