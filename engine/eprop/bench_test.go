@@ -145,12 +145,11 @@ func BenchmarkALIFBlockTVB96(b *testing.B) {
 		if c.workers > 1 {
 			name += fmt.Sprintf(",workers=%d", c.workers)
 		}
-		B := c.B
 		b.Run(name, func(b *testing.B) {
 			br := tvb96Brain(b, true, false)
 			br.Workers = c.workers
 			lp := Defaults()
-			lp.BlockSteps = B
+			lp.BlockSteps = c.B
 			l, err := New(br, lp)
 			if err != nil {
 				b.Fatal(err)
@@ -163,16 +162,16 @@ func BenchmarkALIFBlockTVB96(b *testing.B) {
 			l.Snapshot()
 			b.ReportMetric(float64(l.Bytes())/float64(br.Net.Synapses()), "B/synapse")
 			e := l.eng.(*alif)
-			for _, c := range []struct {
+			for _, at := range []struct {
 				n    int
 				unit string
 			}{{e.B / 2, "ms/reward-half"}, {e.B - 1, "ms/reward-full"}} {
 				var ms []float64
 				for range 5 {
 					// After the reward (n = 0), a block and then c.n steps.
-					br.Run(context.Background(), e.B+c.n, nil, nil)
-					if e.n != c.n {
-						b.Fatalf("%d steps of the block observed, want %d", e.n, c.n)
+					br.Run(context.Background(), e.B+at.n, nil, nil)
+					if e.n != at.n {
+						b.Fatalf("%d steps of the block observed, want %d", e.n, at.n)
 					}
 					t0 := time.Now()
 					if _, err := l.Reward(1, FromCurrent); err != nil {
@@ -181,7 +180,7 @@ func BenchmarkALIFBlockTVB96(b *testing.B) {
 					ms = append(ms, float64(time.Since(t0).Nanoseconds())/1e6)
 				}
 				slices.Sort(ms)
-				b.ReportMetric(ms[2], c.unit)
+				b.ReportMetric(ms[2], at.unit)
 			}
 		})
 	}
